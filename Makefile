@@ -1,0 +1,152 @@
+# tick - GNU Makefile. `make` builds the libraries; `make demo` runs the tour;
+# `make check` runs every test. See README.md and docs/build.md.
+
+VERSION     := 0.1.0
+SOVERSION   := 0
+PREFIX      ?= /usr/local
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+BUILD       ?= build
+
+CC          ?= cc
+CXX         ?= c++
+OPT         ?= -O2
+SANFLAGS    ?=
+WARNFLAGS   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+               -Wpointer-arith -Wcast-qual -Wno-missing-field-initializers
+CPPFLAGS    += -Iinclude -Isrc -D_GNU_SOURCE
+CFLAGS      ?=
+ALL_CFLAGS  := -std=c11 $(OPT) -g -fPIC -fvisibility=hidden $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
+LDLIBS      += -lpthread -lm
+TEST_CFLAGS := -std=c11 $(OPT) -g $(WARNFLAGS) -Wno-missing-prototypes $(SANFLAGS) $(CFLAGS)
+
+# liburing is optional: detected here, never required.
+HAVE_URING  ?= $(shell printf '\#include <liburing.h>\nint main(void){return 0;}\n' | \
+                 $(CC) -x c - -o /dev/null -luring >/dev/null 2>&1 && echo 1 || echo 0)
+ifeq ($(HAVE_URING),1)
+CPPFLAGS    += -DTICK_HAVE_URING=1
+LDLIBS      += -luring
+endif
+
+SRCS        := $(sort $(wildcard src/*.c src/backend/*.c))
+OBJS        := $(SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c
+TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+ORDER_SRCS  := $(sort $(wildcard tests/ordering/*.c))
+ORDER_BINS  := $(ORDER_SRCS:%.c=$(BUILD)/%)
+EXAMPLES    := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard examples/*.c)))
+
+STATIC_LIB  := $(BUILD)/libtick.a
+SHARED_LIB  := $(BUILD)/libtick.so.$(VERSION)
+PC_FILE     := $(BUILD)/tick.pc
+RUN_TESTS   := $(BUILD)/tests/run-tests
+
+# Extra suites run by the runner as single tests (later issues append to this).
+EXTERN_TESTS ?=
+TEST_ARGS    = --ordering tests/ordering $(BUILD)/tests/ordering $(EXTERN_TESTS)
+
+.PHONY: all check test-build demo sanitize tsan valgrind bench install uninstall clean \
+        format-check
+all: $(STATIC_LIB) $(SHARED_LIB) $(PC_FILE)
+
+# Rebuild everything when the compiler or flags change (CC=clang make check after gcc).
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW   := $(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDLIBS)
+$(shell mkdir -p $(BUILD) && \
+  if [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" != "$(FLAGS_NOW)" ]; then \
+    echo "$(FLAGS_NOW)" > $(FLAGS_STAMP); fi)
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(STATIC_LIB): $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_LIB): $(OBJS) src/tick.map
+	$(CC) -shared -Wl,-soname,libtick.so.$(SOVERSION) -Wl,--version-script=src/tick.map \
+	  $(SANFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	ln -sf libtick.so.$(VERSION) $(BUILD)/libtick.so.$(SOVERSION)
+	ln -sf libtick.so.$(SOVERSION) $(BUILD)/libtick.so
+
+$(PC_FILE): tick.pc.in Makefile FORCE
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' $< > $@
+
+$(RUN_TESTS): $(TEST_OBJS) $(STATIC_LIB)
+	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_OBJS) $(STATIC_LIB) $(LDLIBS)
+
+$(BUILD)/tests/ordering/%: tests/ordering/%.c $(STATIC_LIB) tests/ordering/twin.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS)
+
+$(BUILD)/examples/%: examples/%.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS)
+
+test-build: all $(RUN_TESTS) $(ORDER_BINS) $(EXAMPLES)
+
+# The one test command (README, .ci/run): every unit test, every ordering twin against
+# node's output, and the external suites.
+check: test-build
+	$(RUN_TESTS) $(TEST_ARGS)
+
+demo: $(BUILD)/examples/tour
+	$(BUILD)/examples/tour
+
+SAN_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	$(MAKE) check BUILD=build/asan SANFLAGS="$(SAN_ASAN)" OPT=-O1 \
+	  TICK_TEST_TIMEOUT_SCALE=4 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+tsan:
+	$(MAKE) check BUILD=build/tsan SANFLAGS="-fsanitize=thread" OPT=-O1 \
+	  TICK_TEST_TIMEOUT_SCALE=6 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  TICK_TEST_NODE=0
+
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
+            --errors-for-leak-kinds=definite,indirect,possible --trace-children=yes \
+            --trace-children-skip='*/node,*/sh,*/bash,/usr/bin/*' --child-silent-after-fork=no
+valgrind:
+	$(MAKE) test-build BUILD=build/valgrind
+	TICK_TEST_TIMEOUT_SCALE=20 TICK_TEST_NODE=0 TICK_TEST_VALGRIND=1 \
+	  $(VALGRIND) build/valgrind/tests/run-tests --ordering tests/ordering \
+	  build/valgrind/tests/ordering $(VALGRIND_EXTRA)
+
+export TICK_TEST_TIMEOUT_SCALE TICK_TEST_NODE ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+
+bench:
+	$(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
+	  TICK_INCLUDE=$(abspath include) all
+	$(MAKE) all
+	$(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
+	  TICK_INCLUDE=$(abspath include) run
+
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR)/tick $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/tick.h $(DESTDIR)$(INCLUDEDIR)/tick.h
+	install -m 644 include/tick/*.h $(DESTDIR)$(INCLUDEDIR)/tick/
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libtick.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtick.so.$(SOVERSION)
+	ln -sf libtick.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libtick.so
+	install -m 644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/tick.pc
+
+uninstall:
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/tick $(DESTDIR)$(INCLUDEDIR)/tick.h
+	rm -f $(DESTDIR)$(LIBDIR)/libtick.* $(DESTDIR)$(LIBDIR)/pkgconfig/tick.pc
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+FORCE:
+.PHONY: FORCE

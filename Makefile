@@ -7,6 +7,7 @@ PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 BUILD       ?= build
+MAKEFLAGS   += --no-print-directory
 
 CC          ?= cc
 CXX         ?= c++

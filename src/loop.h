@@ -170,23 +170,28 @@ int tick__slab_reserve(tick__slab_t *slab);
  * timer is O(1) when its duration's list exists, O(log lists) otherwise; firing is O(1)
  * per timer. See docs/loop.md, "Timers". */
 typedef struct tick__tlist_s {
-  int64_t expiry;
-  uint64_t id;
   uint32_t msecs;
   uint32_t gen;      /* bumped when the record is freed: tells a stale list apart */
   uint32_t head;     /* first timer slot, TICK__NONE if empty */
   uint32_t tail;
-  uint32_t heap_pos; /* TICK__NONE when free */
-  uint32_t next_free;
+  uint32_t heap_pos; /* TICK__NONE when free; then `head` links the free list */
+  uint32_t map_slot; /* its entry in the duration map (entries never move) */
 } tick__tlist_t;
+
+/* A heap entry carries its list's key, so sifting never touches the list records. */
+typedef struct tick__hent_s {
+  int64_t expiry;
+  uint64_t id;
+  uint32_t list;
+} tick__hent_t;
 
 typedef struct tick__timers_s {
   tick__tlist_t *lists; /* pool of list records */
   uint32_t lists_cap, lists_used, free_list;
-  uint32_t *heap;       /* list indices, a binary min-heap by (expiry, id) */
-  uint32_t heap_len, heap_cap;
-  uint64_t *map;        /* open addressing: (msecs << 32) | (list index + 1); 0 = empty */
-  uint32_t map_mask, map_len;
+  tick__hent_t *heap;   /* binary min-heap by (expiry, id) */
+  uint32_t heap_len;
+  uint64_t *map;        /* open addressing: (msecs << 32) | (list + 1); 0 empty, 1 deleted */
+  uint32_t map_mask, map_live, map_used;
   uint64_t next_list_id;
   uint32_t count;       /* live timers */
   uint32_t refs;        /* ref'd live timers */

@@ -1,0 +1,62 @@
+// idle.js - node's loop iteration, the peer of idle.c (read its header).
+//
+// A setImmediate chain: each immediate queues the next, so each runs in its own
+// iteration. Node (through libuv) always has internal fds registered, so both rows ask
+// the kernel every iteration; "1 idle fd" adds a Unix-socket server that nobody connects
+// to (a listening fd watched for readability that never becomes ready; no network).
+// Counted: from the first immediate being queued to the last one running; time per
+// iteration.
+'use strict';
+
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const ITERATIONS = 1000000;
+
+function mark() {
+  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() };
+}
+
+function elapsed(from) {
+  const cpu = process.cpuUsage(from.cpu);
+  return {
+    wall: Number(process.hrtime.bigint() - from.wall) / 1e9,
+    cpu: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+function print(workload, span, ops) {
+  process.stdout.write(`RESULT\t${workload}\tnode\t${span.wall.toFixed(9)}\t` +
+                       `${span.cpu.toFixed(9)}\t${ops}\n`);
+}
+
+function chain(workload, done) {
+  let left = ITERATIONS;
+  let m = null;
+  function nextLink() {
+    if (--left > 0) {
+      setImmediate(nextLink);
+    } else {
+      print(workload, elapsed(m), ITERATIONS);
+      done();
+    }
+  }
+  m = mark();
+  setImmediate(nextLink);
+}
+
+chain('loop iteration, no fd', () => {
+  const socketPath = path.join(os.tmpdir(), `tick-bench-idle-${process.pid}.sock`);
+  fs.rmSync(socketPath, { force: true });
+  const server = net.createServer(() => {
+    process.stderr.write('idle.js: the idle socket became ready\n');
+    process.exit(1);
+  });
+  server.listen(socketPath, () => {
+    chain('loop iteration, 1 idle fd', () => {
+      server.close(() => fs.rmSync(socketPath, { force: true }));
+    });
+  });
+});

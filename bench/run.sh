@@ -72,7 +72,7 @@ for program in "$@"; do
   esac
   printf '%s\t%s\n' "$name" "$program" >> "$work/programs"
 done
-sort -t "$(printf '\t')" -k1,1 "$work/programs" | cut -f2 > "$work/order"
+LC_ALL=C sort -t "$(printf '\t')" -k1,1 "$work/programs" | cut -f2 > "$work/order"
 count=$(wc -l < "$work/order")
 if [ "$count" -eq 0 ]; then
   echo "bench: no benchmark matches BENCH='$patterns'" >&2

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 typedef struct bench_mark_s {
@@ -80,6 +81,18 @@ static inline void bench_report(const bench_mark_t *mark, const char *workload,
 static inline void bench_goal(const char *workload, const char *peer, double max_ratio,
                               const char *metric) {
   printf("GOAL\t%s\t%s\t%g\t%s\n", workload, peer, max_ratio, metric);
+}
+
+/* Whether to run `workload`: every workload when the program has no argument, else those
+ * whose name contains one of the arguments. The runner passes none; a person profiling
+ * one workload (perf record build/bench/timers fired) passes a part of its name. */
+static inline int bench_wanted(int argc, char **argv, const char *workload) {
+  if (argc < 2)
+    return 1;
+  for (int i = 1; i < argc; i++)
+    if (strstr(workload, argv[i]) != NULL)
+      return 1;
+  return 0;
 }
 
 /* xorshift32, seeded by the caller; the .js benchmarks use the same generator. */

@@ -68,8 +68,10 @@ static void bench_chain(const char *workload, uint64_t iterations, int with_fd) 
   }
 }
 
-int main(void) {
-  bench_chain("loop iteration, no fd", ITERATIONS_NO_FD, 0);
-  bench_chain("loop iteration, 1 idle fd", ITERATIONS_WITH_FD, 1);
+int main(int argc, char **argv) {
+  if (bench_wanted(argc, argv, "loop iteration, no fd"))
+    bench_chain("loop iteration, no fd", ITERATIONS_NO_FD, 0);
+  if (bench_wanted(argc, argv, "loop iteration, 1 idle fd"))
+    bench_chain("loop iteration, 1 idle fd", ITERATIONS_WITH_FD, 1);
   return 0;
 }

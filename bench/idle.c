@@ -72,11 +72,13 @@ static void bench_chain(const char *workload, uint64_t iterations, int with_fd) 
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   bench_goal("loop iteration, no fd", "libuv", 0.05, "wall");
   bench_goal("loop iteration, no fd", "node", 0.05, "wall");
   bench_goal("loop iteration, 1 idle fd", "libuv", 0.9, "wall");
-  bench_chain("loop iteration, no fd", ITERATIONS_NO_FD, 0);
-  bench_chain("loop iteration, 1 idle fd", ITERATIONS_WITH_FD, 1);
+  if (bench_wanted(argc, argv, "loop iteration, no fd"))
+    bench_chain("loop iteration, no fd", ITERATIONS_NO_FD, 0);
+  if (bench_wanted(argc, argv, "loop iteration, 1 idle fd"))
+    bench_chain("loop iteration, 1 idle fd", ITERATIONS_WITH_FD, 1);
   return 0;
 }

@@ -94,12 +94,13 @@ static const struct {
     {"immediate 1M depth", IMMEDIATE, IMMEDIATE_COUNT, 1},
 };
 
-int main(void) {
+int main(int argc, char **argv) {
   size_t n = sizeof workloads / sizeof workloads[0];
   for (size_t i = 0; i < n; i++)
     bench_goal(workloads[i].workload, "node", 0.15, "wall");
   for (size_t i = 0; i < n; i++)
-    bench_queue(workloads[i].workload, workloads[i].kind, workloads[i].count,
-                workloads[i].depth);
+    if (bench_wanted(argc, argv, workloads[i].workload))
+      bench_queue(workloads[i].workload, workloads[i].kind, workloads[i].count,
+                  workloads[i].depth);
   return 0;
 }

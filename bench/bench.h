@@ -32,9 +32,29 @@ static inline double bench_seconds_between(struct timespec from, struct timespec
   return (double)(to.tv_sec - from.tv_sec) + (double)(to.tv_nsec - from.tv_nsec) * 1e-9;
 }
 
+/* Profiling hook: under bench/profile.sh, perf samples only inside the measured spans.
+ * The script names two FIFOs in the environment; perf reads "enable"/"disable" from the
+ * first and acknowledges on the second. Without them this does nothing. */
+static inline void bench_perf_control(const char *command) {
+  const char *control = getenv("BENCH_PERF_CTL");
+  const char *ack = getenv("BENCH_PERF_ACK");
+  char reply[16];
+  FILE *f;
+  if (control == NULL || (f = fopen(control, "w")) == NULL)
+    return;
+  fprintf(f, "%s\n", command);
+  fclose(f);
+  if (ack != NULL && (f = fopen(ack, "r")) != NULL) {
+    if (fgets(reply, sizeof reply, f) == NULL)
+      reply[0] = 0;
+    fclose(f);
+  }
+}
+
 /* Starts a measurement. CPU time is the whole process's (every thread), so that a result
  * cannot win by moving work to another core. */
 static inline void bench_begin(bench_mark_t *mark) {
+  bench_perf_control("enable");
   clock_gettime(CLOCK_MONOTONIC, &mark->wall);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mark->cpu);
 }
@@ -50,6 +70,7 @@ static inline bench_span_t bench_elapsed(const bench_mark_t *mark) {
   bench_mark_t end;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &end.cpu);
   clock_gettime(CLOCK_MONOTONIC, &end.wall);
+  bench_perf_control("disable");
   bench_span_t span = {bench_seconds_between(mark->wall, end.wall),
                        bench_seconds_between(mark->cpu, end.cpu)};
   return span;

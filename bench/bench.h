@@ -17,10 +17,14 @@
 #ifndef TICK_BENCH_H
 #define TICK_BENCH_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 typedef struct bench_mark_s {
@@ -114,6 +118,45 @@ static inline int bench_wanted(int argc, char **argv, const char *workload) {
     if (strstr(workload, argv[i]) != NULL)
       return 1;
   return 0;
+}
+
+/* Starts a workload in a child process, so that what one workload leaves behind (a grown
+ * heap, memory handed back to the allocator) neither helps nor hurts the next one; node's
+ * versions run each workload in a fresh process too (lib/bench.js). Returns 1 in the
+ * child, which runs the workload and ends with bench_child_done(); returns 0 in the parent
+ * once the child has ended, or at once if `workload` is not wanted (bench_wanted). The
+ * parent exits with status 1 if the child failed. */
+static inline int bench_workload_child(int argc, char **argv, const char *workload) {
+  int status;
+  pid_t pid;
+  if (!bench_wanted(argc, argv, workload))
+    return 0;
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  if (pid < 0) {
+    perror("bench: fork");
+    exit(1);
+  }
+  if (pid == 0)
+    return 1;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      perror("bench: waitpid");
+      exit(1);
+    }
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "bench: workload \"%s\" failed (wait status %d)\n", workload, status);
+    exit(1);
+  }
+  return 0;
+}
+
+/* Ends the child process of a workload. */
+static inline void bench_child_done(void) {
+  fflush(stdout);
+  _exit(0);
 }
 
 /* xorshift32, seeded by the caller; the .js benchmarks use the same generator. */

@@ -68,9 +68,13 @@ static void bench_chain(const char *workload, uint64_t iterations, int with_fd) 
 }
 
 int main(int argc, char **argv) {
-  if (bench_wanted(argc, argv, "loop iteration, no fd"))
+  if (bench_workload_child(argc, argv, "loop iteration, no fd")) {
     bench_chain("loop iteration, no fd", ITERATIONS_NO_FD, 0);
-  if (bench_wanted(argc, argv, "loop iteration, 1 idle fd"))
+    bench_child_done();
+  }
+  if (bench_workload_child(argc, argv, "loop iteration, 1 idle fd")) {
     bench_chain("loop iteration, 1 idle fd", ITERATIONS_WITH_FD, 1);
+    bench_child_done();
+  }
   return 0;
 }

@@ -76,9 +76,13 @@ int main(int argc, char **argv) {
   bench_goal("loop iteration, no fd", "libuv", 0.05, "wall");
   bench_goal("loop iteration, no fd", "node", 0.05, "wall");
   bench_goal("loop iteration, 1 idle fd", "libuv", 0.9, "wall");
-  if (bench_wanted(argc, argv, "loop iteration, no fd"))
+  if (bench_workload_child(argc, argv, "loop iteration, no fd")) {
     bench_chain("loop iteration, no fd", ITERATIONS_NO_FD, 0);
-  if (bench_wanted(argc, argv, "loop iteration, 1 idle fd"))
+    bench_child_done();
+  }
+  if (bench_workload_child(argc, argv, "loop iteration, 1 idle fd")) {
     bench_chain("loop iteration, 1 idle fd", ITERATIONS_WITH_FD, 1);
+    bench_child_done();
+  }
   return 0;
 }

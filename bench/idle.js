@@ -5,32 +5,16 @@
 // the kernel every iteration; "1 idle fd" adds a Unix-socket server that nobody connects
 // to (a listening fd watched for readability that never becomes ready; no network).
 // Counted: from the first immediate being queued to the last one running; time per
-// iteration.
+// iteration. Each workload runs in its own node process.
 'use strict';
 
 const fs = require('fs');
 const net = require('net');
 const os = require('os');
 const path = require('path');
+const { mark, elapsed, print, runWorkloads } = require('./lib/bench.js');
 
 const ITERATIONS = 1000000;
-
-function mark() {
-  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() };
-}
-
-function elapsed(from) {
-  const cpu = process.cpuUsage(from.cpu);
-  return {
-    wall: Number(process.hrtime.bigint() - from.wall) / 1e9,
-    cpu: (cpu.user + cpu.system) / 1e6,
-  };
-}
-
-function print(workload, span, ops) {
-  process.stdout.write(`RESULT\t${workload}\tnode\t${span.wall.toFixed(9)}\t` +
-                       `${span.cpu.toFixed(9)}\t${ops}\n`);
-}
 
 function chain(workload, done) {
   let left = ITERATIONS;
@@ -47,7 +31,7 @@ function chain(workload, done) {
   setImmediate(nextLink);
 }
 
-chain('loop iteration, no fd', () => {
+function chainWithIdleSocket(workload, done) {
   const socketPath = path.join(os.tmpdir(), `tick-bench-idle-${process.pid}.sock`);
   fs.rmSync(socketPath, { force: true });
   const server = net.createServer(() => {
@@ -55,8 +39,19 @@ chain('loop iteration, no fd', () => {
     process.exit(1);
   });
   server.listen(socketPath, () => {
-    chain('loop iteration, 1 idle fd', () => {
-      server.close(() => fs.rmSync(socketPath, { force: true }));
+    chain(workload, () => {
+      server.close(() => {
+        fs.rmSync(socketPath, { force: true });
+        done();
+      });
     });
   });
-});
+}
+
+runWorkloads([
+  { name: 'loop iteration, no fd', run: (done) => chain('loop iteration, no fd', done) },
+  {
+    name: 'loop iteration, 1 idle fd',
+    run: (done) => chainWithIdleSocket('loop iteration, 1 idle fd', done),
+  },
+]);

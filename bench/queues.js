@@ -1,31 +1,17 @@
 // queues.js - node's process.nextTick, queueMicrotask and setImmediate queues, the peer
 // of queues.c (read its header for the workloads).
 //
-// Each workload is started from its own macrotask (the first from the main script, the
-// others from a setImmediate once the previous one finished), so its callbacks drain
-// exactly as tick's do after the main script. Counted: from the first queueing call to
+// Each workload runs in its own node process, from the main script, so its callbacks
+// drain exactly as tick's do after the main script. A breadth workload then runs a second
+// time ("..., warm") in the same process, from a setImmediate once the first has
+// finished, as queues.c does on the same loop. Counted: from the first queueing call to
 // the last callback; time per callback.
 'use strict';
 
+const { mark, elapsed, print, runWorkloads } = require('./lib/bench.js');
+
 const TASK_COUNT = 10000000;
 const IMMEDIATE_COUNT = 1000000;
-
-function mark() {
-  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() };
-}
-
-function elapsed(from) {
-  const cpu = process.cpuUsage(from.cpu);
-  return {
-    wall: Number(process.hrtime.bigint() - from.wall) / 1e9,
-    cpu: (cpu.user + cpu.system) / 1e6,
-  };
-}
-
-function print(workload, span, ops) {
-  process.stdout.write(`RESULT\t${workload}\tnode\t${span.wall.toFixed(9)}\t` +
-                       `${span.cpu.toFixed(9)}\t${ops}\n`);
-}
 
 const queue = {
   'next-tick': (cb) => process.nextTick(cb),
@@ -33,7 +19,7 @@ const queue = {
   immediate: (cb) => setImmediate(cb),
 };
 
-function benchQueue(workload, kind, count, depth, done) {
+function queueRound(workload, kind, count, depth, done) {
   const enqueue = queue[kind];
   let ran = 0;
   let m = null;
@@ -56,19 +42,21 @@ function benchQueue(workload, kind, count, depth, done) {
   }
 }
 
-const workloads = [
-  ['next-tick 10M breadth', 'next-tick', TASK_COUNT, false],
-  ['next-tick 10M depth', 'next-tick', TASK_COUNT, true],
-  ['microtask 10M breadth', 'microtask', TASK_COUNT, false],
-  ['microtask 10M depth', 'microtask', TASK_COUNT, true],
-  ['immediate 1M breadth', 'immediate', IMMEDIATE_COUNT, false],
-  ['immediate 1M depth', 'immediate', IMMEDIATE_COUNT, true],
-];
-
-function runFrom(index) {
-  if (index === workloads.length) return;
-  const [workload, kind, count, depth] = workloads[index];
-  benchQueue(workload, kind, count, depth, () => runFrom(index + 1));
+function workload(name, kind, count, depth) {
+  return {
+    name,
+    run: (done) => queueRound(name, kind, count, depth, () => {
+      if (depth) done();
+      else queueRound(`${name}, warm`, kind, count, depth, done);
+    }),
+  };
 }
 
-runFrom(0);
+runWorkloads([
+  workload('next-tick 10M breadth', 'next-tick', TASK_COUNT, false),
+  workload('next-tick 10M depth', 'next-tick', TASK_COUNT, true),
+  workload('microtask 10M breadth', 'microtask', TASK_COUNT, false),
+  workload('microtask 10M depth', 'microtask', TASK_COUNT, true),
+  workload('immediate 1M breadth', 'immediate', IMMEDIATE_COUNT, false),
+  workload('immediate 1M depth', 'immediate', IMMEDIATE_COUNT, true),
+]);

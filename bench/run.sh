@@ -10,7 +10,7 @@
 #                  stem (the name without .js) or its group (the stem up to the first '-'),
 #                  so BENCH=timers runs timers, timers-uv, timers-ev and timers.js.
 #   BENCH_REPS     repetitions per program (default 5).
-#   BENCH_BUDGET   seconds one program may take over all its repetitions (default 100); a
+#   BENCH_BUDGET   seconds one program may take over all its repetitions (default 150); a
 #                  slower program runs fewer times (at least once), as measured on its
 #                  first run.
 #   BENCH_TIMEOUT  seconds one run may take before it is killed (default 600).
@@ -24,7 +24,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 reps=${BENCH_REPS:-5}
-budget=${BENCH_BUDGET:-100}
+budget=${BENCH_BUDGET:-150}
 timeout_s=${BENCH_TIMEOUT:-600}
 csv=${BENCH_CSV:-$here/results/latest.csv}
 patterns=${BENCH:-}

@@ -2,50 +2,22 @@
 //
 // What is counted for node: "start" is setTimeout() (the Timeout objects are node's own,
 // so their allocation is part of the cost), "stop" is clearTimeout(); the delays come
-// from the same xorshift32 sequence as the C versions. "fired" counts from the end of the
-// script that created the 1M timers to the last timer callback.
+// from the same xorshift32 sequence as the C versions; the warm round repeats them in the
+// same process. "fired" counts from the end of the script that created the 1M timers to
+// the last timer callback. Each workload runs in its own node process.
 'use strict';
+
+const { mark, elapsed, sum, print, xorshift32, runWorkloads } = require('./lib/bench.js');
 
 const TIMER_COUNT = 1000000;
 const DISTINCT_DEADLINES = 1000;
-
-function mark() {
-  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() };
-}
-
-function elapsed(from) {
-  const cpu = process.cpuUsage(from.cpu);
-  return {
-    wall: Number(process.hrtime.bigint() - from.wall) / 1e9,
-    cpu: (cpu.user + cpu.system) / 1e6,
-  };
-}
-
-function print(workload, span, ops) {
-  process.stdout.write(`RESULT\t${workload}\tnode\t${span.wall.toFixed(9)}\t` +
-                       `${span.cpu.toFixed(9)}\t${ops}\n`);
-}
-
-function xorshift32(state) {
-  let x = state.value;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  state.value = x >>> 0;
-  return state.value;
-}
 
 function mustNotFire() {
   process.stderr.write('timers.js: a stopped timer fired\n');
   process.exit(1);
 }
 
-function benchStartStop() {
-  const delays = new Array(TIMER_COUNT);
-  const ids = new Array(TIMER_COUNT);
-  const seed = { value: 2463534242 };
-  for (let i = 0; i < TIMER_COUNT; i++) delays[i] = 1 + (xorshift32(seed) % 1000000);
-
+function startStopRound(delays, ids) {
   let m = mark();
   for (let i = 0; i < TIMER_COUNT; i++) ids[i] = setTimeout(mustNotFire, delays[i]);
   const start = elapsed(m);
@@ -53,11 +25,22 @@ function benchStartStop() {
   m = mark();
   for (let i = 0; i < TIMER_COUNT; i++) clearTimeout(ids[i]);
   const stop = elapsed(m);
+  return [start, stop];
+}
 
+function benchStartStop(done) {
+  const delays = new Array(TIMER_COUNT);
+  const ids = new Array(TIMER_COUNT);
+  const seed = { value: 2463534242 };
+  for (let i = 0; i < TIMER_COUNT; i++) delays[i] = 1 + (xorshift32(seed) % 1000000);
+
+  let [start, stop] = startStopRound(delays, ids);
   print('timers 1M start (random delays)', start, TIMER_COUNT);
   print('timers 1M stop', stop, TIMER_COUNT);
-  print('timers 1M start+stop',
-        { wall: start.wall + stop.wall, cpu: start.cpu + stop.cpu }, TIMER_COUNT);
+  print('timers 1M start+stop', sum(start, stop), TIMER_COUNT);
+  [start, stop] = startStopRound(delays, ids);
+  print('timers 1M start+stop, warm', sum(start, stop), TIMER_COUNT);
+  done();
 }
 
 function benchFire(done) {
@@ -73,6 +56,7 @@ function benchFire(done) {
   m = mark();
 }
 
-benchStartStop();
-// The fired workload starts from a fresh macrotask, after the cleared timers are gone.
-setImmediate(() => benchFire(() => {}));
+runWorkloads([
+  { name: 'timers 1M start+stop', run: benchStartStop },
+  { name: 'timers 1M fired, 1000 deadlines', run: benchFire },
+]);

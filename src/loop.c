@@ -23,6 +23,7 @@ int tick__slab_reserve(tick__slab_t *slab) {
   if (slab->nchunks >= (UINT32_MAX >> TICK__CHUNK_SHIFT) - 1) return TICK_ENOMEM;
   chunk = tick__malloc(sizeof(*chunk) * TICK__CHUNK_SIZE);
   if (chunk == NULL) return TICK_ENOMEM;
+  tick__populate(chunk, sizeof(*chunk) * TICK__CHUNK_SIZE);
   chunks = tick__reallocarray(slab->chunks, slab->nchunks + 1, sizeof(*chunks));
   if (chunks == NULL) {
     tick__free(chunk);
@@ -88,6 +89,7 @@ int tick__tq_grow(tick__tq_t *q) {
   } else {
     b = tick__malloc(sizeof(*b));
     if (b == NULL) return TICK_ENOMEM;
+    tick__populate(b, sizeof(*b));
   }
   b->next = NULL;
   if (q->tail == NULL)

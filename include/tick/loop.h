@@ -104,6 +104,12 @@ int tick_loop_set_before_exit(tick_loop_t *loop, tick_loop_cb cb, void *arg);
  * (as in Node); timers it starts keep the loop alive for a later run(). NULL removes it. */
 int tick_loop_set_exit(tick_loop_t *loop, tick_loop_cb cb, void *arg);
 
+/* Runs the drain now: the next-tick queue, then the microtask queue, repeated until both
+ * are empty (the same drain that follows every macrotask). For embedders that run tick's
+ * callbacks from their own loop (a language runtime, a Node-API addon). Returns 0,
+ * TICK_EBUSY when called from inside a callback or drain of this loop, TICK_EINVAL. */
+int tick_loop_drain(tick_loop_t *loop);
+
 /* Number of iterations completed so far (for tests and benchmarks). */
 uint64_t tick_loop_iteration(const tick_loop_t *loop);
 

@@ -20,11 +20,13 @@
 
 /* ------------------------------------------------------------ validation ---- */
 
-/* The checks every algorithm shares: a non-empty array needs a base, elements need a
- * size, and the array's byte length must be representable. */
-static int tick__check_array(const void *base, size_t count, size_t elem_size) {
+/* The checks every algorithm shares: `args_ok` is the caller's own checks (callback and
+ * outputs present), a non-empty array needs a base, elements need a size, and the array's
+ * byte length must be representable. Every TICK_EINVAL condition is tested before
+ * TICK_EOVERFLOW, so a call with several faults gets the same answer everywhere. */
+static int tick__check_array(const void *base, size_t count, size_t elem_size, int args_ok) {
   size_t total;
-  if (elem_size == 0 || (base == NULL && count > 0)) return TICK_EINVAL;
+  if (!args_ok || elem_size == 0 || (base == NULL && count > 0)) return TICK_EINVAL;
   return tick__mul_size(count, elem_size, &total);
 }
 
@@ -42,9 +44,8 @@ static int tick__overlaps(const void *a, size_t a_len, const void *b, size_t b_l
 int tick_for_each(void *base, size_t count, size_t elem_size, tick_each_cb cb, void *ctx) {
   char *p = base;
   size_t i;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL);
   if (r != 0) return r;
-  if (cb == NULL) return TICK_EINVAL;
   for (i = 0; i < count; i++, p += elem_size) {
     r = cb(ctx, p, i);
     if (TICK__UNLIKELY(r < 0)) return r;
@@ -57,9 +58,9 @@ int tick_map(const void *base, size_t count, size_t elem_size, void *out,
   const char *in = base;
   char *o = out;
   size_t i, in_len, out_len;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size,
+                            cb != NULL && out_elem_size != 0 && (out != NULL || count == 0));
   if (r != 0) return r;
-  if (cb == NULL || out_elem_size == 0 || (out == NULL && count > 0)) return TICK_EINVAL;
   if (tick__mul_size(count, out_elem_size, &out_len) != 0) return TICK_EOVERFLOW;
   in_len = count * elem_size;
   /* Mapping in place is fine element by element; any other overlap would let a callback
@@ -79,9 +80,9 @@ int tick_filter(const void *base, size_t count, size_t elem_size, void *out, siz
   const char *in = base;
   char *o = out;
   size_t i, n = 0;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size,
+                            cb != NULL && kept != NULL && (out != NULL || count == 0));
   if (r != 0) return r;
-  if (cb == NULL || kept == NULL || (out == NULL && count > 0)) return TICK_EINVAL;
   /* Compacting in place (out == base) is safe because the write position never passes
    * the read position; a shifted overlap is not. */
   if (out != base && tick__overlaps(base, count * elem_size, out, count * elem_size))
@@ -103,9 +104,8 @@ int tick_reduce(const void *base, size_t count, size_t elem_size, void *acc,
                 tick_reduce_cb cb, void *ctx) {
   const char *p = base;
   size_t i;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL && acc != NULL);
   if (r != 0) return r;
-  if (cb == NULL || acc == NULL) return TICK_EINVAL;
   for (i = 0; i < count; i++, p += elem_size) {
     r = cb(ctx, acc, p, i);
     if (TICK__UNLIKELY(r < 0)) return r;
@@ -116,9 +116,8 @@ int tick_reduce(const void *base, size_t count, size_t elem_size, void *acc,
 int tick_reduce_right(const void *base, size_t count, size_t elem_size, void *acc,
                       tick_reduce_cb cb, void *ctx) {
   size_t i;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL && acc != NULL);
   if (r != 0) return r;
-  if (cb == NULL || acc == NULL) return TICK_EINVAL;
   for (i = count; i-- > 0;) {
     r = cb(ctx, acc, (const char *)base + i * elem_size, i);
     if (TICK__UNLIKELY(r < 0)) return r;
@@ -152,9 +151,8 @@ static int tick__find_elem(const void *base, size_t count, size_t elem_size,
                            tick_predicate_cb cb, void *ctx, int backwards,
                            const void **found) {
   size_t at = 0;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL);
   if (r != 0) return r;
-  if (cb == NULL) return TICK_EINVAL;
   r = tick__search(base, count, elem_size, cb, ctx, backwards, 1, &at);
   if (found != NULL) *found = r == 1 ? (const char *)base + at * elem_size : NULL;
   return r;
@@ -164,9 +162,8 @@ static int tick__find_elem(const void *base, size_t count, size_t elem_size,
 static int tick__find_at(const void *base, size_t count, size_t elem_size,
                          tick_predicate_cb cb, void *ctx, int backwards, size_t *index) {
   size_t at = 0;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL);
   if (r != 0) return r;
-  if (cb == NULL) return TICK_EINVAL;
   r = tick__search(base, count, elem_size, cb, ctx, backwards, 1, &at);
   if (index != NULL) *index = r == 1 ? at : SIZE_MAX;
   return r;
@@ -195,18 +192,16 @@ int tick_find_last_index(const void *base, size_t count, size_t elem_size,
 int tick_some(const void *base, size_t count, size_t elem_size, tick_predicate_cb cb,
               void *ctx) {
   size_t at;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL);
   if (r != 0) return r;
-  if (cb == NULL) return TICK_EINVAL;
   return tick__search(base, count, elem_size, cb, ctx, 0, 1, &at);
 }
 
 int tick_every(const void *base, size_t count, size_t elem_size, tick_predicate_cb cb,
                void *ctx) {
   size_t at;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cb != NULL);
   if (r != 0) return r;
-  if (cb == NULL) return TICK_EINVAL;
   r = tick__search(base, count, elem_size, cb, ctx, 0, 0, &at);
   return r < 0 ? r : !r;
 }
@@ -220,9 +215,8 @@ int tick_binary_search(const void *base, size_t count, size_t elem_size, const v
                        tick_compare_cb cmp, void *ctx, size_t *index) {
   size_t lo = 0, len = count;
   int last_left = 1;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, key != NULL && cmp != NULL);
   if (r != 0) return r;
-  if (key == NULL || cmp == NULL) return TICK_EINVAL;
   while (len > 0) {
     size_t half = len / 2, mid = lo + half;
     int c = cmp(ctx, key, (const char *)base + mid * elem_size);
@@ -240,30 +234,30 @@ int tick_binary_search(const void *base, size_t count, size_t elem_size, const v
 
 /* -------------------------------------------------------------------- sort ---- */
 
-/* tick_sort is a bottom-up merge sort over one scratch buffer as large as the array.
+/* tick_sort is a stable bottom-up merge sort with a scratch buffer of half the array
+ * (docs/algo.md has the measurements behind each choice):
  *
  * 1. A first scan looks for an array that is already in order (nothing to do, nothing
- *    allocated) or in strictly descending order (reversed in place, which is stable
- *    because no two elements are equal). Random input leaves this scan after a couple of
- *    comparisons.
- * 2. Arrays of at most TICK__SORT_SMALL elements are insertion-sorted in place without a
- *    scratch buffer.
- * 3. Otherwise blocks of TICK__SORT_RUN elements are insertion-sorted, then merged pairwise
- *    in passes of doubling width. Each pass reads one buffer and writes the other
- *    ("ping-pong"), so an element moves once per pass and never needs a copy back. The
- *    number of passes is known in advance: when it is odd the blocks are insertion-sorted
- *    from the array into the scratch buffer, so the last pass lands in the array.
- * 4. Before merging two runs, one comparison checks whether they are already in order
+ *    allocated) or strictly descending (reversed in place, which is stable because no
+ *    two elements are equal). Random input leaves this scan after a couple of comparisons.
+ * 2. Arrays of at most TICK__SORT_SMALL elements are insertion-sorted in place.
+ * 3. Otherwise the right half is sorted in place with the scratch buffer as partner, the
+ *    left half is sorted into the scratch buffer, and one final merge writes both back.
+ * 4. A half is sorted by insertion-sorting blocks of TICK__SORT_RUN elements, then merging
+ *    runs pairwise in passes of doubling width. Each pass reads one buffer and writes the
+ *    other ("ping-pong"), so an element moves once per pass and never needs a copy back:
+ *    the number of passes is known in advance, and the blocks are insertion-sorted into
+ *    whichever buffer makes the last pass land where the result is wanted.
+ * 5. The narrow passes run chunk by chunk on cache-sized chunks; only the wide passes
+ *    sweep the whole array through memory.
+ * 6. Before merging two runs, one comparison checks whether they are already in order
  *    (then both are copied with one memcpy) and one whether the right run comes entirely
  *    first. Presorted and reversed stretches thus cost O(1) comparisons per merge.
- * 5. The merge step is branch-free: the comparator's answer selects the source pointer
- *    and advances the two cursors arithmetically, because on random data a branch on it
- *    would be mispredicted half the time.
- * 6. Element moves are specialised for 4, 8, 16 and 32 byte elements: the functions below
- *    are always inlined and called with a constant size, so memcpy becomes plain loads
- *    and stores. Other sizes use memcpy with a run-time size.
+ * 7. The merge works from both ends at once, and selects with masks instead of branches.
+ * 8. The loops are compiled once per common element size (4, 8, 16, 32 bytes), so that
+ *    memcpy of a constant size becomes plain loads and stores, and once for any size.
  *
- * The comparator only sees pointers into the array or the scratch buffer: the element
+ * The comparator only sees pointers into the array or the scratch buffer: an element
  * being inserted stays where it is (or is parked in the scratch buffer) while it is
  * compared. Every pass copies each element exactly once, so even an inconsistent
  * comparator yields a permutation of the input, never a lost or duplicated element. */
@@ -360,8 +354,9 @@ static TICK__ALWAYS_INLINE void tick__sort_insert(char *dst, const char *src, ch
   }
 }
 
-/* Merges the sorted runs [a, a_end) and [b, b_end) of the source buffer into `dst`,
- * taking from `a` on ties (stability). Branch-free selection, see above. */
+/* Merges the sorted runs [a, a_end) and [b, b_end) into `dst`, taking from `a` on ties
+ * (stability). Branch-free selection, see above. `dst` is either another buffer or, in
+ * the final merge, the array below `b`, where writing never overtakes reading. */
 static TICK__ALWAYS_INLINE void tick__sort_merge(char *dst, const char *a, const char *a_end,
                                                  const char *b, const char *b_end,
                                                  size_t size, const tick__sorter_t *s) {
@@ -376,7 +371,9 @@ static TICK__ALWAYS_INLINE void tick__sort_merge(char *dst, const char *a, const
   }
   memcpy(dst, a, (size_t)(a_end - a));
   dst += a_end - a;
-  memcpy(dst, b, (size_t)(b_end - b));
+  /* In the final merge `b` is the array's right half, and once `a` is exhausted the rest
+   * of `b` is already in place (dst == b); memcpy must not be asked to copy onto itself. */
+  if (dst != b) memcpy(dst, b, (size_t)(b_end - b));
 }
 
 /* Merges [a, a_end) and [b, b_end) into `dst` from both ends at once: each step takes
@@ -586,9 +583,8 @@ int tick_sort(void *base, size_t count, size_t elem_size, tick_compare_cb cmp, v
   const tick__sort_kernels_t *k;
   char *a = base, *tmp;
   size_t i;
-  int r = tick__check_array(base, count, elem_size);
+  int r = tick__check_array(base, count, elem_size, cmp != NULL);
   if (r != 0) return r;
-  if (cmp == NULL) return TICK_EINVAL;
   if (count < 2) return 0;
   s.cmp = cmp;
   s.ctx = ctx;

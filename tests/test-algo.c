@@ -539,6 +539,27 @@ TEST(algo_bad_input_every_function) {
   ASSERT_ERR(tick_binary_search(v, 4, 4, &key, NULL, NULL, &index), TICK_EINVAL);
   ASSERT_ERR(tick_binary_search(v, huge, 2, &key, bad_cmp, NULL, &index), TICK_EOVERFLOW);
 
+  /* Several faults at once: TICK_EINVAL wins over TICK_EOVERFLOW. */
+  ASSERT_ERR(tick_for_each(v, huge, 2, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_map(v, huge, 2, NULL, 1, bad_map, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_filter(v, huge, 2, out, NULL, bad_pred, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_reduce(v, huge, 2, NULL, bad_reduce, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_some(NULL, huge, 2, bad_pred, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_sort(v, huge, 2, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_binary_search(v, huge, 2, NULL, bad_cmp, NULL, &index), TICK_EINVAL);
+
+  /* Outputs are not written on bad input. */
+  kept = 77;
+  index = 77;
+  found = v;
+  ASSERT_ERR(tick_filter(v, 4, 0, out, &kept, bad_pred, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_find_index(v, 4, 4, NULL, NULL, &index), TICK_EINVAL);
+  ASSERT_ERR(tick_find(v, huge, 2, bad_pred, NULL, &found), TICK_EOVERFLOW);
+  ASSERT_ERR(tick_binary_search(v, 4, 4, &key, NULL, NULL, &index), TICK_EINVAL);
+  ASSERT_UEQ(kept, 77);
+  ASSERT_UEQ(index, 77);
+  ASSERT_PTR_EQ(found, v);
+
   ASSERT_UEQ(bad_calls, 0);
   /* The array was not touched either. */
   ASSERT(v[0] == 4 && v[1] == 3 && v[2] == 2 && v[3] == 1);

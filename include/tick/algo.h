@@ -99,7 +99,7 @@ int tick_every(const void *base, size_t count, size_t elem_size, tick_predicate_
                void *ctx);
 
 /* Stable sort in place: equal elements keep their order. O(n log n) comparisons in the
- * worst case (about n log2 n - n on random data), O(n) on input that is already sorted or
+ * worst case (about n log2 n on random data), O(n) on input that is already sorted or
  * strictly descending. The comparator is only ever called with pointers to elements of
  * the array or of tick's scratch copy of part of it, never with a temporary. Makes at
  * most one scratch allocation, of (count + 1) / 2 elements, through the allocator hook;

@@ -123,12 +123,13 @@ valgrind:
 
 export TICK_TEST_TIMEOUT_SCALE TICK_TEST_NODE ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
 
-bench:
-	$(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
-	  TICK_INCLUDE=$(abspath include) all
-	$(MAKE) all
-	$(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
-	  TICK_INCLUDE=$(abspath include) run
+# Builds the library first (the tick benchmarks link it), then every benchmark, and runs
+# them: bench/run.sh prints the table and writes bench/results/latest.csv. BENCH=<glob>
+# runs a subset, BENCH_REPS=<n> sets the repetitions (docs/bench.md).
+BENCH_MAKE = $(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
+             TICK_INCLUDE=$(abspath include) TICK_LDLIBS="$(LDLIBS)"
+bench: $(STATIC_LIB)
+	$(BENCH_MAKE) run
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/tick $(DESTDIR)$(LIBDIR)/pkgconfig

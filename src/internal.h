@@ -45,6 +45,10 @@ void *tick__realloc(void *ptr, size_t size);
 /* Like tick__realloc for count*size with an overflow check. */
 void *tick__reallocarray(void *ptr, size_t count, size_t size);
 void tick__free(void *ptr);
+/* Asks the kernel to fault in the whole pages inside [ptr, ptr + size) now, in one call,
+ * instead of one fault per page on first touch (several microseconds each on virtual
+ * machines). Only a hint: errors are ignored. */
+void tick__populate(void *ptr, size_t size);
 
 /* Loop registry for tick_set_allocator's "no loop alive" rule (alloc.c). */
 void tick__loop_count_add(int delta);

@@ -7,6 +7,10 @@
  * Part 1, synchronous callbacks: a callback handed to tick_for_each, tick_map,
  * tick_filter or tick_sort runs before that function returns, so the caller's very next
  * statement already sees everything the callback did.
+ *
+ * Part 2, asynchronous callbacks: a callback handed to the event loop (a timer, an
+ * immediate, a next-tick, a microtask) never runs before the function that accepted it
+ * returns. It runs later, in a precise order: Node.js's.
  */
 #include "tick.h"
 
@@ -140,8 +144,77 @@ static void tour_sync(void) {
   for (i = 0; i < n; i++) printf(" %s %d%s", people[i].name, people[i].age, i + 1 < n ? "," : "\n");
 }
 
+/* ------------------------------------------------ Part 2: the event loop ---- */
+
+static int async_value;
+
+static void set_async_value(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)loop;
+  (void)timer;
+  (void)arg;
+  async_value = 2;
+  inside("timer callback: value = 2 (now, later than the caller's next statement)");
+}
+
+static void say_task(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  inside("%s", (const char *)arg);
+}
+
+static void say_timer(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)timer;
+  say_task(loop, arg);
+}
+
+/* A timer callback that queues one of everything, to show the order inside a phase. */
+static void timer_queues_everything(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)timer;
+  (void)arg;
+  inside("timers phase: timer A runs; it queues an immediate, a 0 ms timer, a microtask "
+         "and a next-tick");
+  check(tick_set_immediate(loop, say_task, "check phase: the immediate (before the new timer)",
+                           NULL),
+        "tick_set_immediate");
+  check(tick_set_timeout(loop, 0, say_timer, "timers phase, next iteration: the 0 ms timer",
+                         NULL),
+        "tick_set_timeout");
+  check(tick_queue_microtask(loop, say_task, "drain after timer A: the microtask, second"),
+        "tick_queue_microtask");
+  check(tick_next_tick(loop, say_task, "drain after timer A: the next-tick, first"),
+        "tick_next_tick");
+}
+
+static void tour_loop(void) {
+  tick_loop_t *loop;
+  printf("\n== Part 2: asynchronous callbacks on the event loop ==\n\n");
+  check(tick_loop_create(&loop, 0), "tick_loop_create");
+
+  async_value = 1;
+  step("value = %d; tick_set_timeout(loop, 0, cb) with a callback that sets value = 2",
+       async_value);
+  check(tick_set_timeout(loop, 0, set_async_value, NULL, NULL), "tick_set_timeout");
+  step("tick_set_timeout returned; the next statement prints value = %d", async_value);
+  step("(an asynchronous callback never runs before the caller's next statement)");
+  step("tick_loop_run: now the loop runs the timer");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("tick_loop_run returned; value = %d", async_value);
+
+  step("a walk through one iteration: queue a timer (A), then a next-tick and a microtask "
+       "from this 'main script'");
+  check(tick_set_timeout(loop, 1, timer_queues_everything, NULL, NULL), "tick_set_timeout");
+  check(tick_queue_microtask(loop, say_task, "main script's drain: the microtask, second"),
+        "tick_queue_microtask");
+  check(tick_next_tick(loop, say_task, "main script's drain: the next-tick, first"),
+        "tick_next_tick");
+  step("tick_loop_run: ticks before microtasks, then phases: timers -> poll -> check -> close");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("the loop ran dry: tick_loop_run returned, tick_loop_destroy frees it");
+  check(tick_loop_destroy(loop), "tick_loop_destroy");
+}
+
 int main(void) {
   printf("tick %s - a guided tour of when callbacks run\n", tick_version_string());
   tour_sync();
+  tour_loop();
   return 0;
 }

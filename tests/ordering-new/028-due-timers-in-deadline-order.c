@@ -22,9 +22,9 @@ static void timer_10(tick_loop_t *loop, tick_timer_t timer, void *arg) {
 }
 
 static void main_script(tick_loop_t *loop) {
-  twin_check(tick_set_timeout(loop, 40, timer_label, "timer 40", NULL), "tick_set_timeout");
+  twin_check(tick_set_timeout(loop, 200, timer_label, "timer 200", NULL), "tick_set_timeout");
   twin_check(tick_set_timeout(loop, 10, timer_10, NULL, NULL), "tick_set_timeout");
-  twin_check(tick_set_timeout(loop, 55, timer_label, "timer 55", NULL), "tick_set_timeout");
-  twin_check(tick_set_timeout(loop, 25, timer_label, "timer 25", NULL), "tick_set_timeout");
-  busy_wait_ms(70);
+  twin_check(tick_set_timeout(loop, 300, timer_label, "timer 300", NULL), "tick_set_timeout");
+  twin_check(tick_set_timeout(loop, 100, timer_label, "timer 100", NULL), "tick_set_timeout");
+  busy_wait_ms(350);
 }

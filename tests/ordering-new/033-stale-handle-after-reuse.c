@@ -33,6 +33,9 @@ static void timer_1(tick_loop_t *loop, tick_timer_t timer, void *arg) {
   twin_check(tick_clear_timer(loop, first), "tick_clear_timer");
   twin_check(tick_set_immediate(loop, immediate_1, NULL, &first_immediate),
              "tick_set_immediate");
+  /* Timer 2 must be due in the next timers phase, which comes before immediate 2's check
+   * phase. */
+  busy_wait_ms(2);
 }
 
 static void main_script(tick_loop_t *loop) {

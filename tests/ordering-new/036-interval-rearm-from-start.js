@@ -4,9 +4,12 @@ let n = 0;
 const iv = setInterval(() => {
   n++;
   console.log('interval ' + n);
-  if (n === 1) busyWait(40);
-}, 50);
-setTimeout(() => {
-  console.log('timer 120 clears the interval');
-  clearInterval(iv);
-}, 120);
+  if (n === 1) {
+    // Both deadlines count from this callback's start: the interval's next call at +100,
+    // this timer at +140; re-arming from the callback's end would put the interval at +180.
+    setTimeout(() => console.log('timer 140 from the start of interval 1'), 140);
+    busyWait(80);
+  } else {
+    clearInterval(iv);
+  }
+}, 100);

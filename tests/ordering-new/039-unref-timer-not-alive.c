@@ -22,7 +22,7 @@ static void on_exit_hook(tick_loop_t *loop, void *arg) {
 }
 
 static void main_script(tick_loop_t *loop) {
-  twin_check(tick_set_timeout(loop, 50, timer_label, "unref timer (never)", &u),
+  twin_check(tick_set_timeout(loop, 5000, timer_label, "unref timer (never)", &u),
              "tick_set_timeout");
   twin_check(tick_timer_unref(loop, u), "tick_timer_unref");
   twin_check(tick_set_immediate(loop, print_label, "immediate", NULL), "tick_set_immediate");

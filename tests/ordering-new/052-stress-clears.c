@@ -92,7 +92,7 @@ static void spawn(tick_loop_t *loop, const char *name, int may_create_timers) {
 
 static void main_script(tick_loop_t *loop) {
   int r;
-  char name[16];
+  char name[32];
   twin_rand_state = 88675123u;
   for (r = 0; r < 6; r++) {
     snprintf(name, sizeof(name), "root %d", r);

@@ -5,10 +5,25 @@
 static int n = 0, m = 0;
 static tick_timer_t a, b;
 
+static void immediate_clears_b(tick_loop_t *loop, void *arg) {
+  (void)arg;
+  say("immediate clears B");
+  twin_check(tick_clear_timer(loop, b), "tick_clear_timer");
+}
+
+static void interval_b(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)timer;
+  (void)arg;
+  m++;
+  sayf("interval B %d", m);
+  twin_check(tick_set_immediate(loop, immediate_clears_b, NULL, NULL), "tick_set_immediate");
+}
+
 static void tick_clears_a(tick_loop_t *loop, void *arg) {
   (void)arg;
-  say("tick clears A");
+  say("tick clears A, starts B");
   twin_check(tick_clear_timer(loop, a), "tick_clear_timer");
+  twin_check(tick_set_interval(loop, 1, interval_b, NULL, &b), "tick_set_interval");
 }
 
 static void interval_a(tick_loop_t *loop, tick_timer_t timer, void *arg) {
@@ -19,28 +34,6 @@ static void interval_a(tick_loop_t *loop, tick_timer_t timer, void *arg) {
   if (n == 2) twin_check(tick_next_tick(loop, tick_clears_a, NULL), "tick_next_tick");
 }
 
-static void immediate_clears_b(tick_loop_t *loop, void *arg) {
-  (void)arg;
-  say("immediate clears B");
-  twin_check(tick_clear_timer(loop, b), "tick_clear_timer");
-}
-
-static void timer_30(tick_loop_t *loop, tick_timer_t timer, void *arg) {
-  (void)timer;
-  (void)arg;
-  say("timer 30 queues the clearing immediate");
-  twin_check(tick_set_immediate(loop, immediate_clears_b, NULL, NULL), "tick_set_immediate");
-}
-
-static void interval_b(tick_loop_t *loop, tick_timer_t timer, void *arg) {
-  (void)timer;
-  (void)arg;
-  m++;
-  sayf("interval B %d", m);
-  if (m == 1) twin_check(tick_set_timeout(loop, 30, timer_30, NULL, NULL), "tick_set_timeout");
-}
-
 static void main_script(tick_loop_t *loop) {
   twin_check(tick_set_interval(loop, 5, interval_a, NULL, &a), "tick_set_interval");
-  twin_check(tick_set_interval(loop, 20, interval_b, NULL, &b), "tick_set_interval");
 }

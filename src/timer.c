@@ -409,11 +409,11 @@ static void list_on_timeout(tick_loop_t *loop, uint32_t list, uint32_t gen, int6
   if (t->lists[list].gen == gen) list_delete(t, list);
 }
 
-void tick__run_timers(tick_loop_t *loop) {
+/* One call of Node's processTimers, as libuv runs it when its timer is due. */
+static void process_timers(tick_loop_t *loop) {
   tick__timers_t *t = &loop->timers;
   int64_t now;
   int ran = 0;
-  if (loop->timer_gate > loop->now) return;
   loop->timer_gate = GATE_NONE;
   now = tick__update_time(loop);
   loop->timers_next_expiry = GATE_NONE;
@@ -434,6 +434,13 @@ void tick__run_timers(tick_loop_t *loop) {
     loop->timer_gate = expiry > loop->now ? expiry : loop->now + 1;
   }
   tick__drain(loop);
+}
+
+void tick__run_timers(tick_loop_t *loop) {
+  /* libuv looks at its timer heap again after each timer callback. Node re-arms its timer
+   * before the closing drain, so a clock read in that drain (creating a timer) can make
+   * the gate due at once: the timers run again before the loop moves on to poll. */
+  while (loop->timer_gate <= loop->now) process_timers(loop);
 }
 
 void tick__timers_free(tick_loop_t *loop) {

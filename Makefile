@@ -104,7 +104,7 @@ demo: $(BUILD)/examples/tour
 SAN_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 sanitize:
 	$(MAKE) check BUILD=build/asan SANFLAGS="$(SAN_ASAN)" OPT=-O1 EXTERN_TESTS= \
-	  TICK_TEST_TIMEOUT_SCALE=4 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  TICK_TEST_TIMEOUT_SCALE=4 TICK_TEST_NODE=0 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 tsan:

@@ -33,6 +33,10 @@ typedef struct tick_timer_s { uint64_t id; } tick_timer_t;
 typedef struct tick_immediate_s { uint64_t id; } tick_immediate_t;
 typedef struct tick_poll_s { uint64_t id; } tick_poll_t;
 
+/* The id no object ever has: initialise handle variables with it, e.g.
+ * `tick_timer_t t = {TICK_NULL_ID};`. Clearing it is a no-op. */
+#define TICK_NULL_ID ((uint64_t)0)
+
 /* ---------------------------------------------------------------- loop lifetime ---- */
 
 /* Loop creation flags. */

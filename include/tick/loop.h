@@ -104,8 +104,9 @@ typedef void (*tick_loop_cb)(tick_loop_t *loop, void *arg);
 int tick_loop_set_before_exit(tick_loop_t *loop, tick_loop_cb cb, void *arg);
 
 /* Sets the exit hook (Node's 'exit'): called once when a TICK_RUN_DEFAULT run returns 0
- * after the before-exit hook scheduled nothing. Ticks and microtasks it queues do not run
- * (as in Node); timers it starts keep the loop alive for a later run(). NULL removes it. */
+ * after the before-exit hook scheduled nothing. Nothing it schedules runs in this run()
+ * (as in Node, where 'exit' listeners' ticks never run); it stays queued for the next
+ * run(), and tick_loop_destroy() returns TICK_EBUSY until then. NULL removes it. */
 int tick_loop_set_exit(tick_loop_t *loop, tick_loop_cb cb, void *arg);
 
 /* Runs the drain now: the next-tick queue, then the microtask queue, repeated until both

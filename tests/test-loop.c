@@ -433,3 +433,22 @@ TEST_TIMEOUT(loop_alloc_failure_each_site, 120) {
   sites = test_alloc_each_failure(alloc_scenario, NULL);
   ASSERT_GE(sites, 5);
 }
+
+static void exit_queues_tick(tick_loop_t *loop, void *arg) {
+  (void)arg;
+  logs("exit");
+  ASSERT_OK(tick_next_tick(loop, log_task, "tick-from-exit"));
+}
+
+TEST(loop_exit_hook_work_waits_for_next_run) {
+  tick_loop_t *loop = new_loop(0);
+  ASSERT_OK(tick_loop_set_exit(loop, exit_queues_tick, NULL));
+  ASSERT_OK(tick_set_immediate(loop, log_task, "imm", NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 1); /* the tick keeps it alive */
+  ASSERT_STR_EQ(logbuf, "imm exit");
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_OK(tick_loop_set_exit(loop, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(logbuf, "imm exit tick-from-exit");
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -420,6 +420,23 @@ static int alloc_scenario(void *arg) {
     if (r == 0) r = tick_queue_microtask(loop, log_quiet, NULL);
     if (r != 0) break;
   }
+  /* A watcher on a high fd number grows the fd table. */
+  if (r == 0) {
+    int fds[2], high;
+    tick_poll_t w;
+    ASSERT_OK(pipe(fds));
+    high = dup2(fds[0], 700);
+    ASSERT_EQ(high, 700);
+    r = tick_poll_create(loop, high, &w);
+    if (r == 0) {
+      ASSERT_OK(tick_poll_start(loop, w, TICK_READABLE, on_readable, NULL));
+      ASSERT_OK(tick_poll_close(loop, w, NULL, NULL));
+    }
+    ASSERT_OK(tick_loop_run(loop, TICK_RUN_NOWAIT));
+    close(high);
+    close(fds[0]);
+    close(fds[1]);
+  }
   /* Whatever was accepted must run; then the loop must be destroyable. */
   ASSERT_OK(tick_loop_advance(loop, 100));
   ASSERT_EQ(tick_loop_alive(loop), 0);

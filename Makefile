@@ -7,6 +7,7 @@ PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 BUILD       ?= build
+MAKEFLAGS   += --no-print-directory
 
 CC          ?= cc
 CXX         ?= c++
@@ -111,7 +112,7 @@ tsan:
 	  TICK_TEST_TIMEOUT_SCALE=6 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  TICK_TEST_NODE=0
 
-VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
             --errors-for-leak-kinds=definite,indirect,possible --trace-children=yes \
             --trace-children-skip='*/node,*/sh,*/bash,/usr/bin/*' --child-silent-after-fork=no
 valgrind:

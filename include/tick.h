@@ -22,7 +22,7 @@ extern "C" {
 #include "tick/error.h"
 #include "tick/alloc.h"
 #include "tick/algo.h"
-/* loop.h added with the loop */
+#include "tick/loop.h"
 
 #ifdef __cplusplus
 }

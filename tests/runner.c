@@ -375,7 +375,7 @@ static char **ordering_names(const char *dir, size_t *count) {
     names[n++] = strdup(line);
   }
   pclose(p);
-  qsort(names, n, sizeof(*names), cmp_str);
+  if (n > 1) qsort(names, n, sizeof(*names), cmp_str);
   *count = n;
   return names;
 }
@@ -412,7 +412,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  qsort(tests, test_count, sizeof(*tests), cmp_entry);
+  if (test_count > 1) qsort(tests, test_count, sizeof(*tests), cmp_entry);
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   for (k = 0; k < test_count; k++) {

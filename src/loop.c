@@ -1,0 +1,376 @@
+/* loop.c - loop lifetime, the run loop and its phases, the drain, the slab and rings.
+ *
+ * One iteration, in Node's order (SEMANTICS section 4):
+ *   timers -> pending -> idle/prepare -> poll -> check -> close
+ * with the drain (next-ticks, then microtasks, repeated; then module hooks such as
+ * unhandled-rejection tracking) after every macrotask. The drain is called by each phase
+ * after each callback it runs, so this file only orders the phases and decides how long
+ * the poll phase may block.
+ */
+#include "loop.h"
+
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ slab ---- */
+
+int tick__slab_reserve(tick__slab_t *slab) {
+  tick__obj_t **chunks, *chunk;
+  uint32_t base, i;
+  if (slab->free_head != TICK__NONE) return 0;
+  if (slab->nchunks >= (UINT32_MAX >> TICK__CHUNK_SHIFT) - 1) return TICK_ENOMEM;
+  chunk = tick__malloc(sizeof(*chunk) * TICK__CHUNK_SIZE);
+  if (chunk == NULL) return TICK_ENOMEM;
+  chunks = tick__reallocarray(slab->chunks, slab->nchunks + 1, sizeof(*chunks));
+  if (chunks == NULL) {
+    tick__free(chunk);
+    return TICK_ENOMEM;
+  }
+  slab->chunks = chunks;
+  chunks[slab->nchunks] = chunk;
+  base = slab->nchunks << TICK__CHUNK_SHIFT;
+  slab->nchunks++;
+  /* Thread the new slots onto the free list in index order. */
+  for (i = 0; i < TICK__CHUNK_SIZE; i++) {
+    chunk[i].gen = 1;
+    chunk[i].kind = TICK__FREE;
+    chunk[i].flags = 0;
+    chunk[i].next = i + 1 < TICK__CHUNK_SIZE ? base + i + 1 : TICK__NONE;
+    chunk[i].prev = TICK__NONE;
+  }
+  slab->free_head = base;
+  return 0;
+}
+
+uint32_t tick__slab_take(tick__slab_t *slab) {
+  uint32_t idx;
+  tick__obj_t *o;
+  if (TICK__UNLIKELY(slab->free_head == TICK__NONE) && tick__slab_reserve(slab) != 0)
+    return TICK__NONE;
+  idx = slab->free_head;
+  o = tick__slab_at(slab, idx);
+  slab->free_head = o->next;
+  o->next = o->prev = TICK__NONE;
+  o->flags = 0;
+  slab->live++;
+  return idx;
+}
+
+void tick__slab_release(tick__slab_t *slab, uint32_t idx) {
+  tick__obj_t *o = tick__slab_at(slab, idx);
+  o->kind = TICK__FREE;
+  o->flags = 0;
+  /* Generation 0 is never used, so the all-zero id can never be valid. */
+  o->gen = o->gen + 1 ? o->gen + 1 : 1;
+  o->next = slab->free_head;
+  o->prev = TICK__NONE;
+  slab->free_head = idx;
+  slab->live--;
+}
+
+static void slab_free(tick__slab_t *slab) {
+  uint32_t i;
+  for (i = 0; i < slab->nchunks; i++) tick__free(slab->chunks[i]);
+  tick__free(slab->chunks);
+  memset(slab, 0, sizeof(*slab));
+  slab->free_head = TICK__NONE;
+}
+
+/* ------------------------------------------------------------------ rings ---- */
+
+int tick__ring_grow(tick__ring_t *ring) {
+  size_t cap = ring->buf ? (ring->mask + 1) * 2 : 64, i;
+  tick__task_t *buf;
+  if (cap > SIZE_MAX / sizeof(*buf)) return TICK_ENOMEM;
+  buf = tick__malloc(cap * sizeof(*buf));
+  if (buf == NULL) return TICK_ENOMEM;
+  /* Unroll the old ring into the start of the new one. */
+  for (i = 0; i < ring->len; i++) buf[i] = ring->buf[(ring->head + i) & ring->mask];
+  tick__free(ring->buf);
+  ring->buf = buf;
+  ring->mask = cap - 1;
+  ring->head = 0;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ clock ---- */
+
+static int64_t clock_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t tick__update_time(tick_loop_t *loop) {
+  if (!(loop->flags & TICK_LOOP_MANUAL_CLOCK)) loop->now = clock_ms();
+  return loop->now;
+}
+
+/* ---------------------------------------------------------------- modules ---- */
+
+void tick__loop_set_module(tick_loop_t *loop, tick__module_t module,
+                           const tick__module_hooks_t *hooks, void *state) {
+  loop->modules[module] = hooks;
+  loop->module_state[module] = state;
+}
+
+void *tick__loop_module_state(const tick_loop_t *loop, tick__module_t module) {
+  return loop->module_state[module];
+}
+
+int tick__loop_check(const tick_loop_t *loop) {
+  TICK__CHECK_LOOP(loop);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ drain ---- */
+
+static int run_module_hooks(tick_loop_t *loop) {
+  int again = 0, i;
+  for (i = 0; i < TICK__MODULE_MAX; i++)
+    if (loop->modules[i] != NULL && loop->modules[i]->after_drain != NULL)
+      again |= loop->modules[i]->after_drain(loop, loop->module_state[i]);
+  return again;
+}
+
+/* SEMANTICS section 3: ticks (FIFO, including ticks they queue), then microtasks (FIFO,
+ * including microtasks they queue), again while ticks were queued, then module hooks,
+ * which may ask for another round. Mirrors Node's processTicksAndRejections. */
+void tick__drain(tick_loop_t *loop) {
+  loop->depth++;
+  for (;;) {
+    while (loop->ticks.len != 0) {
+      tick__task_t t = tick__ring_pop(&loop->ticks);
+      t.cb(loop, t.arg);
+    }
+    while (loop->microtasks.len != 0) {
+      tick__task_t t = tick__ring_pop(&loop->microtasks);
+      t.cb(loop, t.arg);
+    }
+    if (loop->ticks.len != 0) continue;
+    if (!run_module_hooks(loop)) break;
+  }
+  loop->depth--;
+}
+
+int tick_loop_drain(tick_loop_t *loop) {
+  TICK__CHECK_LOOP(loop);
+  if (loop->depth != 0) return TICK_EBUSY;
+  tick__drain(loop);
+  return 0;
+}
+
+int tick_next_tick(tick_loop_t *loop, tick_task_cb cb, void *arg) {
+  TICK__CHECK_LOOP(loop);
+  if (cb == NULL) return TICK_EINVAL;
+  return tick__ring_push(&loop->ticks, cb, arg);
+}
+
+int tick_queue_microtask(tick_loop_t *loop, tick_task_cb cb, void *arg) {
+  TICK__CHECK_LOOP(loop);
+  if (cb == NULL) return TICK_EINVAL;
+  return tick__ring_push(&loop->microtasks, cb, arg);
+}
+
+/* --------------------------------------------------------------- lifetime ---- */
+
+int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
+  tick_loop_t *loop;
+  if (loop_out == NULL || (flags & ~(unsigned)TICK_LOOP_MANUAL_CLOCK) != 0)
+    return TICK_EINVAL;
+  *loop_out = NULL;
+  loop = tick__calloc(1, sizeof(*loop));
+  if (loop == NULL) return TICK_ENOMEM;
+  loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (loop->epoll_fd < 0) {
+    int err = tick_translate_errno(errno);
+    tick__free(loop);
+    return err;
+  }
+  loop->owner = pthread_self();
+  loop->flags = flags;
+  loop->slab.free_head = TICK__NONE;
+  loop->timers.free_list = TICK__NONE;
+  loop->timer_gate = INT64_MAX;
+  loop->timers_next_expiry = INT64_MAX;
+  loop->immediates.head = loop->immediates.tail = TICK__NONE;
+  loop->immediate_batch.head = loop->immediate_batch.tail = TICK__NONE;
+  loop->closing.head = loop->closing.tail = TICK__NONE;
+  loop->now = (flags & TICK_LOOP_MANUAL_CLOCK) ? 0 : clock_ms();
+  tick__loop_count_add(1);
+  *loop_out = loop;
+  return 0;
+}
+
+int tick_loop_destroy(tick_loop_t *loop) {
+  int i;
+  if (loop == NULL) return 0;
+  TICK__CHECK_LOOP(loop);
+  if (loop->running || loop->depth) return TICK_EBUSY;
+  if (loop->timers.count != 0 || loop->immediate_count != 0 || loop->poll_count != 0 ||
+      loop->ticks.len != 0 || loop->microtasks.len != 0)
+    return TICK_EBUSY;
+  for (i = 0; i < TICK__MODULE_MAX; i++)
+    if (loop->modules[i] != NULL && loop->modules[i]->destroy != NULL)
+      loop->modules[i]->destroy(loop, loop->module_state[i]);
+  /* Modules may have queued nothing that survives them; free the rest. */
+  tick__timers_free(loop);
+  tick__polls_free(loop);
+  slab_free(&loop->slab);
+  tick__free(loop->ticks.buf);
+  tick__free(loop->microtasks.buf);
+  close(loop->epoll_fd);
+  tick__free(loop);
+  tick__loop_count_add(-1);
+  return 0;
+}
+
+static int loop_alive(const tick_loop_t *loop, int count_timers) {
+  return (count_timers && loop->timers.refs != 0) || loop->immediate_refs != 0 ||
+         loop->poll_active_refs != 0 || loop->closing_count != 0 || loop->ticks.len != 0 ||
+         loop->microtasks.len != 0;
+}
+
+int tick_loop_alive(const tick_loop_t *loop) {
+  TICK__CHECK_LOOP(loop);
+  return loop_alive(loop, 1);
+}
+
+uint64_t tick_loop_now(const tick_loop_t *loop) {
+  return loop == NULL ? 0 : (uint64_t)loop->now;
+}
+
+int tick_loop_update_time(tick_loop_t *loop) {
+  TICK__CHECK_LOOP(loop);
+  tick__update_time(loop);
+  return 0;
+}
+
+uint64_t tick_loop_iteration(const tick_loop_t *loop) {
+  return loop == NULL ? 0 : loop->iteration;
+}
+
+int tick_loop_stop(tick_loop_t *loop) {
+  TICK__CHECK_LOOP(loop);
+  loop->stop_flag = 1;
+  return 0;
+}
+
+int tick_loop_set_before_exit(tick_loop_t *loop, tick_loop_cb cb, void *arg) {
+  TICK__CHECK_LOOP(loop);
+  loop->before_exit_cb = cb;
+  loop->before_exit_arg = arg;
+  return 0;
+}
+
+int tick_loop_set_exit(tick_loop_t *loop, tick_loop_cb cb, void *arg) {
+  TICK__CHECK_LOOP(loop);
+  loop->exit_cb = cb;
+  loop->exit_arg = arg;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- running ---- */
+
+/* How long the poll phase may block, in ms (-1: until I/O), following libuv's
+ * uv_backend_timeout as Node drives it: not at all when immediates that keep the loop
+ * alive are queued, handles are closing, the loop was stopped or nothing keeps it alive;
+ * else until the timer gate (tick__run_timers). With the manual clock timers do not bound
+ * the wait: time does not pass by itself (advance() moves it, see run_iteration). */
+static int poll_timeout(const tick_loop_t *loop, tick_run_mode_t mode) {
+  int64_t d;
+  int manual = (loop->flags & TICK_LOOP_MANUAL_CLOCK) != 0;
+  if (mode == TICK_RUN_NOWAIT || loop->stop_flag) return 0;
+  if (loop->immediate_refs != 0 || loop->closing_count != 0) return 0;
+  if (!loop_alive(loop, !manual)) return 0;
+  if (manual || loop->timer_gate == INT64_MAX) return -1;
+  d = loop->timer_gate - loop->now;
+  if (d <= 0) return 0;
+  return d > INT32_MAX ? INT32_MAX : (int)d;
+}
+
+static void run_iteration(tick_loop_t *loop, tick_run_mode_t mode) {
+  int timeout;
+  tick__update_time(loop);
+  tick__run_timers(loop);
+  /* pending and idle/prepare: no tick concept queues work there yet. */
+  if (loop->advancing) {
+    /* The manual clock's "sleep": where the poll phase would wait, time jumps to the
+     * libuv-style timer gate or to advance()'s target, whichever comes first. */
+    if (loop->immediate_refs == 0 && loop->closing_count == 0 && !loop->stop_flag) {
+      int64_t to = loop->advance_to;
+      if (loop->timer_gate < to) to = loop->timer_gate;
+      if (to > loop->now) loop->now = to;
+    }
+    timeout = 0;
+  } else {
+    timeout = poll_timeout(loop, mode);
+  }
+  tick__run_poll(loop, timeout);
+  tick__run_check(loop);
+  tick__run_closing(loop);
+  loop->iteration++;
+}
+
+int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode) {
+  int manual, r;
+  TICK__CHECK_LOOP(loop);
+  if (mode != TICK_RUN_DEFAULT && mode != TICK_RUN_ONCE && mode != TICK_RUN_NOWAIT)
+    return TICK_EINVAL;
+  if (loop->running || loop->depth) return TICK_EBUSY;
+  manual = (loop->flags & TICK_LOOP_MANUAL_CLOCK) != 0;
+  loop->running = 1;
+  tick__drain(loop); /* the main script's ticks and microtasks */
+  for (;;) {
+    r = loop_alive(loop, !manual);
+    if (!r) tick__update_time(loop);
+    while (r && !loop->stop_flag) {
+      run_iteration(loop, mode);
+      r = loop_alive(loop, !manual);
+      if (mode != TICK_RUN_DEFAULT) break;
+    }
+    if (loop->stop_flag || mode != TICK_RUN_DEFAULT || r) break;
+    /* Dry: Node's 'beforeExit'. Work it schedules (directly or from its drain) restarts
+     * the loop; otherwise 'exit' comes last. */
+    if (loop->before_exit_cb == NULL) break;
+    loop->depth++;
+    loop->before_exit_cb(loop, loop->before_exit_arg);
+    loop->depth--;
+    tick__drain(loop);
+    if (!loop_alive(loop, !manual)) break;
+  }
+  if (!r && !loop->stop_flag && mode == TICK_RUN_DEFAULT && loop->exit_cb != NULL) {
+    loop->depth++;
+    loop->exit_cb(loop, loop->exit_arg);
+    loop->depth--;
+  }
+  loop->stop_flag = 0;
+  loop->running = 0;
+  return loop_alive(loop, 1) ? 1 : 0;
+}
+
+int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
+  TICK__CHECK_LOOP(loop);
+  if (!(loop->flags & TICK_LOOP_MANUAL_CLOCK)) return TICK_EINVAL;
+  if (loop->running || loop->depth) return TICK_EBUSY;
+  if (ms > (uint64_t)INT64_MAX - (uint64_t)loop->now) return TICK_EOVERFLOW;
+  loop->running = 1;
+  loop->advancing = 1;
+  loop->advance_to = loop->now + (int64_t)ms;
+  tick__drain(loop);
+  /* Iterate until the clock has reached the target and an iteration finds nothing left
+   * to do at that time (its poll phase would have waited). */
+  for (;;) {
+    int busy = loop->immediate_count != 0 || loop->closing_count != 0;
+    int64_t next = tick__timers_next_expiry(loop);
+    if (loop->now >= loop->advance_to && !busy && (next < 0 || next > loop->now)) break;
+    run_iteration(loop, TICK_RUN_DEFAULT);
+    if (loop->stop_flag) break;
+  }
+  loop->stop_flag = 0;
+  loop->advancing = 0;
+  loop->running = 0;
+  return 0;
+}

@@ -1,0 +1,274 @@
+/* loop.h - the loop's private structure, shared by loop.c, timer.c, immediate.c, poll.c.
+ *
+ * Objects the library owns (timers, immediates, fd watchers) live in one slab of fixed-size
+ * slots, allocated in chunks so that a slot never moves (a callback may create timers while
+ * the loop holds a pointer to the running one). The public id of an object is
+ * (generation << 32) | (slot index + 1); freeing a slot bumps its generation, so every
+ * id handed out earlier is recognised as stale. See docs/loop.md, "Handles".
+ */
+#ifndef TICK_LOOP_PRIVATE_H
+#define TICK_LOOP_PRIVATE_H
+
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define TICK__NONE UINT32_MAX /* "no slot" in intrusive links */
+
+/* ------------------------------------------------------------- task rings ---- */
+
+typedef struct tick__task_s {
+  tick_task_cb cb;
+  void *arg;
+} tick__task_t;
+
+/* A FIFO of tasks in a power-of-two ring that grows by doubling and never shrinks, so a
+ * steady state makes no allocation. */
+typedef struct tick__ring_s {
+  tick__task_t *buf;
+  size_t mask; /* capacity - 1, or 0 with buf == NULL */
+  size_t head;
+  size_t len;
+} tick__ring_t;
+
+int tick__ring_grow(tick__ring_t *ring);
+
+static inline int tick__ring_push(tick__ring_t *ring, tick_task_cb cb, void *arg) {
+  tick__task_t *t;
+  if (TICK__UNLIKELY(ring->buf == NULL || ring->len > ring->mask)) {
+    int r = tick__ring_grow(ring);
+    if (r != 0) return r;
+  }
+  t = &ring->buf[(ring->head + ring->len) & ring->mask];
+  t->cb = cb;
+  t->arg = arg;
+  ring->len++;
+  return 0;
+}
+
+static inline tick__task_t tick__ring_pop(tick__ring_t *ring) {
+  tick__task_t t = ring->buf[ring->head];
+  ring->head = (ring->head + 1) & ring->mask;
+  ring->len--;
+  return t;
+}
+
+/* ------------------------------------------------------------------- slab ---- */
+
+typedef enum tick__kind_e {
+  TICK__FREE = 0,
+  TICK__TIMER,
+  TICK__IMMEDIATE,
+  TICK__POLL
+} tick__kind_t;
+
+/* Object flags. */
+enum {
+  TICK__F_REF = 1u << 0,      /* keeps the loop alive */
+  TICK__F_RUNNING = 1u << 1,  /* timer: its callback is running (it is in no list) */
+  TICK__F_BATCH = 1u << 2,    /* immediate: in the running check phase's batch */
+  TICK__F_ACTIVE = 1u << 3,   /* poll: started */
+  TICK__F_CLOSING = 1u << 4,  /* poll: closed, close callback pending */
+  TICK__F_REPEAT = 1u << 5    /* timer: interval */
+};
+
+typedef struct tick__obj_s {
+  uint32_t gen;   /* generation, part of every id of this slot */
+  uint8_t kind;   /* tick__kind_t */
+  uint8_t flags;
+  uint16_t spare_;
+  uint32_t next;  /* intrusive links: timer list, immediate queue, free list */
+  uint32_t prev;
+  union {
+    struct {
+      int64_t start;   /* ms at which the current countdown began (Node's _idleStart) */
+      uint32_t msecs;  /* the clamped delay or period */
+      uint32_t list;   /* index of its timer list, TICK__NONE if in none */
+      tick_timer_cb cb;
+      void *arg;
+    } timer;
+    struct {
+      tick_immediate_cb cb;
+      void *arg;
+    } immediate;
+    struct {
+      int fd;
+      unsigned events; /* TICK_READABLE|TICK_WRITABLE being watched */
+      tick_poll_cb cb;
+      void *arg;
+      tick_close_cb close_cb;
+      void *close_arg;
+    } poll;
+  } u;
+} tick__obj_t;
+
+#define TICK__CHUNK_SHIFT 10
+#define TICK__CHUNK_SIZE (1u << TICK__CHUNK_SHIFT)
+
+typedef struct tick__slab_s {
+  tick__obj_t **chunks;
+  uint32_t nchunks;
+  uint32_t free_head; /* TICK__NONE when empty */
+  uint32_t live;
+} tick__slab_t;
+
+static inline tick__obj_t *tick__slab_at(const tick__slab_t *slab, uint32_t idx) {
+  return &slab->chunks[idx >> TICK__CHUNK_SHIFT][idx & (TICK__CHUNK_SIZE - 1)];
+}
+
+static inline uint64_t tick__obj_id(const tick__slab_t *slab, uint32_t idx) {
+  return ((uint64_t)tick__slab_at(slab, idx)->gen << 32) | ((uint64_t)idx + 1);
+}
+
+/* The slot named by `id` if it is live and of `kind`, else NULL (stale or bogus id). */
+static inline tick__obj_t *tick__slab_lookup(const tick__slab_t *slab, uint64_t id,
+                                             tick__kind_t kind, uint32_t *idx_out) {
+  uint32_t low = (uint32_t)id, idx;
+  tick__obj_t *o;
+  if (low == 0) return NULL;
+  idx = low - 1;
+  if ((idx >> TICK__CHUNK_SHIFT) >= slab->nchunks) return NULL;
+  o = tick__slab_at(slab, idx);
+  if (o->kind != kind || o->gen != (uint32_t)(id >> 32)) return NULL;
+  if (idx_out != NULL) *idx_out = idx;
+  return o;
+}
+
+/* Takes a free slot (growing by one chunk if needed): returns its index, or TICK__NONE
+ * when memory is exhausted. The slot keeps its generation; the caller sets the kind. */
+uint32_t tick__slab_take(tick__slab_t *slab);
+/* Returns a slot to the free list, bumping its generation. */
+void tick__slab_release(tick__slab_t *slab, uint32_t idx);
+/* Makes sure one slot can be taken without allocating. */
+int tick__slab_reserve(tick__slab_t *slab);
+
+/* ------------------------------------------------------------ timer lists ---- */
+
+/* Node's timer structure, reproduced so that ordering matches it to the letter: one FIFO
+ * list per distinct duration (`msecs`), and a priority queue of lists ordered by
+ * (expiry, id), where a list gets a fresh id whenever it is (re)scheduled. Inserting a
+ * timer is O(1) when its duration's list exists, O(log lists) otherwise; firing is O(1)
+ * per timer. See docs/loop.md, "Timers". */
+typedef struct tick__tlist_s {
+  int64_t expiry;
+  uint64_t id;
+  uint32_t msecs;
+  uint32_t gen;      /* bumped when the record is freed: tells a stale list apart */
+  uint32_t head;     /* first timer slot, TICK__NONE if empty */
+  uint32_t tail;
+  uint32_t heap_pos; /* TICK__NONE when free */
+  uint32_t next_free;
+} tick__tlist_t;
+
+typedef struct tick__timers_s {
+  tick__tlist_t *lists; /* pool of list records */
+  uint32_t lists_cap, lists_used, free_list;
+  uint32_t *heap;       /* list indices, a binary min-heap by (expiry, id) */
+  uint32_t heap_len, heap_cap;
+  uint64_t *map;        /* open addressing: (msecs << 32) | (list index + 1); 0 = empty */
+  uint32_t map_mask, map_len;
+  uint64_t next_list_id;
+  uint32_t count;       /* live timers */
+  uint32_t refs;        /* ref'd live timers */
+} tick__timers_t;
+
+/* ------------------------------------------------------------------- loop ---- */
+
+typedef struct tick__queue_s { /* intrusive FIFO of slab objects */
+  uint32_t head, tail;
+} tick__queue_t;
+
+struct tick_loop_s {
+  pthread_t owner;
+  unsigned flags;
+  int epoll_fd;
+
+  int64_t now;          /* cached time, ms */
+  uint64_t iteration;
+  int running;          /* inside run() or advance() */
+  int depth;            /* inside a callback or drain */
+  int stop_flag;
+  int advancing;        /* manual clock: inside advance() */
+  int64_t advance_to;   /* manual clock: advance() target */
+
+  tick__slab_t slab;
+  tick__timers_t timers;
+  int64_t timer_gate;         /* when the timers phase may next run (Node's libuv timer) */
+  int64_t timers_next_expiry; /* Node's nextExpiry */
+
+  tick__ring_t ticks;
+  tick__ring_t microtasks;
+
+  tick__queue_t immediates;      /* queued for the next check phase */
+  tick__queue_t immediate_batch; /* the running check phase's batch */
+  uint32_t immediate_count, immediate_refs;
+
+  /* fd watchers */
+  uint32_t *fd_map;     /* fd -> watcher slot + 1 */
+  uint32_t fd_map_len;
+  uint32_t poll_active_refs;
+  uint32_t poll_active; /* started watchers, registered with epoll */
+  uint32_t poll_count;  /* live watchers (including closing ones) */
+  tick__queue_t closing;
+  uint32_t closing_count;
+
+  tick_loop_cb before_exit_cb, exit_cb;
+  void *before_exit_arg, *exit_arg;
+
+  const tick__module_hooks_t *modules[TICK__MODULE_MAX];
+  void *module_state[TICK__MODULE_MAX];
+};
+
+/* Runs the drain of SEMANTICS section 3 (ticks, microtasks, module hooks). */
+void tick__drain(tick_loop_t *loop);
+
+/* Reads the clock into loop->now (unless the clock is manual) and returns it. */
+int64_t tick__update_time(tick_loop_t *loop);
+
+/* Phases. */
+void tick__run_timers(tick_loop_t *loop);
+void tick__run_check(tick_loop_t *loop);
+void tick__run_poll(tick_loop_t *loop, int timeout_ms);
+void tick__run_closing(tick_loop_t *loop);
+
+/* The nearest timer list expiry, or -1 if there is none. */
+int64_t tick__timers_next_expiry(const tick_loop_t *loop);
+
+/* Frees what each concept owns (at loop destroy). */
+void tick__timers_free(tick_loop_t *loop);
+void tick__polls_free(tick_loop_t *loop);
+
+/* Intrusive queue helpers over the slab. */
+static inline void tick__queue_push(tick_loop_t *loop, tick__queue_t *q, uint32_t idx) {
+  tick__obj_t *o = tick__slab_at(&loop->slab, idx);
+  o->next = TICK__NONE;
+  o->prev = q->tail;
+  if (q->tail == TICK__NONE)
+    q->head = idx;
+  else
+    tick__slab_at(&loop->slab, q->tail)->next = idx;
+  q->tail = idx;
+}
+
+static inline void tick__queue_remove(tick_loop_t *loop, tick__queue_t *q, uint32_t idx) {
+  tick__obj_t *o = tick__slab_at(&loop->slab, idx);
+  if (o->prev == TICK__NONE)
+    q->head = o->next;
+  else
+    tick__slab_at(&loop->slab, o->prev)->next = o->next;
+  if (o->next == TICK__NONE)
+    q->tail = o->prev;
+  else
+    tick__slab_at(&loop->slab, o->next)->prev = o->prev;
+  o->next = o->prev = TICK__NONE;
+}
+
+#define TICK__CHECK_LOOP(loop)                                    \
+  do {                                                            \
+    if (TICK__UNLIKELY((loop) == NULL)) return TICK_EINVAL;       \
+    if (TICK__UNLIKELY(!pthread_equal((loop)->owner, pthread_self()))) \
+      return TICK_EWRONGTHREAD;                                   \
+  } while (0)
+
+#endif

@@ -163,7 +163,7 @@ VALGRIND_EXTRA     += --ordering tests/ordering-promise build/valgrind/tests/ord
 test-build: $(PROMISE_ORDER_BINS)
 
 $(BUILD)/tests/ordering-promise/%: tests/ordering-promise/%.c $(STATIC_LIB) \
-    tests/ordering/twin.h tests/ordering-promise/ptwin.h
+    tests/ordering/twin.h $(wildcard tests/ordering-promise/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/ordering $(TEST_CFLAGS) -Wno-unused-function -o $@ $< \
 	  $(STATIC_LIB) $(LDLIBS)

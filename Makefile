@@ -167,4 +167,28 @@ $(BUILD)/tests/ordering-promise/%: tests/ordering-promise/%.c $(STATIC_LIB) \
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/ordering $(TEST_CFLAGS) -Wno-unused-function -o $@ $< \
 	  $(STATIC_LIB) $(LDLIBS)
+
+# Promises/A+ conformance: npm's promises-aplus-tests 2.1.2 against the C core through a
+# Node-API addon built with the system compiler (no node-gyp). The addon links its own
+# libtick built without sanitizers (node itself is not instrumented), so `make sanitize`
+# and `make tsan` run it too. `make check` runs it through the runner as one test.
+CONFORMANCE_BUILD := build/conformance
+ADAPTER           := $(CONFORMANCE_BUILD)/adapter.node
+NODE_INCLUDE      ?= /usr/include/node
+EXTERN_TESTS      += --extern promises-aplus \
+                     '$(MAKE) -s --no-print-directory conformance SANFLAGS= OPT=-O2'
+.PHONY: conformance conformance-deps
+
+$(ADAPTER): tests/conformance/adapter.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -std=c11 $(OPT) -g $(WARNFLAGS) -Wno-missing-prototypes \
+	  -I$(NODE_INCLUDE) -Iinclude -o $@ $< $(STATIC_LIB) $(LDLIBS)
+
+conformance-deps:
+	@[ -d tests/conformance/node_modules/promises-aplus-tests ] || \
+	  (cd tests/conformance && npm install --no-audit --no-fund --silent)
+
+conformance: conformance-deps
+	$(MAKE) --no-print-directory $(ADAPTER) BUILD=$(CONFORMANCE_BUILD) SANFLAGS=
+	cd tests/conformance && TICK_ADAPTER=$(abspath $(ADAPTER)) node run.js
 # ------------------------------------------------------------ end of promises block ----

@@ -27,6 +27,7 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,79 +125,76 @@ struct reaction_s {
 
 typedef struct pool_chunk_s {
   struct pool_chunk_s *next;
-  size_t count;
+  size_t count; /* slots in this chunk */
   max_align_t data[];
 } pool_chunk_t;
 
+/* Records come from the free list, else from the unused tail of the newest chunk (a bump
+ * pointer, so a new chunk is not written before it is needed), else from a new chunk. */
 typedef struct pool_s {
   unsigned char *free;
-  pool_chunk_t *chunks;
+  pool_chunk_t *chunks; /* newest first */
+  size_t used;          /* slots handed out from the newest chunk */
   size_t elem_size;
   size_t next_count;
 } pool_t;
 
-/* Chunks double from 32 to 4096 records: small loops stay small, big bursts amortise. */
+/* Chunks double from 32 to 8192 records: small loops stay small, big bursts amortise. */
 #define POOL_FIRST_CHUNK 32
-#define POOL_MAX_CHUNK 4096
+#define POOL_MAX_CHUNK 8192
 
 static void pool_init(pool_t *pool, size_t elem_size) {
-  size_t align = sizeof(max_align_t);
+  size_t align = sizeof(void *);
   pool->free = NULL;
   pool->chunks = NULL;
+  pool->used = 0;
   pool->elem_size = (elem_size + align - 1) / align * align;
   pool->next_count = POOL_FIRST_CHUNK;
 }
 
-static void pool_link_set(unsigned char *slot, unsigned char *next) {
-  uint32_t tag = TAG_FREE;
-  memcpy(slot, &tag, sizeof(tag));
-  memcpy(slot + POOL_LINK_OFFSET, &next, sizeof(next));
-}
-
-static int pool_grow(pool_t *pool) {
-  size_t i, count = pool->next_count;
+static void *pool_grow(pool_t *pool) {
+  size_t count = pool->next_count;
   pool_chunk_t *chunk = tick__malloc(sizeof(*chunk) + count * pool->elem_size);
-  unsigned char *base;
-  if (chunk == NULL) return TICK_ENOMEM;
+  if (chunk == NULL) return NULL;
   chunk->count = count;
   chunk->next = pool->chunks;
   pool->chunks = chunk;
-  base = (unsigned char *)chunk->data;
-  /* Thread the new slots in address order so records are handed out sequentially. */
-  for (i = count; i-- > 0;) {
-    pool_link_set(base + i * pool->elem_size, pool->free);
-    pool->free = base + i * pool->elem_size;
-  }
+  pool->used = 1;
   if (pool->next_count < POOL_MAX_CHUNK) pool->next_count *= 2;
-  return 0;
+  return chunk->data;
 }
 
-static void *pool_get(pool_t *pool) {
+static inline void *pool_get(pool_t *pool) {
   unsigned char *slot = pool->free;
-  if (TICK__UNLIKELY(slot == NULL)) {
-    if (pool_grow(pool) != 0) return NULL;
-    slot = pool->free;
+  if (TICK__LIKELY(slot != NULL)) {
+    memcpy(&pool->free, slot + POOL_LINK_OFFSET, sizeof(pool->free));
+    return slot;
   }
-  memcpy(&pool->free, slot + POOL_LINK_OFFSET, sizeof(pool->free));
-  return slot;
+  if (TICK__LIKELY(pool->chunks != NULL && pool->used < pool->chunks->count))
+    return (unsigned char *)pool->chunks->data + pool->used++ * pool->elem_size;
+  return pool_grow(pool);
 }
 
-static void pool_put(pool_t *pool, void *slot) {
-  pool_link_set(slot, pool->free);
+static inline void pool_put(pool_t *pool, void *slot) {
+  uint32_t tag = TAG_FREE;
+  memcpy(slot, &tag, sizeof(tag));
+  memcpy((unsigned char *)slot + POOL_LINK_OFFSET, &pool->free, sizeof(pool->free));
   pool->free = slot;
 }
 
 /* Calls `fn` on every live record (tag != TAG_FREE), then frees the chunks. */
 static void pool_destroy(pool_t *pool, void (*fn)(void *record)) {
   pool_chunk_t *chunk, *next;
+  size_t used = pool->used;
   for (chunk = pool->chunks; chunk != NULL; chunk = chunk->next) {
     unsigned char *base = (unsigned char *)chunk->data;
     size_t i;
-    for (i = 0; i < chunk->count; i++) {
+    for (i = 0; i < used; i++) {
       uint32_t tag;
       memcpy(&tag, base + i * pool->elem_size, sizeof(tag));
       if (tag != TAG_FREE && fn != NULL) fn(base + i * pool->elem_size);
     }
+    if (chunk->next != NULL) used = chunk->next->count; /* older chunks are full */
   }
   for (chunk = pool->chunks; chunk != NULL; chunk = next) {
     next = chunk->next;
@@ -204,12 +202,16 @@ static void pool_destroy(pool_t *pool, void (*fn)(void *record)) {
   }
   pool->chunks = NULL;
   pool->free = NULL;
+  pool->used = 0;
 }
 
 /* ------------------------------------------------------------ module state ---- */
 
 struct promise_module_s {
   tick_loop_t *loop;
+  /* The loop's thread, recorded when the state is made (on that thread), so the thread
+   * check of the hot paths is an inline comparison rather than a call into loop.c. */
+  pthread_t owner;
   pool_t promises;
   pool_t reactions;
   pool_t resolvers;
@@ -243,20 +245,33 @@ static const tick__module_hooks_t module_hooks = {module_after_drain, module_des
 static void default_unhandled(tick_loop_t *loop, tick_promise_t *p, void *arg);
 static void default_handled_late(tick_loop_t *loop, tick_promise_t *p, void *arg);
 
-/* The loop's promise state, created on first use (NULL: out of memory). */
-static promise_module_t *module_get(tick_loop_t *loop) {
-  promise_module_t *mod = tick__loop_module_state(loop, TICK__MODULE_PROMISE);
-  if (TICK__LIKELY(mod != NULL)) return mod;
+/* The loop's promise state for a call made on `loop` from this thread: checks the thread
+ * and creates the state on first use. Returns 0, TICK_EINVAL, TICK_EWRONGTHREAD or
+ * TICK_ENOMEM. */
+static int module_enter(tick_loop_t *loop, promise_module_t **out) {
+  promise_module_t *mod;
+  int rc;
+  if (loop == NULL) return TICK_EINVAL;
+  mod = tick__loop_module_state(loop, TICK__MODULE_PROMISE);
+  if (TICK__LIKELY(mod != NULL)) {
+    if (TICK__UNLIKELY(!pthread_equal(mod->owner, pthread_self()))) return TICK_EWRONGTHREAD;
+    *out = mod;
+    return 0;
+  }
+  rc = tick__loop_check(loop);
+  if (rc != 0) return rc;
   mod = tick__calloc(1, sizeof(*mod));
-  if (mod == NULL) return NULL;
+  if (mod == NULL) return TICK_ENOMEM;
   mod->loop = loop;
+  mod->owner = pthread_self();
   pool_init(&mod->promises, sizeof(tick_promise_t));
   pool_init(&mod->reactions, sizeof(reaction_t));
   pool_init(&mod->resolvers, sizeof(tick_resolver_t));
   mod->on_unhandled = default_unhandled;
   mod->on_handled_late = default_handled_late;
   tick__loop_set_module(loop, TICK__MODULE_PROMISE, &module_hooks, mod);
-  return mod;
+  *out = mod;
+  return 0;
 }
 
 /* ------------------------------------------------------------ constructors ---- */
@@ -748,17 +763,21 @@ static void module_destroy(tick_loop_t *loop, void *state) {
 
 /* ------------------------------------------------------------- public API ---- */
 
-static int promise_check(const tick_promise_t *p) {
-  if (p == NULL) return TICK_EINVAL;
-  return tick__loop_check(p->mod->loop);
+static inline int module_check(const promise_module_t *mod) {
+  return TICK__LIKELY(pthread_equal(mod->owner, pthread_self())) ? 0 : TICK_EWRONGTHREAD;
+}
+
+static inline int promise_check(const tick_promise_t *p) {
+  if (TICK__UNLIKELY(p == NULL)) return TICK_EINVAL;
+  return module_check(p->mod);
 }
 
 /* For a resolver call: 1 if it may act, 0 if already used, or an error. */
 static int resolver_enter(const tick_resolver_t *r) {
   int rc;
-  if (r == NULL) return TICK_EINVAL;
-  rc = tick__loop_check(r->promise->mod->loop);
-  if (rc != 0) return rc;
+  if (TICK__UNLIKELY(r == NULL)) return TICK_EINVAL;
+  rc = module_check(r->promise->mod);
+  if (TICK__UNLIKELY(rc != 0)) return rc;
   return r->used ? 0 : 1;
 }
 
@@ -781,10 +800,8 @@ int tick_promise_create(tick_loop_t *loop, tick_executor_cb executor, void *arg,
   int rc;
   if (out != NULL) *out = NULL;
   if (loop == NULL || executor == NULL) return TICK_EINVAL;
-  rc = tick__loop_check(loop);
+  rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
-  mod = module_get(loop);
-  if (mod == NULL) return TICK_ENOMEM;
   p = promise_new(mod);
   if (p == NULL) return TICK_ENOMEM;
   rc = executor(loop, &p->resolver, arg);
@@ -804,10 +821,8 @@ int tick_promise_create_deferred(tick_loop_t *loop, tick_promise_t **promise_out
   if (promise_out != NULL) *promise_out = NULL;
   if (resolver_out != NULL) *resolver_out = NULL;
   if (loop == NULL || promise_out == NULL || resolver_out == NULL) return TICK_EINVAL;
-  rc = tick__loop_check(loop);
+  rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
-  mod = module_get(loop);
-  if (mod == NULL) return TICK_ENOMEM;
   p = promise_new(mod);
   if (p == NULL) return TICK_ENOMEM;
   p->refs++; /* the resolver's */
@@ -821,11 +836,9 @@ static int promise_start(tick_loop_t *loop, tick_promise_t **out, tick_promise_t
   promise_module_t *mod;
   int rc;
   if (out != NULL) *out = NULL;
-  if (loop == NULL || out == NULL) return TICK_EINVAL;
-  rc = tick__loop_check(loop);
+  if (out == NULL) return TICK_EINVAL;
+  rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
-  mod = module_get(loop);
-  if (mod == NULL) return TICK_ENOMEM;
   *p = promise_new(mod);
   return *p == NULL ? TICK_ENOMEM : 0;
 }
@@ -989,7 +1002,7 @@ int tick_resolver_reject_message(tick_resolver_t *r, int code, const char *messa
 int tick_resolver_retain(tick_resolver_t *r) {
   int rc;
   if (r == NULL) return TICK_EINVAL;
-  rc = tick__loop_check(r->promise->mod->loop);
+  rc = module_check(r->promise->mod);
   if (rc != 0) return rc;
   if (r->tag == TAG_EMBEDDED)
     r->promise->refs++;
@@ -1001,7 +1014,7 @@ int tick_resolver_retain(tick_resolver_t *r) {
 int tick_resolver_release(tick_resolver_t *r) {
   int rc;
   if (r == NULL) return 0;
-  rc = tick__loop_check(r->promise->mod->loop);
+  rc = module_check(r->promise->mod);
   if (rc != 0) return rc;
   resolver_unref(r);
   return 0;
@@ -1072,15 +1085,13 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
   int rc;
   if (out != NULL) *out = NULL;
   if (loop == NULL || out == NULL || (count > 0 && inputs == NULL)) return TICK_EINVAL;
-  rc = tick__loop_check(loop);
+  rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
   for (i = 0; i < count; i++)
-    if (inputs[i] == NULL || inputs[i]->mod->loop != loop) return TICK_EINVAL;
+    if (inputs[i] == NULL || inputs[i]->mod != mod) return TICK_EINVAL;
   if (tick__mul_size(count, sizeof(tick_promise_t *), &bytes) != 0 ||
       bytes > SIZE_MAX - sizeof(items_t))
     return TICK_ENOMEM;
-  mod = module_get(loop);
-  if (mod == NULL) return TICK_ENOMEM;
   result = promise_new(mod);
   if (result == NULL) return TICK_ENOMEM;
   if (kind != KIND_RACE) {
@@ -1214,10 +1225,8 @@ int tick_promise_set_unhandled_hook(tick_loop_t *loop, tick_rejection_cb unhandl
   promise_module_t *mod;
   int rc;
   if (loop == NULL) return TICK_EINVAL;
-  rc = tick__loop_check(loop);
+  rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
-  mod = module_get(loop);
-  if (mod == NULL) return TICK_ENOMEM;
   mod->on_unhandled = unhandled != NULL ? unhandled : default_unhandled;
   mod->unhandled_arg = unhandled != NULL ? unhandled_arg : NULL;
   mod->on_handled_late = handled_late != NULL ? handled_late : default_handled_late;

@@ -40,7 +40,10 @@ enum {
   TAG_PROMISE = 0x7072706d,
   TAG_REACTION = 0x72656163,
   TAG_RESOLVER = 0x7265736c,
-  TAG_EMBEDDED = 0x656d6264
+  TAG_EMBEDDED = 0x656d6264,
+  /* The reaction inside a promise made by then/catch/finally, live or already run. */
+  TAG_OWN_REACTION = 0x6f776e72,
+  TAG_OWN_REACTION_DONE = 0x646f6e65
 };
 
 #define POOL_LINK_OFFSET 8
@@ -51,39 +54,25 @@ typedef struct promise_module_s promise_module_t;
 
 struct tick_resolver_s {
   uint32_t tag;  /* TAG_RESOLVER (pooled, counted) or TAG_EMBEDDED (inside its promise) */
-  uint32_t refs; /* pooled resolvers only; embedded ones count on their promise */
+  uint32_t used; /* ECMAScript's [[AlreadyResolved]] */
   tick_promise_t *promise;
-  int used; /* ECMAScript's [[AlreadyResolved]] */
 };
+
+/* A resolver of its own (a foreign thenable's fresh resolving functions), counted; the
+ * one inside each promise counts on its promise instead. */
+typedef struct pooled_resolver_s {
+  tick_resolver_t base;
+  uint32_t refs;
+} pooled_resolver_t;
 
 enum {
   FLAG_HANDLED = 1u << 0,      /* a reaction was ever registered ([[PromiseIsHandled]]) */
   FLAG_IN_UNHANDLED = 1u << 1, /* on mod->unhandled, waiting for the end of the drain */
   FLAG_WARNED = 1u << 2,       /* reported as unhandled; a later handler is "late" */
-  FLAG_MSG_OWNED = 1u << 3     /* message was allocated by tick_resolver_reject_message */
-};
-
-struct tick_promise_s {
-  uint32_t tag;
-  uint32_t refs;
-  tick_promise_t *link; /* unhandled / handled-late list, or the dead stack (offset 8) */
-  promise_module_t *mod;
-  tick_promise_t *owner; /* settled as an alias of this promise's outcome, or NULL */
-  void *value;           /* owned outcome: fulfilment value or rejection reason */
-  tick_free_cb free_value;
-  const char *message;
-  items_t *items;         /* combinators: the inputs, in input order */
-  reaction_t *reactions;  /* pending: registered reactions, newest first */
-  tick_resolver_t resolver; /* the promise's own resolving functions */
-  int code;               /* rejection code (copied from the owner for aliases) */
-  uint8_t state;
-  uint8_t flags;
-};
-
-struct items_s {
-  size_t count;
-  size_t remaining;
-  tick_promise_t *item[];
+  FLAG_MESSAGE = 1u << 3,      /* `message` is set (static text, or owned if below) */
+  FLAG_MSG_OWNED = 1u << 4,    /* message was allocated by tick_resolver_reject_message */
+  FLAG_ITEMS = 1u << 5,        /* `items` is set (combinators) */
+  FLAG_ALIAS = 1u << 6         /* settled like `owner`, which owns the outcome */
 };
 
 typedef enum reaction_kind_e {
@@ -96,7 +85,13 @@ typedef enum reaction_kind_e {
   KIND_ALL,
   KIND_ALL_SETTLED,
   KIND_ANY,
-  KIND_RACE
+  KIND_RACE,
+  /* One job standing for the reactions of every input that had already settled when the
+   * combinator was called (see combinator()). */
+  KIND_ALL_BATCH,
+  KIND_ALL_SETTLED_BATCH,
+  KIND_ANY_BATCH,
+  KIND_RACE_BATCH
 } reaction_kind_t;
 
 struct reaction_s {
@@ -116,9 +111,44 @@ struct reaction_s {
       tick_resolver_t *resolver; /* counted */
     } thenable;
     tick_promise_t *other; /* ADOPT_JOB: promise to follow; THUNK: finally's source */
+    struct {
+      size_t fulfilled; /* inputs that had fulfilled / rejected at the call */
+      size_t rejected;
+    } batch;
   } u;
   void *arg; /* handler arg, or the thenable object */
   tick_free_cb free_arg;
+};
+
+struct tick_promise_s {
+  uint32_t tag;
+  uint32_t refs;
+  tick_promise_t *link; /* unhandled / handled-late list, or the dead stack (offset 8) */
+  promise_module_t *mod;
+  union {
+    void *value;           /* owned outcome: fulfilment value or rejection reason */
+    tick_promise_t *owner; /* FLAG_ALIAS: the promise whose outcome this one shares */
+  };
+  tick_free_cb free_value;
+  union {
+    const char *message; /* FLAG_MESSAGE */
+    items_t *items;      /* FLAG_ITEMS: combinators' inputs, in input order */
+  };
+  reaction_t *reactions;  /* pending: registered reactions, newest first */
+  tick_resolver_t resolver; /* the promise's own resolving functions */
+  int code;               /* rejection code (copied from the owner for aliases) */
+  uint8_t state;
+  uint8_t flags;
+  /* A promise made by then/catch/finally carries the reaction that settles it, so a link
+   * of a chain is one record: one allocation, and the job that runs the handler writes
+   * the same cache lines it reads. Other promises leave it unused. */
+  reaction_t reaction;
+};
+
+struct items_s {
+  size_t count;
+  size_t remaining;
+  tick_promise_t *item[];
 };
 
 /* --------------------------------------------------------------------- pools ---- */
@@ -266,7 +296,7 @@ static int module_enter(tick_loop_t *loop, promise_module_t **out) {
   mod->owner = pthread_self();
   pool_init(&mod->promises, sizeof(tick_promise_t));
   pool_init(&mod->reactions, sizeof(reaction_t));
-  pool_init(&mod->resolvers, sizeof(tick_resolver_t));
+  pool_init(&mod->resolvers, sizeof(pooled_resolver_t));
   mod->on_unhandled = default_unhandled;
   mod->on_handled_late = default_handled_late;
   tick__loop_set_module(loop, TICK__MODULE_PROMISE, &module_hooks, mod);
@@ -283,26 +313,22 @@ static tick_promise_t *promise_new(promise_module_t *mod) {
   p->refs = 1;
   p->link = NULL;
   p->mod = mod;
-  p->owner = NULL;
   p->value = NULL;
   p->free_value = NULL;
-  p->message = NULL;
   p->items = NULL;
   p->reactions = NULL;
   p->resolver.tag = TAG_EMBEDDED;
-  p->resolver.refs = 0;
   p->resolver.promise = p;
   p->resolver.used = 0;
   p->code = 0;
   p->state = TICK_PROMISE_PENDING;
   p->flags = 0;
+  p->reaction.tag = TAG_OWN_REACTION_DONE;
   return p;
 }
 
-static reaction_t *reaction_new(promise_module_t *mod, reaction_kind_t kind) {
-  reaction_t *r = pool_get(&mod->reactions);
-  if (r == NULL) return NULL;
-  r->tag = TAG_REACTION;
+static void reaction_init(reaction_t *r, uint32_t tag, reaction_kind_t kind) {
+  r->tag = tag;
   r->kind = kind;
   r->next = NULL;
   r->source = NULL;
@@ -310,18 +336,40 @@ static reaction_t *reaction_new(promise_module_t *mod, reaction_kind_t kind) {
   memset(&r->u, 0, sizeof(r->u));
   r->arg = NULL;
   r->free_arg = NULL;
+}
+
+static reaction_t *reaction_new(promise_module_t *mod, reaction_kind_t kind) {
+  reaction_t *r = pool_get(&mod->reactions);
+  if (r != NULL) reaction_init(r, TAG_REACTION, kind);
   return r;
 }
 
+/* The reaction inside promise `d`, which it settles. */
+static reaction_t *own_reaction(tick_promise_t *d, reaction_kind_t kind) {
+  reaction_t *r = &d->reaction;
+  reaction_init(r, TAG_OWN_REACTION, kind);
+  r->target = d;
+  return r;
+}
+
+/* A reaction that has run or been dropped: back to the pool, or marked done inside its
+ * promise. The caller has read every field it needs. */
+static void reaction_retire(promise_module_t *mod, reaction_t *r) {
+  if (r->tag == TAG_REACTION)
+    pool_put(&mod->reactions, r);
+  else
+    r->tag = TAG_OWN_REACTION_DONE;
+}
+
 static tick_resolver_t *resolver_new(promise_module_t *mod, tick_promise_t *p) {
-  tick_resolver_t *res = pool_get(&mod->resolvers);
+  pooled_resolver_t *res = pool_get(&mod->resolvers);
   if (res == NULL) return NULL;
-  res->tag = TAG_RESOLVER;
+  res->base.tag = TAG_RESOLVER;
+  res->base.used = 0;
+  res->base.promise = p;
   res->refs = 1;
-  res->promise = p;
-  res->used = 0;
   p->refs++;
-  return res;
+  return &res->base;
 }
 
 static void resolver_unref(tick_resolver_t *res) {
@@ -330,7 +378,7 @@ static void resolver_unref(tick_resolver_t *res) {
     promise_unref(p);
     return;
   }
-  if (--res->refs != 0) return;
+  if (--((pooled_resolver_t *)res)->refs != 0) return;
   pool_put(&p->mod->resolvers, res);
   promise_unref(p);
 }
@@ -346,7 +394,7 @@ static void reaction_drop(promise_module_t *mod, reaction_t *r) {
   tick_free_cb free_arg = r->free_arg;
   if (r->kind == KIND_ADOPT_JOB || r->kind == KIND_THUNK) other = r->u.other;
   if (r->kind == KIND_THENABLE_JOB) res = r->u.thenable.resolver;
-  pool_put(&mod->reactions, r);
+  reaction_retire(mod, r);
   if (free_arg != NULL) free_arg(arg);
   if (source != NULL) promise_unref(source);
   if (target != NULL) promise_unref(target);
@@ -368,13 +416,13 @@ static void promise_free(tick_promise_t *p) {
     next = r->next;
     reaction_drop(mod, r);
   }
-  if (p->owner != NULL) {
+  if (p->flags & FLAG_ALIAS) {
     promise_unref(p->owner);
   } else if (p->free_value != NULL) {
     p->free_value(p->value);
   }
   if (p->flags & FLAG_MSG_OWNED) tick__free((void *)(uintptr_t)p->message);
-  if (p->items != NULL) {
+  if (p->flags & FLAG_ITEMS) {
     size_t i;
     for (i = 0; i < p->items->count; i++) promise_unref(p->items->item[i]);
     tick__free(p->items);
@@ -464,19 +512,42 @@ static void promise_reject(tick_promise_t *p, int code, void *reason, tick_free_
   p->code = code;
   p->value = reason;
   p->free_value = free_reason;
-  p->message = message;
-  if (message_owned) p->flags |= FLAG_MSG_OWNED;
+  if (message != NULL && !(p->flags & FLAG_ITEMS)) {
+    p->message = message;
+    p->flags |= FLAG_MESSAGE | (message_owned ? FLAG_MSG_OWNED : 0);
+  } else if (message_owned) {
+    tick__free((void *)(uintptr_t)message); /* never happens: only combinators have items */
+  }
   promise_settle(p, TICK_PROMISE_REJECTED);
 }
 
 /* Settles `p` with the outcome of the settled promise `s`, shared through its owner. */
 static void promise_settle_like(tick_promise_t *p, tick_promise_t *s) {
-  tick_promise_t *owner = s->owner != NULL ? s->owner : s;
+  tick_promise_t *owner = (s->flags & FLAG_ALIAS) ? s->owner : s;
   if (p->state != TICK_PROMISE_PENDING) return;
   owner->refs++;
   p->owner = owner;
+  p->flags |= FLAG_ALIAS;
   p->code = owner->code;
   promise_settle(p, owner->state);
+}
+
+/* The handler bookkeeping of PerformPromiseThen on a settled promise: a rejection
+ * reported as unhandled and handled only now is "handled late". A promise still on the
+ * unhandled list is simply skipped when the list is processed. */
+static void mark_handled(tick_promise_t *p) {
+  if (p->state == TICK_PROMISE_REJECTED && !(p->flags & FLAG_HANDLED) &&
+      (p->flags & FLAG_WARNED)) {
+    promise_module_t *mod = p->mod;
+    p->refs++;
+    p->link = NULL;
+    if (mod->late_tail != NULL)
+      mod->late_tail->link = p;
+    else
+      mod->late_head = p;
+    mod->late_tail = p;
+  }
+  p->flags |= FLAG_HANDLED;
 }
 
 /* PerformPromiseThen: registers `r` on `p`, or queues it at once if `p` has settled. */
@@ -484,24 +555,13 @@ static void perform_then(tick_promise_t *p, reaction_t *r) {
   if (p->state == TICK_PROMISE_PENDING) {
     r->next = p->reactions;
     p->reactions = r;
-  } else {
-    if (p->state == TICK_PROMISE_REJECTED && !(p->flags & FLAG_HANDLED) &&
-        (p->flags & FLAG_WARNED)) {
-      promise_module_t *mod = p->mod;
-      p->refs++;
-      p->link = NULL;
-      if (mod->late_tail != NULL)
-        mod->late_tail->link = p;
-      else
-        mod->late_head = p;
-      mod->late_tail = p;
-    }
-    r->source = p;
-    p->refs++;
-    queue_job(p->mod, r);
+    p->flags |= FLAG_HANDLED;
+    return;
   }
-  /* A promise still on the unhandled list is skipped when the list is processed. */
-  p->flags |= FLAG_HANDLED;
+  mark_handled(p);
+  r->source = p;
+  p->refs++;
+  queue_job(p->mod, r);
 }
 
 /* ------------------------------------------------------------------- jobs ---- */
@@ -511,7 +571,7 @@ static void reaction_finish(promise_module_t *mod, reaction_t *r) {
   tick_promise_t *source = r->source, *target = r->target;
   void *arg = r->arg;
   tick_free_cb free_arg = r->free_arg;
-  pool_put(&mod->reactions, r);
+  reaction_retire(mod, r);
   if (free_arg != NULL) free_arg(arg);
   if (source != NULL) promise_unref(source);
   if (target != NULL) promise_unref(target);
@@ -548,12 +608,10 @@ static void job_finally(tick_loop_t *loop, promise_module_t *mod, reaction_t *r)
   }
   if (rc >= 0) {
     x = wait != NULL ? promise_new(mod) : NULL;
-    thunk = x != NULL ? reaction_new(mod, KIND_THUNK) : NULL;
-    adopt = thunk != NULL ? reaction_new(mod, KIND_ADOPT_JOB) : NULL;
+    adopt = x != NULL ? reaction_new(mod, KIND_ADOPT_JOB) : NULL;
     if (adopt == NULL) rc = TICK_ENOMEM;
   }
   if (rc < 0) {
-    if (thunk != NULL) pool_put(&mod->reactions, thunk);
     if (x != NULL) promise_unref(x);
     if (wait != NULL && wait->mod == mod)
       promise_unref(wait);
@@ -564,7 +622,7 @@ static void job_finally(tick_loop_t *loop, promise_module_t *mod, reaction_t *r)
   } else {
     /* X = W.then(valueThunk) registers first; resolving d with X queues the adopt job
      * after it, as V8 does when thenFinally returns. */
-    thunk->target = x; /* x's first reference */
+    thunk = own_reaction(x, KIND_THUNK); /* takes x's first reference */
     thunk->u.other = s;
     s->refs++;
     adopt->target = d;
@@ -651,6 +709,39 @@ static void job_combinator(promise_module_t *mod, reaction_t *r) {
   reaction_finish(mod, r);
 }
 
+/* The inputs that had settled when the combinator was called, all at once: their jobs
+ * would have been contiguous in the queue, so nothing can observe the difference. */
+static void job_batch(promise_module_t *mod, reaction_t *r) {
+  tick_promise_t *decisive = r->source, *result = r->target;
+  size_t done = 0;
+  if (!result->resolver.used) {
+    switch ((reaction_kind_t)r->kind) {
+    case KIND_ALL_BATCH: /* decisive: the first rejected input */
+      done = decisive == NULL ? r->u.batch.fulfilled : 0;
+      break;
+    case KIND_ALL_SETTLED_BATCH:
+      done = r->u.batch.fulfilled + r->u.batch.rejected;
+      break;
+    case KIND_ANY_BATCH: /* decisive: the first fulfilled input */
+      done = decisive == NULL ? r->u.batch.rejected : 0;
+      break;
+    default: /* KIND_RACE_BATCH, decisive: the first settled input */
+      break;
+    }
+    if (decisive != NULL) {
+      result->resolver.used = 1;
+      promise_settle_like(result, decisive);
+    } else if (done > 0 && (result->items->remaining -= done) == 0) {
+      result->resolver.used = 1;
+      if (r->kind == KIND_ANY_BATCH)
+        promise_reject(result, TICK_EAGGREGATE, NULL, NULL, message_aggregate, 0);
+      else
+        promise_fulfil(result, NULL, NULL);
+    }
+  }
+  reaction_finish(mod, r);
+}
+
 static void promise_job(tick_loop_t *loop, void *arg) {
   reaction_t *r = arg;
   promise_module_t *mod;
@@ -674,6 +765,12 @@ static void promise_job(tick_loop_t *loop, void *arg) {
     break;
   case KIND_THENABLE_JOB:
     job_thenable(loop, r->u.thenable.resolver->promise->mod, r);
+    break;
+  case KIND_ALL_BATCH:
+  case KIND_ALL_SETTLED_BATCH:
+  case KIND_ANY_BATCH:
+  case KIND_RACE_BATCH:
+    job_batch(r->target->mod, r);
     break;
   default:
     job_combinator(r->target->mod, r);
@@ -740,9 +837,11 @@ static int module_after_drain(tick_loop_t *loop, void *state) {
  * once; reference counts no longer matter because everything goes. */
 static void destroy_promise(void *record) {
   tick_promise_t *p = record;
-  if (p->owner == NULL && p->free_value != NULL) p->free_value(p->value);
+  if (p->reaction.tag == TAG_OWN_REACTION && p->reaction.free_arg != NULL)
+    p->reaction.free_arg(p->reaction.arg);
+  if (!(p->flags & FLAG_ALIAS) && p->free_value != NULL) p->free_value(p->value);
   if (p->flags & FLAG_MSG_OWNED) tick__free((void *)(uintptr_t)p->message);
-  tick__free(p->items);
+  if (p->flags & FLAG_ITEMS) tick__free(p->items);
 }
 
 static void destroy_reaction(void *record) {
@@ -1007,7 +1106,7 @@ int tick_resolver_retain(tick_resolver_t *r) {
   if (r->tag == TAG_EMBEDDED)
     r->promise->refs++;
   else
-    r->refs++;
+    ((pooled_resolver_t *)r)->refs++;
   return 0;
 }
 
@@ -1033,12 +1132,11 @@ static int promise_then(tick_promise_t *p, reaction_kind_t kind, tick_promise_cb
     return rc;
   }
   d = promise_new(p->mod);
-  r = d != NULL ? reaction_new(p->mod, kind) : NULL;
-  if (r == NULL) {
-    if (d != NULL) promise_unref(d);
+  if (d == NULL) {
     drop_value(arg, free_arg);
     return TICK_ENOMEM;
   }
+  r = own_reaction(d, kind); /* takes d's first reference */
   if (kind == KIND_FINALLY) {
     r->u.on_finally = on_finally;
   } else {
@@ -1047,7 +1145,6 @@ static int promise_then(tick_promise_t *p, reaction_kind_t kind, tick_promise_cb
   }
   r->arg = arg;
   r->free_arg = free_arg;
-  r->target = d; /* d's first reference */
   if (next != NULL) {
     d->refs++;
     *next = d;
@@ -1080,15 +1177,18 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
   promise_module_t *mod;
   tick_promise_t *result;
   items_t *items = NULL;
-  reaction_t *reserved = NULL, *r;
-  size_t i, bytes;
+  reaction_t *reserved = NULL, *r, *batch = NULL;
+  tick_promise_t *decisive = NULL;
+  size_t i, bytes, pending = 0, need, fulfilled = 0, rejected = 0;
   int rc;
   if (out != NULL) *out = NULL;
   if (loop == NULL || out == NULL || (count > 0 && inputs == NULL)) return TICK_EINVAL;
   rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
-  for (i = 0; i < count; i++)
+  for (i = 0; i < count; i++) {
     if (inputs[i] == NULL || inputs[i]->mod != mod) return TICK_EINVAL;
+    if (inputs[i]->state == TICK_PROMISE_PENDING) pending++;
+  }
   if (tick__mul_size(count, sizeof(tick_promise_t *), &bytes) != 0 ||
       bytes > SIZE_MAX - sizeof(items_t))
     return TICK_ENOMEM;
@@ -1098,8 +1198,10 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
     items = tick__malloc(sizeof(items_t) + bytes);
     if (items == NULL) goto nomem;
   }
-  /* Take every reaction before registering any, so a failure leaves no trace. */
-  for (i = 0; i < count; i++) {
+  /* Take every reaction before registering any, so a failure leaves no trace: one per
+   * pending input, and one batch job for all the inputs that have already settled. */
+  need = pending + (pending < count ? 1 : 0);
+  for (i = 0; i < need; i++) {
     r = reaction_new(mod, kind);
     if (r == NULL) goto nomem;
     r->next = reserved;
@@ -1113,13 +1215,44 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
       inputs[i]->refs++;
     }
     result->items = items;
+    result->flags |= FLAG_ITEMS;
+  }
+  if (pending < count) {
+    batch = reserved;
+    reserved = batch->next;
   }
   for (i = 0; i < count; i++) {
-    r = reserved;
-    reserved = r->next;
-    r->target = result;
+    tick_promise_t *in = inputs[i];
+    if (in->state == TICK_PROMISE_PENDING) {
+      r = reserved;
+      reserved = r->next;
+      r->target = result;
+      result->refs++;
+      perform_then(in, r);
+      continue;
+    }
+    mark_handled(in);
+    if (in->state == TICK_PROMISE_FULFILLED) {
+      fulfilled++;
+      if (decisive == NULL && (kind == KIND_ANY || kind == KIND_RACE)) decisive = in;
+    } else {
+      rejected++;
+      if (decisive == NULL && (kind == KIND_ALL || kind == KIND_RACE)) decisive = in;
+    }
+  }
+  if (batch != NULL) {
+    batch->kind = kind == KIND_ALL          ? KIND_ALL_BATCH
+                  : kind == KIND_ALL_SETTLED ? KIND_ALL_SETTLED_BATCH
+                  : kind == KIND_ANY         ? KIND_ANY_BATCH
+                                             : KIND_RACE_BATCH;
+    batch->target = result;
     result->refs++;
-    perform_then(inputs[i], r);
+    batch->source = decisive;
+    if (decisive != NULL) decisive->refs++;
+    batch->u.batch.fulfilled = fulfilled;
+    batch->u.batch.rejected = rejected;
+    batch->next = NULL;
+    queue_job(mod, batch);
   }
   if (count == 0) {
     if (kind == KIND_ALL || kind == KIND_ALL_SETTLED) {
@@ -1165,7 +1298,7 @@ int tick_promise_any(tick_loop_t *loop, tick_promise_t *const *inputs, size_t co
 /* Accessors read the owner of the outcome: an alias shares everything but its state. */
 static const tick_promise_t *outcome(const tick_promise_t *p) {
   if (promise_check(p) != 0) return NULL;
-  return p->owner != NULL ? p->owner : p;
+  return (p->flags & FLAG_ALIAS) ? p->owner : p;
 }
 
 int tick_promise_state(const tick_promise_t *p) {
@@ -1185,12 +1318,17 @@ int tick_promise_error(const tick_promise_t *p) {
 
 const char *tick_promise_message(const tick_promise_t *p) {
   const tick_promise_t *o = outcome(p);
-  return o != NULL ? o->message : NULL;
+  if (o == NULL) return NULL;
+  if (o->flags & FLAG_MESSAGE) return o->message;
+  /* An aggregate error keeps its items where other rejections keep a message. */
+  if (o->state == TICK_PROMISE_REJECTED && o->code == TICK_EAGGREGATE && (o->flags & FLAG_ITEMS))
+    return message_aggregate;
+  return NULL;
 }
 
 size_t tick_promise_count(const tick_promise_t *p) {
   const tick_promise_t *o = outcome(p);
-  if (o == NULL || o->state == TICK_PROMISE_PENDING || o->items == NULL) return 0;
+  if (o == NULL || o->state == TICK_PROMISE_PENDING || !(o->flags & FLAG_ITEMS)) return 0;
   return o->items->count;
 }
 

@@ -5,14 +5,18 @@
 typedef struct {
   tick_resolver_t *r;
   const char *label;
+  int depth;
   int reject;
-} timer_job_t;
+} settle_t;
 
-static void settle_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
-  timer_job_t *job = arg;
-  (void)loop;
-  (void)t;
-  sayf("timer %s", job->label);
+/* Settles from an immediate `depth` iterations from now. */
+static void settle_step(tick_loop_t *loop, void *arg) {
+  settle_t *job = arg;
+  if (--job->depth > 0) {
+    check(tick_set_immediate(loop, settle_step, job, NULL), "setImmediate");
+    return;
+  }
+  sayf("immediate %s", job->label);
   if (job->reject)
     check(tick_resolver_reject(job->r, JS_THROW, (void *)(uintptr_t)job->label, NULL), "rej");
   else
@@ -20,9 +24,9 @@ static void settle_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
   check(tick_resolver_release(job->r), "release");
 }
 
-static tick_promise_t *after(tick_loop_t *loop, timer_job_t *job, int ms) {
+static tick_promise_t *settle(tick_loop_t *loop, settle_t *job) {
   tick_promise_t *p = deferred(loop, &job->r);
-  check(tick_set_timeout(loop, ms, settle_timer, job, NULL), "setTimeout");
+  check(tick_set_immediate(loop, settle_step, job, NULL), "setImmediate");
   return p;
 }
 
@@ -56,18 +60,18 @@ static void all(tick_loop_t *loop, tick_promise_t **in, size_t n, tick_promise_c
 }
 
 static void main_script(tick_loop_t *loop) {
-  static timer_job_t jl = {NULL, "late", 0}, j1 = {NULL, "r1", 1}, j2 = {NULL, "r2", 1};
+  static settle_t jl = {NULL, "late", 2, 0}, j1 = {NULL, "r1", 3, 1}, j2 = {NULL, "r2", 1, 1};
   tick_promise_t *late, *in[3], *r1, *r2;
   start_turns(loop, 4);
-  late = after(loop, &jl, 5);
+  late = settle(loop, &jl);
   in[0] = late;
   in[1] = resolved(loop, "plain");
   in[2] = resolved(loop, "early");
   all(loop, in, 3, log_all, NULL, "all");
   release(in[1]);
   release(in[2]);
-  r1 = after(loop, &j1, 10);
-  r2 = after(loop, &j2, 2);
+  r1 = settle(loop, &j1);
+  r2 = settle(loop, &j2);
   in[0] = r1;
   in[1] = r2;
   in[2] = late;

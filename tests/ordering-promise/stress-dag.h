@@ -12,7 +12,7 @@
 #define DAG_MAX 1000
 
 typedef struct node_s {
-  char name[8];
+  char name[16];
   int op, mode;
   tick_promise_t *p;
   tick_promise_t *target;

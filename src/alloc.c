@@ -10,6 +10,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 
 static void *libc_malloc(void *ctx, size_t size) {
   (void)ctx;
@@ -80,4 +86,10 @@ void *tick__reallocarray(void *ptr, size_t count, size_t size) {
 
 void tick__free(void *ptr) {
   if (ptr != NULL) tick__allocator.free_fn(tick__allocator.ctx, ptr);
+}
+
+void tick__populate(void *ptr, size_t size) {
+  uintptr_t page = 4096, start = ((uintptr_t)ptr + page - 1) & ~(page - 1);
+  uintptr_t end = ((uintptr_t)ptr + size) & ~(page - 1);
+  if (end > start) (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }

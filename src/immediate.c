@@ -1,10 +1,11 @@
 /* immediate.c - setImmediate and the check phase.
  *
- * Immediates wait in one intrusive FIFO. The check phase takes the whole queue as its
- * batch (Node's snapshot: immediates queued while it runs wait for the next iteration),
- * runs it in order with a drain before each one after the first, then the closing drain.
- * Clearing an immediate unlinks it from whichever of the two queues holds it, so a cleared
- * immediate never runs even if it was already in the running batch.
+ * Immediates wait in one intrusive FIFO, each stamped with a sequence number. The check
+ * phase notes the next number when it begins and runs only immediates stamped below it
+ * (Node's snapshot: immediates queued while it runs wait for the next iteration), in order,
+ * with a drain before each one after the first, then the closing drain. Clearing an
+ * immediate unlinks it, so a cleared immediate never runs, even one that was queued before
+ * the running check phase began.
  */
 #include "loop.h"
 
@@ -19,6 +20,7 @@ int tick_set_immediate(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
   o = tick__slab_at(&loop->slab, idx);
   o->kind = TICK__IMMEDIATE;
   o->flags = TICK__F_REF;
+  o->u.immediate.seq = loop->immediate_seq++;
   o->u.immediate.cb = cb;
   o->u.immediate.arg = arg;
   tick__queue_push(loop, &loop->immediates, idx);
@@ -30,8 +32,7 @@ int tick_set_immediate(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
 
 static void immediate_free(tick_loop_t *loop, uint32_t idx) {
   tick__obj_t *o = tick__slab_at(&loop->slab, idx);
-  tick__queue_remove(loop, (o->flags & TICK__F_BATCH) ? &loop->immediate_batch
-                                                      : &loop->immediates, idx);
+  tick__queue_remove(loop, &loop->immediates, idx);
   if (o->flags & TICK__F_REF) loop->immediate_refs--;
   loop->immediate_count--;
   tick__slab_release(&loop->slab, idx);
@@ -70,25 +71,19 @@ int tick_immediate_ref(tick_loop_t *loop, tick_immediate_t immediate) {
 }
 
 void tick__run_check(tick_loop_t *loop) {
-  uint32_t idx;
+  uint64_t boundary = loop->immediate_seq;
   int ran = 0;
-  if (loop->immediates.head == TICK__NONE) return;
-  /* Snapshot: the batch is what was queued before this phase began. */
-  loop->immediate_batch = loop->immediates;
-  loop->immediates.head = loop->immediates.tail = TICK__NONE;
-  for (idx = loop->immediate_batch.head; idx != TICK__NONE; idx = tick__slab_at(&loop->slab, idx)->next)
-    tick__slab_at(&loop->slab, idx)->flags |= TICK__F_BATCH;
-  while (loop->immediate_batch.head != TICK__NONE) {
+  while (loop->immediates.head != TICK__NONE) {
+    uint32_t idx;
     tick__obj_t *o;
     tick_immediate_cb cb;
     void *arg;
-    if (ran) {
-      tick__drain(loop);
-      if (loop->immediate_batch.head == TICK__NONE) break; /* the drain cleared the rest */
-    }
-    ran = 1;
-    idx = loop->immediate_batch.head;
+    if (ran) tick__drain(loop);
+    idx = loop->immediates.head;
+    if (idx == TICK__NONE) break; /* the drain cleared the rest */
     o = tick__slab_at(&loop->slab, idx);
+    if (o->u.immediate.seq >= boundary) break; /* queued during this phase */
+    ran = 1;
     cb = o->u.immediate.cb;
     arg = o->u.immediate.arg;
     immediate_free(loop, idx);
@@ -96,5 +91,5 @@ void tick__run_check(tick_loop_t *loop) {
     cb(loop, arg);
     loop->depth--;
   }
-  tick__drain(loop);
+  if (ran) tick__drain(loop);
 }

@@ -13,27 +13,6 @@
 #else
 #define TICK__LIKELY(x) (x)
 #define TICK__UNLIKELY(x) (x)
-/* Modules (promises now; the pool and I/O later) hang per-loop state on the loop through
- * these hooks instead of the loop knowing about them. */
-typedef enum tick__module_e { TICK__MODULE_PROMISE = 0, TICK__MODULE_MAX } tick__module_t;
-
-typedef struct tick__module_hooks_s {
-  /* Called after every drain (SEMANTICS section 3, step 4). Returns nonzero if it may have
-   * queued ticks or microtasks; the loop then drains again. May be NULL. */
-  int (*after_drain)(tick_loop_t *loop, void *state);
-  /* Called once by tick_loop_destroy, before the loop's memory is freed: free `state` and
-   * everything the module still owns. May be NULL. */
-  void (*destroy)(tick_loop_t *loop, void *state);
-} tick__module_hooks_t;
-
-/* Installs hooks and state for a module (once per loop; replaces earlier ones). */
-void tick__loop_set_module(tick_loop_t *loop, tick__module_t module,
-                           const tick__module_hooks_t *hooks, void *state);
-/* The module's state, or NULL if it was never installed. */
-void *tick__loop_module_state(const tick_loop_t *loop, tick__module_t module);
-/* 0 if the calling thread owns the loop, else TICK_EWRONGTHREAD (TICK_EINVAL for NULL). */
-int tick__loop_check(const tick_loop_t *loop);
-
 #endif
 
 #define TICK__COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +24,10 @@ void *tick__realloc(void *ptr, size_t size);
 /* Like tick__realloc for count*size with an overflow check. */
 void *tick__reallocarray(void *ptr, size_t count, size_t size);
 void tick__free(void *ptr);
+/* Asks the kernel to fault in the whole pages inside [ptr, ptr + size) now, in one call,
+ * instead of one fault per page on first touch (several microseconds each on virtual
+ * machines). Only a hint: errors are ignored. */
+void tick__populate(void *ptr, size_t size);
 
 /* Loop registry for tick_set_allocator's "no loop alive" rule (alloc.c). */
 void tick__loop_count_add(int delta);

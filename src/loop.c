@@ -1,4 +1,4 @@
-/* loop.c - loop lifetime, the run loop and its phases, the drain, the slab and rings.
+/* loop.c - loop lifetime, the run loop and its phases, the drain, the slab and task queues.
  *
  * One iteration, in Node's order (SEMANTICS section 4):
  *   timers -> pending -> idle/prepare -> poll -> check -> close
@@ -23,6 +23,7 @@ int tick__slab_reserve(tick__slab_t *slab) {
   if (slab->nchunks >= (UINT32_MAX >> TICK__CHUNK_SHIFT) - 1) return TICK_ENOMEM;
   chunk = tick__malloc(sizeof(*chunk) * TICK__CHUNK_SIZE);
   if (chunk == NULL) return TICK_ENOMEM;
+  tick__populate(chunk, sizeof(*chunk) * TICK__CHUNK_SIZE);
   chunks = tick__reallocarray(slab->chunks, slab->nchunks + 1, sizeof(*chunks));
   if (chunks == NULL) {
     tick__free(chunk);
@@ -78,21 +79,52 @@ static void slab_free(tick__slab_t *slab) {
   slab->free_head = TICK__NONE;
 }
 
-/* ------------------------------------------------------------------ rings ---- */
+/* ------------------------------------------------------------ task queues ---- */
 
-int tick__ring_grow(tick__ring_t *ring) {
-  size_t cap = ring->buf ? (ring->mask + 1) * 2 : 64, i;
-  tick__task_t *buf;
-  if (cap > SIZE_MAX / sizeof(*buf)) return TICK_ENOMEM;
-  buf = tick__malloc(cap * sizeof(*buf));
-  if (buf == NULL) return TICK_ENOMEM;
-  /* Unroll the old ring into the start of the new one. */
-  for (i = 0; i < ring->len; i++) buf[i] = ring->buf[(ring->head + i) & ring->mask];
-  tick__free(ring->buf);
-  ring->buf = buf;
-  ring->mask = cap - 1;
-  ring->head = 0;
+int tick__tq_grow(tick__tq_t *q) {
+  tick__tq_block_t *b = q->spare;
+  if (b != NULL) {
+    q->spare = b->next;
+    q->nspare--;
+  } else {
+    b = tick__malloc(sizeof(*b));
+    if (b == NULL) return TICK_ENOMEM;
+    tick__populate(b, sizeof(*b));
+  }
+  b->next = NULL;
+  if (q->tail == NULL)
+    q->head = b;
+  else
+    q->tail->next = b;
+  q->tail = b;
+  q->tail_pos = 0;
   return 0;
+}
+
+void tick__tq_release_head(tick__tq_t *q) {
+  tick__tq_block_t *b = q->head;
+  q->head = b->next;
+  q->head_pos = 0;
+  if (q->nspare < TICK__TQ_KEEP) {
+    b->next = q->spare;
+    q->spare = b;
+    q->nspare++;
+  } else {
+    tick__free(b);
+  }
+}
+
+void tick__tq_free(tick__tq_t *q) {
+  tick__tq_block_t *b, *next;
+  for (b = q->head; b != NULL; b = next) {
+    next = b->next;
+    tick__free(b);
+  }
+  for (b = q->spare; b != NULL; b = next) {
+    next = b->next;
+    tick__free(b);
+  }
+  memset(q, 0, sizeof(*q));
 }
 
 /* ------------------------------------------------------------------ clock ---- */
@@ -142,11 +174,11 @@ void tick__drain(tick_loop_t *loop) {
   loop->depth++;
   for (;;) {
     while (loop->ticks.len != 0) {
-      tick__task_t t = tick__ring_pop(&loop->ticks);
+      tick__task_t t = tick__tq_pop(&loop->ticks);
       t.cb(loop, t.arg);
     }
     while (loop->microtasks.len != 0) {
-      tick__task_t t = tick__ring_pop(&loop->microtasks);
+      tick__task_t t = tick__tq_pop(&loop->microtasks);
       t.cb(loop, t.arg);
     }
     if (loop->ticks.len != 0) continue;
@@ -165,13 +197,13 @@ int tick_loop_drain(tick_loop_t *loop) {
 int tick_next_tick(tick_loop_t *loop, tick_task_cb cb, void *arg) {
   TICK__CHECK_LOOP(loop);
   if (cb == NULL) return TICK_EINVAL;
-  return tick__ring_push(&loop->ticks, cb, arg);
+  return tick__tq_push(&loop->ticks, cb, arg);
 }
 
 int tick_queue_microtask(tick_loop_t *loop, tick_task_cb cb, void *arg) {
   TICK__CHECK_LOOP(loop);
   if (cb == NULL) return TICK_EINVAL;
-  return tick__ring_push(&loop->microtasks, cb, arg);
+  return tick__tq_push(&loop->microtasks, cb, arg);
 }
 
 /* --------------------------------------------------------------- lifetime ---- */
@@ -196,7 +228,6 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   loop->timer_gate = INT64_MAX;
   loop->timers_next_expiry = INT64_MAX;
   loop->immediates.head = loop->immediates.tail = TICK__NONE;
-  loop->immediate_batch.head = loop->immediate_batch.tail = TICK__NONE;
   loop->closing.head = loop->closing.tail = TICK__NONE;
   loop->now = (flags & TICK_LOOP_MANUAL_CLOCK) ? 0 : clock_ms();
   tick__loop_count_add(1);
@@ -219,8 +250,8 @@ int tick_loop_destroy(tick_loop_t *loop) {
   tick__timers_free(loop);
   tick__polls_free(loop);
   slab_free(&loop->slab);
-  tick__free(loop->ticks.buf);
-  tick__free(loop->microtasks.buf);
+  tick__tq_free(&loop->ticks);
+  tick__tq_free(&loop->microtasks);
   close(loop->epoll_fd);
   tick__free(loop);
   tick__loop_count_add(-1);

@@ -16,41 +16,59 @@
 
 #define TICK__NONE UINT32_MAX /* "no slot" in intrusive links */
 
-/* ------------------------------------------------------------- task rings ---- */
+/* ------------------------------------------------------------- task queues ---- */
 
 typedef struct tick__task_s {
   tick_task_cb cb;
   void *arg;
 } tick__task_t;
 
-/* A FIFO of tasks in a power-of-two ring that grows by doubling and never shrinks, so a
- * steady state makes no allocation. */
-typedef struct tick__ring_s {
-  tick__task_t *buf;
-  size_t mask; /* capacity - 1, or 0 with buf == NULL */
-  size_t head;
+/* A FIFO of tasks in fixed-size blocks (32 KiB each). Growing never copies queued tasks
+ * (a burst of ten million next-ticks costs ten million stores, not a series of doublings),
+ * and emptied blocks are kept on a free list, up to TICK__TQ_KEEP of them, so a steady
+ * state makes no allocation. */
+#define TICK__TQ_BLOCK 2047
+#define TICK__TQ_KEEP 32
+
+typedef struct tick__tq_block_s {
+  struct tick__tq_block_s *next;
+  tick__task_t tasks[TICK__TQ_BLOCK];
+} tick__tq_block_t;
+
+typedef struct tick__tq_s {
+  tick__tq_block_t *head, *tail, *spare;
+  uint32_t head_pos, tail_pos, nspare;
   size_t len;
-} tick__ring_t;
+} tick__tq_t;
 
-int tick__ring_grow(tick__ring_t *ring);
+int tick__tq_grow(tick__tq_t *q);
+void tick__tq_release_head(tick__tq_t *q);
+void tick__tq_free(tick__tq_t *q);
 
-static inline int tick__ring_push(tick__ring_t *ring, tick_task_cb cb, void *arg) {
+static inline int tick__tq_push(tick__tq_t *q, tick_task_cb cb, void *arg) {
   tick__task_t *t;
-  if (TICK__UNLIKELY(ring->buf == NULL || ring->len > ring->mask)) {
-    int r = tick__ring_grow(ring);
+  if (TICK__UNLIKELY(q->tail == NULL || q->tail_pos == TICK__TQ_BLOCK)) {
+    int r = tick__tq_grow(q);
     if (r != 0) return r;
   }
-  t = &ring->buf[(ring->head + ring->len) & ring->mask];
+  t = &q->tail->tasks[q->tail_pos++];
   t->cb = cb;
   t->arg = arg;
-  ring->len++;
+  q->len++;
   return 0;
 }
 
-static inline tick__task_t tick__ring_pop(tick__ring_t *ring) {
-  tick__task_t t = ring->buf[ring->head];
-  ring->head = (ring->head + 1) & ring->mask;
-  ring->len--;
+/* Pops the first task; the queue must not be empty. */
+static inline tick__task_t tick__tq_pop(tick__tq_t *q) {
+  tick__task_t t = q->head->tasks[q->head_pos++];
+  q->len--;
+  if (q->len == 0) {
+    /* Empty: rewind so the one block is reused from its start. */
+    q->head_pos = q->tail_pos = 0;
+    if (q->head != q->tail) tick__tq_release_head(q);
+  } else if (q->head_pos == TICK__TQ_BLOCK) {
+    tick__tq_release_head(q);
+  }
   return t;
 }
 
@@ -67,7 +85,6 @@ typedef enum tick__kind_e {
 enum {
   TICK__F_REF = 1u << 0,      /* keeps the loop alive */
   TICK__F_RUNNING = 1u << 1,  /* timer: its callback is running (it is in no list) */
-  TICK__F_BATCH = 1u << 2,    /* immediate: in the running check phase's batch */
   TICK__F_ACTIVE = 1u << 3,   /* poll: started */
   TICK__F_CLOSING = 1u << 4,  /* poll: closed, close callback pending */
   TICK__F_REPEAT = 1u << 5    /* timer: interval */
@@ -89,19 +106,21 @@ typedef struct tick__obj_s {
       void *arg;
     } timer;
     struct {
+      uint64_t seq; /* queue order: the check phase runs those below its boundary */
       tick_immediate_cb cb;
       void *arg;
     } immediate;
     struct {
       int fd;
-      unsigned events; /* TICK_READABLE|TICK_WRITABLE being watched */
+      unsigned events;        /* TICK_READABLE|TICK_WRITABLE being watched */
       tick_poll_cb cb;
+      tick_close_cb close_cb; /* set by close; `arg` then becomes the close argument */
       void *arg;
-      tick_close_cb close_cb;
-      void *close_arg;
     } poll;
   } u;
 } tick__obj_t;
+
+_Static_assert(sizeof(tick__obj_t) == 48, "a slab slot is 48 bytes: keep hot objects small");
 
 #define TICK__CHUNK_SHIFT 10
 #define TICK__CHUNK_SIZE (1u << TICK__CHUNK_SHIFT)
@@ -151,23 +170,28 @@ int tick__slab_reserve(tick__slab_t *slab);
  * timer is O(1) when its duration's list exists, O(log lists) otherwise; firing is O(1)
  * per timer. See docs/loop.md, "Timers". */
 typedef struct tick__tlist_s {
-  int64_t expiry;
-  uint64_t id;
   uint32_t msecs;
   uint32_t gen;      /* bumped when the record is freed: tells a stale list apart */
   uint32_t head;     /* first timer slot, TICK__NONE if empty */
   uint32_t tail;
-  uint32_t heap_pos; /* TICK__NONE when free */
-  uint32_t next_free;
+  uint32_t heap_pos; /* TICK__NONE when free; then `head` links the free list */
+  uint32_t map_slot; /* its entry in the duration map (entries never move) */
 } tick__tlist_t;
+
+/* A heap entry carries its list's key, so sifting never touches the list records. */
+typedef struct tick__hent_s {
+  int64_t expiry;
+  uint64_t id;
+  uint32_t list;
+} tick__hent_t;
 
 typedef struct tick__timers_s {
   tick__tlist_t *lists; /* pool of list records */
   uint32_t lists_cap, lists_used, free_list;
-  uint32_t *heap;       /* list indices, a binary min-heap by (expiry, id) */
-  uint32_t heap_len, heap_cap;
-  uint64_t *map;        /* open addressing: (msecs << 32) | (list index + 1); 0 = empty */
-  uint32_t map_mask, map_len;
+  tick__hent_t *heap;   /* binary min-heap by (expiry, id) */
+  uint32_t heap_len;
+  uint64_t *map;        /* open addressing: (msecs << 32) | (list + 1); 0 empty, 1 deleted */
+  uint32_t map_mask, map_live, map_used;
   uint64_t next_list_id;
   uint32_t count;       /* live timers */
   uint32_t refs;        /* ref'd live timers */
@@ -197,11 +221,11 @@ struct tick_loop_s {
   int64_t timer_gate;         /* when the timers phase may next run (Node's libuv timer) */
   int64_t timers_next_expiry; /* Node's nextExpiry */
 
-  tick__ring_t ticks;
-  tick__ring_t microtasks;
+  tick__tq_t ticks;
+  tick__tq_t microtasks;
 
-  tick__queue_t immediates;      /* queued for the next check phase */
-  tick__queue_t immediate_batch; /* the running check phase's batch */
+  tick__queue_t immediates; /* FIFO; the check phase runs those with seq < its boundary */
+  uint64_t immediate_seq;
   uint32_t immediate_count, immediate_refs;
 
   /* fd watchers */

@@ -150,7 +150,7 @@ int tick_poll_close(tick_loop_t *loop, tick_poll_t watcher, tick_close_cb close_
   poll_deactivate(loop, o);
   o->flags |= TICK__F_CLOSING;
   o->u.poll.close_cb = close_cb;
-  o->u.poll.close_arg = arg;
+  o->u.poll.arg = arg;
   tick__queue_push(loop, &loop->closing, idx);
   loop->closing_count++;
   return 0;
@@ -189,7 +189,7 @@ void tick__run_closing(tick_loop_t *loop) {
     uint32_t idx = batch.head;
     tick__obj_t *o = tick__slab_at(&loop->slab, idx);
     tick_close_cb cb = o->u.poll.close_cb;
-    void *arg = o->u.poll.close_arg;
+    void *arg = o->u.poll.arg;
     tick__queue_remove(loop, &batch, idx);
     loop->closing_count--;
     loop->poll_count--;

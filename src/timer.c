@@ -21,126 +21,134 @@
 
 /* ------------------------------------------------------------- the heap ---- */
 
-static inline int list_less(const tick__timers_t *t, uint32_t a, uint32_t b) {
-  const tick__tlist_t *x = &t->lists[a], *y = &t->lists[b];
-  return x->expiry < y->expiry || (x->expiry == y->expiry && x->id < y->id);
+static inline int hent_less(const tick__hent_t *a, const tick__hent_t *b) {
+  return a->expiry < b->expiry || (a->expiry == b->expiry && a->id < b->id);
 }
 
-static inline void heap_set(tick__timers_t *t, uint32_t pos, uint32_t list) {
-  t->heap[pos] = list;
-  t->lists[list].heap_pos = pos;
+static inline void heap_put(tick__timers_t *t, uint32_t pos, const tick__hent_t *e) {
+  t->heap[pos] = *e;
+  t->lists[e->list].heap_pos = pos;
 }
 
 static void heap_up(tick__timers_t *t, uint32_t pos) {
-  uint32_t list = t->heap[pos];
+  tick__hent_t e = t->heap[pos];
   while (pos > 0) {
     uint32_t parent = (pos - 1) / 2;
-    if (!list_less(t, list, t->heap[parent])) break;
-    heap_set(t, pos, t->heap[parent]);
+    if (!hent_less(&e, &t->heap[parent])) break;
+    heap_put(t, pos, &t->heap[parent]);
     pos = parent;
   }
-  heap_set(t, pos, list);
+  heap_put(t, pos, &e);
 }
 
 static void heap_down(tick__timers_t *t, uint32_t pos) {
-  uint32_t list = t->heap[pos];
+  tick__hent_t e = t->heap[pos];
   for (;;) {
     uint32_t child = 2 * pos + 1;
     if (child >= t->heap_len) break;
-    if (child + 1 < t->heap_len && list_less(t, t->heap[child + 1], t->heap[child])) child++;
-    if (!list_less(t, t->heap[child], list)) break;
-    heap_set(t, pos, t->heap[child]);
+    if (child + 1 < t->heap_len && hent_less(&t->heap[child + 1], &t->heap[child])) child++;
+    if (!hent_less(&t->heap[child], &e)) break;
+    heap_put(t, pos, &t->heap[child]);
     pos = child;
   }
-  heap_set(t, pos, list);
+  heap_put(t, pos, &e);
 }
 
 static void heap_remove(tick__timers_t *t, uint32_t pos) {
-  uint32_t last = t->heap[--t->heap_len];
+  tick__hent_t last = t->heap[--t->heap_len];
   if (pos == t->heap_len) return;
-  heap_set(t, pos, last);
-  heap_down(t, pos);
-  heap_up(t, t->lists[last].heap_pos);
+  heap_put(t, pos, &last);
+  if (pos > 0 && hent_less(&last, &t->heap[(pos - 1) / 2]))
+    heap_up(t, pos);
+  else
+    heap_down(t, pos);
 }
 
 /* ------------------------------------------------ the duration -> list map ---- */
 
-static inline uint32_t map_slot(uint32_t msecs, uint32_t mask) {
-  return (uint32_t)(((uint64_t)msecs * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+/* Open addressing with linear probing. Deleted entries become tombstones rather than
+ * being shifted back, so an entry never moves and a list can remember its slot: deleting a
+ * list costs one store, and the tombstone is reused when the same duration comes back
+ * (the usual case: an interval whose list emptied). Tombstones go at the next rehash. */
+#define MAP_EMPTY 0u
+#define MAP_DELETED 1u
+
+static inline uint32_t map_home(uint32_t msecs, uint32_t mask) {
+  return (uint32_t)(((uint64_t)msecs * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
 static uint32_t map_find(const tick__timers_t *t, uint32_t msecs) {
   uint32_t i;
   if (t->map == NULL) return TICK__NONE;
-  for (i = map_slot(msecs, t->map_mask);; i = (i + 1) & t->map_mask) {
+  for (i = map_home(msecs, t->map_mask);; i = (i + 1) & t->map_mask) {
     uint64_t e = t->map[i];
-    if (e == 0) return TICK__NONE;
+    if (e == MAP_EMPTY) return TICK__NONE;
     if ((uint32_t)(e >> 32) == msecs) return (uint32_t)e - 1;
   }
 }
 
+/* Adds a duration known to be absent; the table always has an empty slot. */
 static void map_put(tick__timers_t *t, uint32_t msecs, uint32_t list) {
-  uint32_t i = map_slot(msecs, t->map_mask);
-  while (t->map[i] != 0) i = (i + 1) & t->map_mask;
+  uint32_t i = map_home(msecs, t->map_mask);
+  while (t->map[i] > MAP_DELETED) i = (i + 1) & t->map_mask;
+  if (t->map[i] == MAP_EMPTY) t->map_used++;
   t->map[i] = ((uint64_t)msecs << 32) | (list + 1);
-  t->map_len++;
+  t->map_live++;
+  t->lists[list].map_slot = i;
 }
 
-/* Linear-probing deletion by backward shift: no tombstones, so lookups stay short. */
-static void map_del(tick__timers_t *t, uint32_t msecs) {
-  uint32_t i = map_slot(msecs, t->map_mask), j;
-  while ((uint32_t)(t->map[i] >> 32) != msecs) i = (i + 1) & t->map_mask;
-  t->map[i] = 0;
-  t->map_len--;
-  for (j = (i + 1) & t->map_mask; t->map[j] != 0; j = (j + 1) & t->map_mask) {
-    uint32_t home = map_slot((uint32_t)(t->map[j] >> 32), t->map_mask);
-    /* Move the entry back into the hole if its home is not in (i, j]. */
-    if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-      t->map[i] = t->map[j];
-      t->map[j] = 0;
-      i = j;
-    }
+static void map_del(tick__timers_t *t, uint32_t slot) {
+  /* A slot followed by an empty one ends every probe through it: it can be empty too. */
+  if (t->map[(slot + 1) & t->map_mask] == MAP_EMPTY) {
+    t->map[slot] = MAP_EMPTY;
+    t->map_used--;
+  } else {
+    t->map[slot] = MAP_DELETED;
   }
+  t->map_live--;
 }
 
-/* Makes room for `extra` more lists without allocating later. */
+static int map_rehash(tick__timers_t *t, uint32_t need) {
+  uint32_t size = 32, i, old_size = t->map ? t->map_mask + 1 : 0;
+  uint64_t *old = t->map, *map;
+  while ((uint64_t)need * 2 > size) {
+    if (size > UINT32_MAX / 2) return TICK_ENOMEM;
+    size *= 2;
+  }
+  map = tick__calloc(size, sizeof(*map));
+  if (map == NULL) return TICK_ENOMEM;
+  t->map = map;
+  t->map_mask = size - 1;
+  t->map_live = t->map_used = 0;
+  for (i = 0; i < old_size; i++)
+    if (old[i] > MAP_DELETED) map_put(t, (uint32_t)(old[i] >> 32), (uint32_t)old[i] - 1);
+  tick__free(old);
+  return 0;
+}
+
+/* Makes room for `extra` more lists, so that creating them later cannot fail. */
 static int timers_reserve(tick__timers_t *t, uint32_t extra) {
   uint32_t need = t->heap_len + extra;
   if (need < t->heap_len) return TICK_ENOMEM;
   if (need > t->lists_cap) {
     uint32_t cap = t->lists_cap ? t->lists_cap : 16;
     tick__tlist_t *lists;
-    uint32_t *heap;
+    tick__hent_t *heap;
     while (cap < need) {
       if (cap > UINT32_MAX / 2) return TICK_ENOMEM;
       cap *= 2;
     }
-    lists = tick__reallocarray(t->lists, cap, sizeof(*lists));
-    if (lists == NULL) return TICK_ENOMEM;
-    t->lists = lists;
     heap = tick__reallocarray(t->heap, cap, sizeof(*heap));
-    if (heap == NULL) return TICK_ENOMEM; /* lists grew; harmless */
+    if (heap == NULL) return TICK_ENOMEM;
     t->heap = heap;
+    lists = tick__reallocarray(t->lists, cap, sizeof(*lists));
+    if (lists == NULL) return TICK_ENOMEM; /* the heap grew; harmless */
+    t->lists = lists;
     t->lists_cap = cap;
-    t->heap_cap = cap;
   }
-  if (t->map == NULL || (uint64_t)need * 2 > (uint64_t)t->map_mask + 1) {
-    uint32_t size = t->map ? (t->map_mask + 1) : 32, i;
-    uint64_t *old = t->map, *map;
-    uint32_t old_size = t->map ? t->map_mask + 1 : 0;
-    while ((uint64_t)need * 2 > size) {
-      if (size > UINT32_MAX / 2) return TICK_ENOMEM;
-      size *= 2;
-    }
-    map = tick__calloc(size, sizeof(*map));
-    if (map == NULL) return TICK_ENOMEM;
-    t->map = map;
-    t->map_mask = size - 1;
-    t->map_len = 0;
-    for (i = 0; i < old_size; i++)
-      if (old[i] != 0) map_put(t, (uint32_t)(old[i] >> 32), (uint32_t)old[i] - 1);
-    tick__free(old);
-  }
+  /* Rehash when live entries plus tombstones would pass half the table. */
+  if (t->map == NULL || (uint64_t)(t->map_used + extra) * 2 > (uint64_t)t->map_mask + 1)
+    return map_rehash(t, t->map_live + extra);
   return 0;
 }
 
@@ -148,28 +156,29 @@ static int timers_reserve(tick__timers_t *t, uint32_t extra) {
 
 static uint32_t list_new(tick_loop_t *loop, uint32_t msecs, int64_t start) {
   tick__timers_t *t = &loop->timers;
+  tick__hent_t e;
   uint32_t idx;
   tick__tlist_t *l;
   if (t->free_list != TICK__NONE) {
     idx = t->free_list;
-    t->free_list = t->lists[idx].next_free;
+    t->free_list = t->lists[idx].head;
   } else {
     idx = t->lists_used++;
     t->lists[idx].gen = 1;
   }
   l = &t->lists[idx];
-  l->expiry = start + msecs;
-  l->id = t->next_list_id++;
   l->msecs = msecs;
   l->head = l->tail = TICK__NONE;
-  t->heap_len++;
-  heap_set(t, t->heap_len - 1, idx);
+  e.expiry = start + msecs;
+  e.id = t->next_list_id++;
+  e.list = idx;
+  heap_put(t, t->heap_len++, &e);
   heap_up(t, t->heap_len - 1);
   map_put(t, msecs, idx);
   /* Node: a list that expires before the scheduled one re-arms the libuv timer. */
-  if (loop->timers_next_expiry > l->expiry) {
+  if (loop->timers_next_expiry > e.expiry) {
     loop->timer_gate = loop->now + msecs;
-    loop->timers_next_expiry = l->expiry;
+    loop->timers_next_expiry = e.expiry;
   }
   return idx;
 }
@@ -177,10 +186,10 @@ static uint32_t list_new(tick_loop_t *loop, uint32_t msecs, int64_t start) {
 static void list_delete(tick__timers_t *t, uint32_t idx) {
   tick__tlist_t *l = &t->lists[idx];
   heap_remove(t, l->heap_pos);
-  map_del(t, l->msecs);
+  map_del(t, l->map_slot);
   l->heap_pos = TICK__NONE;
   l->gen++;
-  l->next_free = t->free_list;
+  l->head = t->free_list;
   t->free_list = idx;
 }
 
@@ -278,10 +287,13 @@ int tick_clear_timer(tick_loop_t *loop, tick_timer_t timer) {
   TICK__CHECK_LOOP(loop);
   o = tick__slab_lookup(&loop->slab, timer.id, TICK__TIMER, &idx);
   if (o == NULL) return 0; /* fired, cleared or null: a no-op, as in Node */
+  /* Node's unenroll: a ref'd timer's emptied duration list is deleted at once. A timer
+   * in a list is in its duration's current list; a running one is in none, and its
+   * duration's list is looked up. */
+  list = o->u.timer.list;
   list_unlink(loop, idx);
-  /* Node's unenroll: a ref'd timer's emptied duration list is deleted at once. */
   if (o->flags & TICK__F_REF) {
-    list = map_find(&loop->timers, o->u.timer.msecs);
+    if (list == TICK__NONE) list = map_find(&loop->timers, o->u.timer.msecs);
     if (list != TICK__NONE && loop->timers.lists[list].head == TICK__NONE)
       list_delete(&loop->timers, list);
   }
@@ -377,11 +389,11 @@ static void list_on_timeout(tick_loop_t *loop, uint32_t list, uint32_t gen, int6
     o = tick__slab_at(&loop->slab, head);
     if (now - o->u.timer.start < (int64_t)t->lists[list].msecs) {
       /* The rest of this list is not due yet: reschedule it with a new id. */
-      tick__tlist_t *l = &t->lists[list];
-      int64_t due = o->u.timer.start + l->msecs;
-      l->expiry = due > now + 1 ? due : now + 1;
-      l->id = t->next_list_id++;
-      heap_down(t, l->heap_pos);
+      uint32_t pos = t->lists[list].heap_pos;
+      int64_t due = o->u.timer.start + t->lists[list].msecs;
+      t->heap[pos].expiry = due > now + 1 ? due : now + 1;
+      t->heap[pos].id = t->next_list_id++;
+      heap_down(t, pos);
       return;
     }
     tgen = o->gen;
@@ -397,17 +409,17 @@ static void list_on_timeout(tick_loop_t *loop, uint32_t list, uint32_t gen, int6
   if (t->lists[list].gen == gen) list_delete(t, list);
 }
 
-void tick__run_timers(tick_loop_t *loop) {
+/* One call of Node's processTimers, as libuv runs it when its timer is due. */
+static void process_timers(tick_loop_t *loop) {
   tick__timers_t *t = &loop->timers;
   int64_t now;
   int ran = 0;
-  if (loop->timer_gate > loop->now) return;
   loop->timer_gate = GATE_NONE;
   now = tick__update_time(loop);
   loop->timers_next_expiry = GATE_NONE;
   while (t->heap_len != 0) {
-    uint32_t list = t->heap[0], gen = t->lists[list].gen;
-    if (t->lists[list].expiry > now) break;
+    uint32_t list = t->heap[0].list, gen = t->lists[list].gen;
+    if (t->heap[0].expiry > now) break;
     if (ran)
       tick__drain(loop);
     else
@@ -417,11 +429,18 @@ void tick__run_timers(tick_loop_t *loop) {
   /* Node re-arms its one libuv timer for the nearest list, at least 1 ms after the
    * loop's cached time, and stops it when no list is left. */
   if (t->heap_len != 0) {
-    int64_t expiry = t->lists[t->heap[0]].expiry;
+    int64_t expiry = t->heap[0].expiry;
     loop->timers_next_expiry = expiry;
     loop->timer_gate = expiry > loop->now ? expiry : loop->now + 1;
   }
   tick__drain(loop);
+}
+
+void tick__run_timers(tick_loop_t *loop) {
+  /* libuv looks at its timer heap again after each timer callback. Node re-arms its timer
+   * before the closing drain, so a clock read in that drain (creating a timer) can make
+   * the gate due at once: the timers run again before the loop moves on to poll. */
+  while (loop->timer_gate <= loop->now) process_timers(loop);
 }
 
 void tick__timers_free(tick_loop_t *loop) {

@@ -20,9 +20,9 @@
 
 static void main_script(tick_loop_t *loop);
 
-static void say(const char *label) { puts(label); }
+static inline void say(const char *label) { puts(label); }
 
-__attribute__((format(printf, 1, 2))) static void sayf(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2))) static inline void sayf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vprintf(fmt, ap);
@@ -31,7 +31,7 @@ __attribute__((format(printf, 1, 2))) static void sayf(const char *fmt, ...) {
 }
 
 /* Spins for `ms` milliseconds of wall time, like a JS busy loop on Date.now(). */
-static void busy_wait_ms(long ms) {
+static inline void busy_wait_ms(long ms) {
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
   do {
@@ -42,7 +42,7 @@ static void busy_wait_ms(long ms) {
 /* Deterministic pseudo-random numbers for the stress scenarios; the JS twin uses the
  * same generator (xorshift32) so both see the same sequence. */
 static unsigned twin_rand_state = 2463534242u;
-static unsigned twin_rand(void) {
+static inline unsigned twin_rand(void) {
   unsigned x = twin_rand_state;
   x ^= x << 13;
   x ^= x >> 17;
@@ -50,7 +50,7 @@ static unsigned twin_rand(void) {
   return twin_rand_state = x;
 }
 
-static void twin_check(int r, const char *what) {
+static inline void twin_check(int r, const char *what) {
   if (r < 0) {
     fprintf(stderr, "%s: %s\n", what, tick_strerror(r));
     exit(1);

@@ -1,0 +1,220 @@
+/* tour.c - a guided tour of tick that prints, step by step, what runs when.
+ *
+ * `make demo` builds and runs it. Each part of the tour is one function called from
+ * main(); read the source beside the output. Lines printed from inside a callback are
+ * indented under the line of the call that ran them.
+ *
+ * Part 1, synchronous callbacks: a callback handed to tick_for_each, tick_map,
+ * tick_filter or tick_sort runs before that function returns, so the caller's very next
+ * statement already sees everything the callback did.
+ *
+ * Part 2, asynchronous callbacks: a callback handed to the event loop (a timer, an
+ * immediate, a next-tick, a microtask) never runs before the function that accepted it
+ * returns. It runs later, in a precise order: Node.js's.
+ */
+#include "tick.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prints one numbered step of the tour. */
+static int tour_step_number;
+static void step(const char *fmt, ...) {
+  va_list ap;
+  printf("%3d. ", ++tour_step_number);
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+}
+
+/* Prints a line from inside a callback, indented under the step that called it. */
+static void inside(const char *fmt, ...) {
+  va_list ap;
+  printf("       | ");
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+}
+
+/* Stops the tour on an error that should not happen. */
+static void check(int r, const char *what) {
+  if (r < 0) {
+    fprintf(stderr, "tour: %s failed: %s\n", what, tick_strerror(r));
+    exit(1);
+  }
+}
+
+/* ------------------------------------------------- part 1: synchronous callbacks ---- */
+
+/* MDN's example of a synchronous callback: the caller sets `value` to 1, hands over a
+ * callback that sets it to 2, and prints it on the very next line. */
+static int set_value_to_2(void *ctx, void *elem, size_t index) {
+  int *value = ctx;
+  (void)elem, (void)index;
+  inside("callback: value = 2");
+  *value = 2;
+  return 0;
+}
+
+typedef struct person_s {
+  const char *name;
+  int age;
+} person_t;
+
+static int print_person(void *ctx, void *elem, size_t index) {
+  const person_t *p = elem;
+  (void)ctx;
+  inside("for_each  [%zu] %s, %d", index, p->name, p->age);
+  return 0;
+}
+
+static int age_next_year(void *ctx, const void *in, void *out, size_t index) {
+  const person_t *p = in;
+  (void)ctx;
+  *(int *)out = p->age + 1;
+  inside("map       [%zu] %s: %d -> %d", index, p->name, p->age, *(int *)out);
+  return 0;
+}
+
+static int is_adult(void *ctx, const void *elem, size_t index) {
+  const person_t *p = elem;
+  (void)ctx;
+  inside("filter    [%zu] %s is %s", index, p->name, p->age >= 18 ? "kept" : "dropped");
+  return p->age >= 18;
+}
+
+static int by_age(void *ctx, const void *a, const void *b) {
+  int x = ((const person_t *)a)->age, y = ((const person_t *)b)->age;
+  (*(int *)ctx)++;
+  return (x > y) - (x < y);
+}
+
+/* A callback that refuses the element at index 2: the algorithm stops there. */
+static int stop_at_2(void *ctx, void *elem, size_t index) {
+  (void)ctx, (void)elem;
+  if (index == 2) {
+    inside("for_each  [%zu] returns TICK_ECANCELED: stop", index);
+    return TICK_ECANCELED;
+  }
+  inside("for_each  [%zu] ok", index);
+  return 0;
+}
+
+static void tour_sync(void) {
+  person_t people[] = {{"Ada", 36}, {"Linus", 12}, {"Grace", 17}, {"Ken", 36}, {"Barbara", 12}};
+  const size_t n = sizeof(people) / sizeof(people[0]);
+  person_t adults[sizeof(people) / sizeof(people[0])];
+  int ages[sizeof(people) / sizeof(people[0])];
+  size_t kept, i;
+  int value = 1, comparisons = 0, dummy = 0, r;
+
+  printf("\n== Part 1: synchronous callbacks ==\n\n");
+  step("value = %d; call tick_for_each with a callback that sets value = 2", value);
+  check(tick_for_each(&dummy, 1, sizeof(dummy), set_value_to_2, &value), "tick_for_each");
+  step("tick_for_each returned; the next statement prints value = %d", value);
+  step("(a synchronous callback runs before the call returns: 2, never 1)");
+
+  step("tick_for_each visits every element in index order, on this thread");
+  check(tick_for_each(people, n, sizeof(people[0]), print_person, NULL), "tick_for_each");
+
+  step("tick_map writes one output element per input, here the age next year");
+  check(tick_map(people, n, sizeof(people[0]), ages, sizeof(ages[0]), age_next_year, NULL),
+        "tick_map");
+  step("tick_map returned; ages[] = {%d, %d, %d, %d, %d}", ages[0], ages[1], ages[2],
+       ages[3], ages[4]);
+
+  step("tick_filter copies the elements its callback accepts");
+  check(tick_filter(people, n, sizeof(people[0]), adults, &kept, is_adult, NULL),
+        "tick_filter");
+  step("tick_filter returned; %zu kept: %s and %s", kept, adults[0].name, adults[1].name);
+
+  step("a callback returns a negative code: the algorithm stops at once and returns it");
+  r = tick_for_each(people, n, sizeof(people[0]), stop_at_2, NULL);
+  step("tick_for_each returned %s; elements 3 and 4 were never visited", tick_err_name(r));
+
+  step("tick_sort by age is stable: Ada stays before Ken, Linus before Barbara");
+  check(tick_sort(people, n, sizeof(people[0]), by_age, &comparisons), "tick_sort");
+  step("tick_sort returned after %d comparator calls, all made before it returned:",
+       comparisons);
+  printf("     ");
+  for (i = 0; i < n; i++) printf(" %s %d%s", people[i].name, people[i].age, i + 1 < n ? "," : "\n");
+}
+
+/* ------------------------------------------------ Part 2: the event loop ---- */
+
+static int async_value;
+
+static void set_async_value(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)loop;
+  (void)timer;
+  (void)arg;
+  async_value = 2;
+  inside("timer callback: value = 2 (now, later than the caller's next statement)");
+}
+
+static void say_task(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  inside("%s", (const char *)arg);
+}
+
+static void say_timer(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)timer;
+  say_task(loop, arg);
+}
+
+/* A timer callback that queues one of everything, to show the order inside a phase. */
+static void timer_queues_everything(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  (void)timer;
+  (void)arg;
+  inside("timers phase: timer A runs; it queues an immediate, a 0 ms timer, a microtask "
+         "and a next-tick");
+  check(tick_set_immediate(loop, say_task, "check phase: the immediate (before the new timer)",
+                           NULL),
+        "tick_set_immediate");
+  check(tick_set_timeout(loop, 0, say_timer, "timers phase, next iteration: the 0 ms timer",
+                         NULL),
+        "tick_set_timeout");
+  check(tick_queue_microtask(loop, say_task, "drain after timer A: the microtask, second"),
+        "tick_queue_microtask");
+  check(tick_next_tick(loop, say_task, "drain after timer A: the next-tick, first"),
+        "tick_next_tick");
+}
+
+static void tour_loop(void) {
+  tick_loop_t *loop;
+  printf("\n== Part 2: asynchronous callbacks on the event loop ==\n\n");
+  check(tick_loop_create(&loop, 0), "tick_loop_create");
+
+  async_value = 1;
+  step("value = %d; tick_set_timeout(loop, 0, cb) with a callback that sets value = 2",
+       async_value);
+  check(tick_set_timeout(loop, 0, set_async_value, NULL, NULL), "tick_set_timeout");
+  step("tick_set_timeout returned; the next statement prints value = %d", async_value);
+  step("(an asynchronous callback never runs before the caller's next statement)");
+  step("tick_loop_run: now the loop runs the timer");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("tick_loop_run returned; value = %d", async_value);
+
+  step("a walk through one iteration: queue a timer (A), then a next-tick and a microtask "
+       "from this 'main script'");
+  check(tick_set_timeout(loop, 1, timer_queues_everything, NULL, NULL), "tick_set_timeout");
+  check(tick_queue_microtask(loop, say_task, "main script's drain: the microtask, second"),
+        "tick_queue_microtask");
+  check(tick_next_tick(loop, say_task, "main script's drain: the next-tick, first"),
+        "tick_next_tick");
+  step("tick_loop_run: ticks before microtasks, then phases: timers -> poll -> check -> close");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("the loop ran dry: tick_loop_run returned, tick_loop_destroy frees it");
+  check(tick_loop_destroy(loop), "tick_loop_destroy");
+}
+
+int main(void) {
+  printf("tick %s - a guided tour of when callbacks run\n", tick_version_string());
+  tour_sync();
+  tour_loop();
+  return 0;
+}

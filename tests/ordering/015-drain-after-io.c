@@ -1,0 +1,51 @@
+/* 015-drain-after-io.c - C twin of 015-drain-after-io.js (SEMANTICS 3 and 4.4).
+ * The JS reads a file; here the I/O is a pipe written beforehand and watched with tick_poll,
+ * so its callback runs in the first poll phase. */
+#include "twin.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static int fds[2];
+
+static void print_label(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  say(arg);
+}
+
+static void on_closed(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (void)arg;
+  close(fds[0]);
+  close(fds[1]);
+}
+
+static void microtask_from_io(tick_loop_t *loop, void *arg) {
+  (void)arg;
+  say("microtask from io");
+  twin_check(tick_next_tick(loop, print_label, "tick from microtask from io"), "tick_next_tick");
+}
+
+static void on_io(tick_loop_t *loop, tick_poll_t watcher, int status, unsigned events,
+                  void *arg) {
+  char byte;
+  (void)events;
+  (void)arg;
+  twin_check(status, "poll status");
+  twin_check(read(fds[0], &byte, 1) == 1 ? 0 : -errno, "read");
+  twin_check(tick_poll_close(loop, watcher, on_closed, NULL), "tick_poll_close");
+  say("io");
+  twin_check(tick_set_immediate(loop, print_label, "immediate from io", NULL), "tick_set_immediate");
+  twin_check(tick_queue_microtask(loop, microtask_from_io, NULL), "tick_queue_microtask");
+  twin_check(tick_next_tick(loop, print_label, "tick from io"), "tick_next_tick");
+  say("io end");
+}
+
+static void main_script(tick_loop_t *loop) {
+  tick_poll_t watcher;
+  twin_check(pipe(fds) == 0 ? 0 : -errno, "pipe");
+  twin_check(write(fds[1], "x", 1) == 1 ? 0 : -errno, "write");
+  twin_check(tick_poll_create(loop, fds[0], &watcher), "tick_poll_create");
+  twin_check(tick_poll_start(loop, watcher, TICK_READABLE, on_io, NULL), "tick_poll_start");
+  say("main end");
+}

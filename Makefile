@@ -193,13 +193,5 @@ conformance: conformance-deps
 	$(MAKE) --no-print-directory $(ADAPTER) BUILD=$(CONFORMANCE_BUILD) SANFLAGS=
 	cd tests/conformance && TICK_ADAPTER=$(abspath $(ADAPTER)) node run.js
 
-# Promise benchmarks (bench/promise.c and its node twin bench/promise.js): prints each
-# RESULT line, then tick/node wall-time ratios and a then link's cost over a plain
-# callback chain's. Not part of `make bench` until bench/Makefile exists; see docs.
-.PHONY: bench-promise
-bench-promise: $(STATIC_LIB)
-	@mkdir -p $(BUILD)/bench
-	$(CC) $(CPPFLAGS) -std=c11 -O2 -g $(WARNFLAGS) -o $(BUILD)/bench/promise \
-	  bench/promise.c $(STATIC_LIB) $(LDLIBS)
-	@{ $(BUILD)/bench/promise; node bench/promise.js; } | awk -f bench/promise-ratios.awk
+# The promise benchmarks are bench/promise.c and bench/promise.js: `make bench BENCH=promise`.
 # ------------------------------------------------------------ end of promises block ----

@@ -1,209 +1,208 @@
-/* promise.c - promise benchmarks for tick; bench/promise.js is the same program for node.
+/* promise.c - tick's promises against node's (promise.js) and against plain C callbacks.
  *
- * Workloads (each timed from the first promise created to the last reaction run, loop
- * included; wall and CPU seconds):
- *   chains_1000x1000   1000 chains of 1000 then links, built first, then run interleaved
- *   chain_1m           one chain of 1,000,000 then links
- *   resolve_then_1m    1,000,000 independent promises: create, then, resolve
- *   all_1000           1000 rounds of all() over 1000 fresh fulfilled promises
- *   all_100k           10 rounds of all() over 100,000 fresh fulfilled promises
- *   doxbee             10,000 requests of 10 dependent steps, each step a function returning a
- *                      promise settled by a microtask (bluebird's doxbee, minus the I/O)
- *   immediate_trip_100k 100,000 sequential round trips: a promise resolved from an
- *                      immediate, whose then schedules the next one
- *   callback_chain_1m  the plain-callback twin of chain_1m: 1,000,000 prebuilt continuation
- *                      records run one per microtask, each calling fn(ctx, v) -> v + 1
- *   callback_loop_1m   the floor: 1,000,000 microtasks computing v + 1 with no records
- *
- * Each workload runs once to warm up and then 5 times; the fastest run is reported.
- * Output: one line per workload, `RESULT\t<workload>\ttick\t<wall_s>\t<cpu_s>`.
- * Usage: promise [workload...]   (no argument: all)
+ * Workloads (each in its own process, run once cold and once more on the same loop as
+ * "..., warm"; counted from the first promise created to the last reaction run, loop
+ * included; per operation = per link, promise, element or step as named):
+ * - "then: 1000 chains x 1000 links": 1000 chains of 1000 `then(v => v + 1)` links, all
+ *   built first, then run (interleaved, one link per chain per turn).
+ * - "then: one chain of 1M links": the same with one chain. Also measured, as the
+ *   plain-callback twins of a then link: "callback chain", a prebuilt list of 1M
+ *   continuation records {fn, ctx, value, next} run one per microtask, each calling
+ *   fn(ctx, v) -> v + 1 (the same work without promises); and "callback loop", the floor:
+ *   one microtask per link computing v + 1 with no record at all.
+ * - "resolve+then: 1M promises": 1M independent promises, each created pending, given a
+ *   then, then resolved.
+ * - "all: 1000 x all over 1000" and "all: 10 x all over 100k": rounds of all() over fresh
+ *   fulfilled promises (the promises' creation included), then one then on the result.
+ * - "doxbee: 10k requests x 10 steps": bluebird's doxbee without the I/O: each request is
+ *   a chain of 10 dependent steps, each step a function returning a promise that a
+ *   microtask resolves (so each link resolves with a promise: +2 turns).
+ * - "immediate round trip: 100k": a promise resolved from an immediate, whose then
+ *   creates the next one, 100k times in sequence (one loop iteration each).
+ * Goals (issue 5): tick <= 0.3x node on every row, a then link <= 3x a callback-chain link.
  */
-#define _POSIX_C_SOURCE 200809L
-#include "tick.h"
+#include <tick.h>
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include "bench.h"
 
-static double now(clockid_t id) {
-  struct timespec ts;
-  clock_gettime(id, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static long sink; /* results, so that no work is optimised away */
 
-static void must(int r, const char *what) {
-  if (r < 0) {
-    fprintf(stderr, "bench: %s: %s\n", what, tick_strerror(r));
-    exit(1);
-  }
-}
-
-#define RUNS 5
-
-static tick_loop_t *loop;
-static long sink; /* results, so no work is optimised away */
-
-/* v => v + 1, the then link every workload uses. */
-static int add_one(tick_loop_t *l, tick_promise_t *s, tick_resolver_t *next, void *arg) {
-  (void)l;
+/* v => v + 1, the link every chain uses. */
+static int add_one(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                   void *arg) {
+  (void)loop;
   (void)arg;
-  return tick_resolver_resolve(next, (void *)((intptr_t)tick_promise_value(s) + 1), NULL);
+  return tick_resolver_resolve(next, (void *)((intptr_t)tick_promise_value(settled) + 1),
+                               NULL);
 }
 
-static int collect(tick_loop_t *l, tick_promise_t *s, tick_resolver_t *next, void *arg) {
-  (void)l;
+static int collect(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                   void *arg) {
+  (void)loop;
   (void)next;
   (void)arg;
-  sink += (long)(intptr_t)tick_promise_value(s);
+  sink += (long)(intptr_t)tick_promise_value(settled);
   return 0;
 }
 
-static void run_loop(void) { must(tick_loop_run(loop, TICK_RUN_DEFAULT), "run"); }
+/* Runs `round` twice on one loop: cold, then ", warm". */
+static void cold_and_warm(const char *workload, double ops,
+                          void (*round)(tick_loop_t *loop)) {
+  tick_loop_t *loop = NULL;
+  char warm[128];
+  bench_mark_t mark;
+  BENCH_CHECK(tick_loop_create(&loop, 0));
+  bench_begin(&mark);
+  round(loop);
+  bench_report(&mark, workload, "tick", ops);
+  snprintf(warm, sizeof warm, "%s, warm", workload);
+  bench_begin(&mark);
+  round(loop);
+  bench_report(&mark, warm, "tick", ops);
+  BENCH_EXPECT(tick_loop_destroy(loop) == 0);
+}
 
-static void chains(int count, int links) {
-  int c, i;
-  for (c = 0; c < count; c++) {
+static void chains(tick_loop_t *loop, int count, int links) {
+  long before = sink;
+  for (int c = 0; c < count; c++) {
     tick_promise_t *p, *q;
-    must(tick_promise_resolve(loop, NULL, NULL, &p), "resolve");
-    for (i = 0; i < links; i++) {
-      must(tick_promise_then(p, add_one, NULL, NULL, NULL, &q), "then");
+    BENCH_CHECK(tick_promise_resolve(loop, NULL, NULL, &p));
+    for (int i = 0; i < links; i++) {
+      BENCH_CHECK(tick_promise_then(p, add_one, NULL, NULL, NULL, &q));
       tick_promise_release(p);
       p = q;
     }
-    must(tick_promise_then(p, collect, NULL, NULL, NULL, NULL), "then");
+    BENCH_CHECK(tick_promise_then(p, collect, NULL, NULL, NULL, NULL));
     tick_promise_release(p);
   }
-  run_loop();
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(sink - before == (long)count * links);
 }
 
-static void chains_1000x1000(void) { chains(1000, 1000); }
-static void chain_1m(void) { chains(1, 1000000); }
+static void chains_1000x1000(tick_loop_t *loop) { chains(loop, 1000, 1000); }
+static void chain_1m(tick_loop_t *loop) { chains(loop, 1, 1000000); }
 
-static void resolve_then_1m(void) {
-  intptr_t i;
-  for (i = 0; i < 1000000; i++) {
+static void resolve_then_1m(tick_loop_t *loop) {
+  long before = sink;
+  for (intptr_t i = 0; i < 1000000; i++) {
     tick_promise_t *p;
     tick_resolver_t *r;
-    must(tick_promise_create_deferred(loop, &p, &r), "deferred");
-    must(tick_promise_then(p, collect, NULL, NULL, NULL, NULL), "then");
-    must(tick_resolver_resolve(r, (void *)i, NULL), "resolve");
+    BENCH_CHECK(tick_promise_create_deferred(loop, &p, &r));
+    BENCH_CHECK(tick_promise_then(p, collect, NULL, NULL, NULL, NULL));
+    BENCH_CHECK(tick_resolver_resolve(r, (void *)1, NULL));
     tick_resolver_release(r);
     tick_promise_release(p);
   }
-  run_loop();
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(sink - before == 1000000);
 }
 
-static int count_items(tick_loop_t *l, tick_promise_t *s, tick_resolver_t *next, void *arg) {
-  (void)l;
+static int count_items(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                       void *arg) {
+  (void)loop;
   (void)next;
   (void)arg;
-  sink += (long)tick_promise_count(s);
+  sink += (long)tick_promise_count(settled);
   return 0;
 }
 
-static void all_rounds(int rounds, int n) {
-  tick_promise_t **in = malloc(sizeof(*in) * (size_t)n), *all;
-  int r, i;
-  if (in == NULL) exit(1);
-  for (r = 0; r < rounds; r++) {
-    for (i = 0; i < n; i++)
-      must(tick_promise_resolve(loop, (void *)(intptr_t)i, NULL, &in[i]), "resolve");
-    must(tick_promise_all(loop, in, (size_t)n, &all), "all");
-    for (i = 0; i < n; i++) tick_promise_release(in[i]);
-    must(tick_promise_then(all, count_items, NULL, NULL, NULL, NULL), "then");
+static void all_rounds(tick_loop_t *loop, int rounds, int n) {
+  tick_promise_t **in = bench_alloc(sizeof(*in) * (size_t)n), *all;
+  long before = sink;
+  for (int r = 0; r < rounds; r++) {
+    for (int i = 0; i < n; i++)
+      BENCH_CHECK(tick_promise_resolve(loop, (void *)(intptr_t)i, NULL, &in[i]));
+    BENCH_CHECK(tick_promise_all(loop, in, (size_t)n, &all));
+    for (int i = 0; i < n; i++) tick_promise_release(in[i]);
+    BENCH_CHECK(tick_promise_then(all, count_items, NULL, NULL, NULL, NULL));
     tick_promise_release(all);
-    run_loop();
+    BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
   }
   free(in);
+  BENCH_EXPECT(sink - before == (long)rounds * n);
 }
 
-static void all_1000(void) { all_rounds(1000, 1000); }
-static void all_100k(void) { all_rounds(10, 100000); }
+static void all_1000(tick_loop_t *loop) { all_rounds(loop, 1000, 1000); }
+static void all_100k(tick_loop_t *loop) { all_rounds(loop, 10, 100000); }
 
 /* doxbee: step() returns a promise that a microtask resolves (fake asynchronous work). */
-static void settle_step(tick_loop_t *l, void *arg) {
+static void settle_step(tick_loop_t *loop, void *arg) {
   tick_resolver_t *r = arg;
-  (void)l;
-  must(tick_resolver_resolve(r, (void *)1, NULL), "resolve");
+  (void)loop;
+  BENCH_CHECK(tick_resolver_resolve(r, (void *)1, NULL));
   tick_resolver_release(r);
 }
 
-static tick_promise_t *step(void) {
+static tick_promise_t *step(tick_loop_t *loop) {
   tick_promise_t *p;
   tick_resolver_t *r;
-  must(tick_promise_create_deferred(loop, &p, &r), "deferred");
-  must(tick_queue_microtask(loop, settle_step, r), "queueMicrotask");
+  BENCH_CHECK(tick_promise_create_deferred(loop, &p, &r));
+  BENCH_CHECK(tick_queue_microtask(loop, settle_step, r));
   return p;
 }
 
-static int next_step(tick_loop_t *l, tick_promise_t *s, tick_resolver_t *next, void *arg) {
-  tick_promise_t *p = step();
+static int next_step(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                     void *arg) {
+  tick_promise_t *p = step(loop);
   int rc = tick_resolver_resolve_promise(next, p);
-  (void)l;
-  (void)s;
+  (void)settled;
   (void)arg;
   tick_promise_release(p);
   return rc;
 }
 
-static void doxbee(void) {
-  int req, s;
-  for (req = 0; req < 10000; req++) {
-    tick_promise_t *p = step(), *q;
-    for (s = 1; s < 10; s++) {
-      must(tick_promise_then(p, next_step, NULL, NULL, NULL, &q), "then");
+static void doxbee(tick_loop_t *loop) {
+  long before = sink;
+  for (int req = 0; req < 10000; req++) {
+    tick_promise_t *p = step(loop), *q;
+    for (int s = 1; s < 10; s++) {
+      BENCH_CHECK(tick_promise_then(p, next_step, NULL, NULL, NULL, &q));
       tick_promise_release(p);
       p = q;
     }
-    must(tick_promise_then(p, collect, NULL, NULL, NULL, NULL), "then");
+    BENCH_CHECK(tick_promise_then(p, collect, NULL, NULL, NULL, NULL));
     tick_promise_release(p);
   }
-  run_loop();
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(sink - before == 10000);
 }
 
-/* immediate round trip: new Promise(r => setImmediate(r, i)).then(go) */
+/* new Promise(r => setImmediate(r, left)).then(go), 100k times in sequence. */
 static int trips_left;
-static int go(tick_loop_t *l, tick_promise_t *s, tick_resolver_t *next, void *arg);
+static int go(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next, void *arg);
 
-static void immediate_resolve(tick_loop_t *l, void *arg) {
+static void immediate_resolve(tick_loop_t *loop, void *arg) {
   tick_resolver_t *r = arg;
-  (void)l;
-  must(tick_resolver_resolve(r, (void *)(intptr_t)trips_left, NULL), "resolve");
+  (void)loop;
+  BENCH_CHECK(tick_resolver_resolve(r, (void *)(intptr_t)trips_left, NULL));
   tick_resolver_release(r);
 }
 
-static void trip(void) {
+static void trip(tick_loop_t *loop) {
   tick_promise_t *p;
   tick_resolver_t *r;
-  must(tick_promise_create_deferred(loop, &p, &r), "deferred");
-  must(tick_set_immediate(loop, immediate_resolve, r, NULL), "setImmediate");
-  must(tick_promise_then(p, go, NULL, NULL, NULL, NULL), "then");
+  BENCH_CHECK(tick_promise_create_deferred(loop, &p, &r));
+  BENCH_CHECK(tick_set_immediate(loop, immediate_resolve, r, NULL));
+  BENCH_CHECK(tick_promise_then(p, go, NULL, NULL, NULL, NULL));
   tick_promise_release(p);
 }
 
-static int go(tick_loop_t *l, tick_promise_t *s, tick_resolver_t *next, void *arg) {
-  (void)l;
+static int go(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next, void *arg) {
   (void)next;
   (void)arg;
-  sink += (long)(intptr_t)tick_promise_value(s);
-  if (--trips_left > 0) trip();
+  sink += (long)(intptr_t)tick_promise_value(settled);
+  if (--trips_left > 0) trip(loop);
   return 0;
 }
 
-static void immediate_trip_100k(void) {
+static void immediate_trip_100k(tick_loop_t *loop) {
   trips_left = 100000;
-  trip();
-  run_loop();
+  trip(loop);
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(trips_left == 0);
 }
 
-/* The plain-callback twins of a then link. callback_chain_1m does the same work as
- * chain_1m without promises: a chain of 1,000,000 continuation records (function, context,
- * value) is built first, then run one link per microtask, each link calling its function
- * with the previous value. callback_loop_1m is the floor: one microtask per link and no
- * record at all. */
+/* The plain-callback twins of a then link (see the header). */
 typedef struct link_s {
   long (*fn)(void *ctx, long v);
   void *ctx;
@@ -216,33 +215,32 @@ static long plain_add_one(void *ctx, long v) {
   return v + 1;
 }
 
-static void run_link(tick_loop_t *l, void *arg) {
+static void run_link(tick_loop_t *loop, void *arg) {
   link_t *k = arg;
   if (k->next == NULL) {
     sink += k->value;
     return;
   }
   k->next->value = k->next->fn(k->next->ctx, k->value);
-  must(tick_queue_microtask(l, run_link, k->next), "queueMicrotask");
+  BENCH_CHECK(tick_queue_microtask(loop, run_link, k->next));
 }
 
-static void callback_chain_1m(void) {
-  /* Kept between runs, as tick's pools are, so the measured run faults no pages in. */
-  static link_t *links;
-  link_t *k;
-  long i;
-  if (links == NULL) links = malloc(sizeof(*links) * 1000001);
-  if (links == NULL) exit(1);
-  k = &links[0];
-  k->value = 0;
-  for (i = 1; i <= 1000000; i++) {
-    links[i].fn = plain_add_one;
-    links[i].ctx = NULL;
-    links[i].next = NULL;
-    links[i - 1].next = &links[i];
+static link_t *callback_links;
+
+static void callback_chain_1m(tick_loop_t *loop) {
+  /* Allocated once per process, as tick's pools are: the warm round reuses it. */
+  long before = sink;
+  if (callback_links == NULL) callback_links = bench_alloc(sizeof(link_t) * 1000001);
+  callback_links[0].value = 0;
+  for (long i = 1; i <= 1000000; i++) {
+    callback_links[i].fn = plain_add_one;
+    callback_links[i].ctx = NULL;
+    callback_links[i].next = NULL;
+    callback_links[i - 1].next = &callback_links[i];
   }
-  must(tick_queue_microtask(loop, run_link, k), "queueMicrotask");
-  run_loop();
+  BENCH_CHECK(tick_queue_microtask(loop, run_link, &callback_links[0]));
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(sink - before == 1000000);
 }
 
 typedef struct {
@@ -250,67 +248,69 @@ typedef struct {
   long left;
 } counter_t;
 
-static void count_link(tick_loop_t *l, void *arg) {
+static void count_link(tick_loop_t *loop, void *arg) {
   counter_t *c = arg;
   c->value = plain_add_one(NULL, c->value);
-  if (--c->left > 0) must(tick_queue_microtask(l, count_link, c), "queueMicrotask");
+  if (--c->left > 0) BENCH_CHECK(tick_queue_microtask(loop, count_link, c));
 }
 
-static void callback_loop_1m(void) {
-  static counter_t c;
-  c.value = 0;
-  c.left = 1000000;
-  must(tick_queue_microtask(loop, count_link, &c), "queueMicrotask");
-  run_loop();
-  sink += c.value;
+static void callback_loop_1m(tick_loop_t *loop) {
+  counter_t c = {0, 1000000};
+  BENCH_CHECK(tick_queue_microtask(loop, count_link, &c));
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(c.value == 1000000);
+}
+
+/* Like cold_and_warm for the callback twins, reported as other implementations of the
+ * chain workload. */
+static void callback_rows(const char *impl, void (*round)(tick_loop_t *loop)) {
+  const char *workload = "then: one chain of 1M links";
+  tick_loop_t *loop = NULL;
+  char warm[128];
+  bench_mark_t mark;
+  BENCH_CHECK(tick_loop_create(&loop, 0));
+  bench_begin(&mark);
+  round(loop);
+  bench_report(&mark, workload, impl, 1e6);
+  snprintf(warm, sizeof warm, "%s, warm", workload);
+  bench_begin(&mark);
+  round(loop);
+  bench_report(&mark, warm, impl, 1e6);
+  BENCH_EXPECT(tick_loop_destroy(loop) == 0);
 }
 
 static const struct {
-  const char *name;
-  void (*fn)(void);
+  const char *workload;
+  double ops;
+  void (*round)(tick_loop_t *loop);
 } workloads[] = {
-    {"chains_1000x1000", chains_1000x1000},
-    {"chain_1m", chain_1m},
-    {"resolve_then_1m", resolve_then_1m},
-    {"all_1000", all_1000},
-    {"all_100k", all_100k},
-    {"doxbee", doxbee},
-    {"immediate_trip_100k", immediate_trip_100k},
-    {"callback_chain_1m", callback_chain_1m},
-    {"callback_loop_1m", callback_loop_1m},
+    {"then: 1000 chains x 1000 links", 1e6, chains_1000x1000},
+    {"then: one chain of 1M links", 1e6, chain_1m},
+    {"resolve+then: 1M promises", 1e6, resolve_then_1m},
+    {"all: 1000 x all over 1000", 1e6, all_1000},
+    {"all: 10 x all over 100k", 1e6, all_100k},
+    {"doxbee: 10k requests x 10 steps", 1e5, doxbee},
+    {"immediate round trip: 100k", 1e5, immediate_trip_100k},
 };
 
 int main(int argc, char **argv) {
   size_t i;
-  int a;
   for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
-    double w0, c0;
-    int selected = argc < 2;
-    for (a = 1; a < argc; a++)
-      if (strcmp(argv[a], workloads[i].name) == 0) selected = 1;
-    if (!selected) continue;
-    /* Each workload runs once to warm up, then RUNS times on the same loop, and the
-     * fastest run is reported, as node's side does: both then measure warm memory (pools
-     * and heap grown, pages faulted in) rather than the machine's page-fault cost, and
-     * the minimum filters out the other tenants of a shared machine. */
-    double best_wall = 1e30, best_cpu = 0;
-    int run;
-    must(tick_loop_create(&loop, 0), "loop");
-    workloads[i].fn();
-    for (run = 0; run < RUNS; run++) {
-      w0 = now(CLOCK_MONOTONIC);
-      c0 = now(CLOCK_PROCESS_CPUTIME_ID);
-      workloads[i].fn();
-      w0 = now(CLOCK_MONOTONIC) - w0;
-      c0 = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
-      if (w0 < best_wall) {
-        best_wall = w0;
-        best_cpu = c0;
-      }
+    char warm[128];
+    bench_goal(workloads[i].workload, "node", 0.3, "wall");
+    snprintf(warm, sizeof warm, "%s, warm", workloads[i].workload);
+    bench_goal(warm, "node", 0.3, "wall");
+    if (bench_workload_child(argc, argv, workloads[i].workload)) {
+      cold_and_warm(workloads[i].workload, workloads[i].ops, workloads[i].round);
+      bench_child_done();
     }
-    printf("RESULT\t%s\ttick\t%.4f\t%.4f\n", workloads[i].name, best_wall, best_cpu);
-    fflush(stdout);
-    must(tick_loop_destroy(loop), "destroy");
+  }
+  bench_goal("then: one chain of 1M links", "callback chain", 3, "wall");
+  bench_goal("then: one chain of 1M links, warm", "callback chain", 3, "wall");
+  if (bench_workload_child(argc, argv, "then: one chain of 1M links")) {
+    callback_rows("callback chain", callback_chain_1m);
+    callback_rows("callback loop", callback_loop_1m);
+    bench_child_done();
   }
   return sink == -1;
 }

@@ -1,118 +1,94 @@
-// promise.js - node's side of bench/promise.c: the same workloads, written as a JS
-// programmer would (see promise.c for what each one does and counts).
-// Output: `RESULT\t<workload>\tnode\t<wall_s>\t<cpu_s>` per workload.
-// Usage: node promise.js [workload...]
+// promise.js - node's promises, the peer of promise.c (read its header for the workloads).
+//
+// Each workload runs in its own node process, from the main script, once cold and then
+// once more in the same process ("..., warm") from a setImmediate after the first has
+// finished, as promise.c does on the same loop. Counted: from the first promise created to
+// the last reaction run; time per link, promise, element or step.
 'use strict';
 
-const RUNS = 5;
+const { mark, elapsed, print, runWorkloads } = require('./lib/bench.js');
+
 let sink = 0;
 const addOne = (v) => v + 1;
-const collect = (v) => { sink += v; };
 
-async function chains(count, links) {
-  const ends = [];
+function chains(count, links, done) {
+  let ended = 0;
   for (let c = 0; c < count; c++) {
     let p = Promise.resolve(0);
     for (let i = 0; i < links; i++) p = p.then(addOne);
-    ends.push(p.then(collect));
+    p.then((v) => { sink += v; if (++ended === count) done(); });
   }
-  await Promise.all(ends);
 }
 
-async function resolveThen1m() {
-  let last;
+function resolveThen1m(done) {
+  let seen = 0;
   for (let i = 0; i < 1000000; i++) {
     let resolve;
     const p = new Promise((r) => { resolve = r; });
-    last = p.then(collect);
-    resolve(i);
+    p.then((v) => { sink += v; if (++seen === 1000000) done(); });
+    resolve(1);
   }
-  await last;
 }
 
-async function allRounds(rounds, n) {
-  for (let r = 0; r < rounds; r++) {
+function allRounds(rounds, n, done) {
+  let round = 0;
+  function next() {
+    if (round++ === rounds) { done(); return; }
     const input = new Array(n);
     for (let i = 0; i < n; i++) input[i] = Promise.resolve(i);
-    await Promise.all(input).then((vs) => { sink += vs.length; });
+    Promise.all(input).then((vs) => { sink += vs.length; next(); });
   }
+  next();
 }
 
 function step() {
   return new Promise((resolve) => queueMicrotask(() => resolve(1)));
 }
 
-async function doxbee() {
-  const ends = [];
+function doxbee(done) {
+  let ended = 0;
   for (let req = 0; req < 10000; req++) {
     let p = step();
     for (let s = 1; s < 10; s++) p = p.then(step);
-    ends.push(p.then(collect));
+    p.then((v) => { sink += v; if (++ended === 10000) done(); });
   }
-  await Promise.all(ends);
 }
 
-function immediateTrip100k() {
-  return new Promise((done) => {
-    let left = 100000;
-    const trip = () => new Promise((r) => setImmediate(r, left)).then(go);
-    const go = (v) => { sink += v; if (--left > 0) trip(); else done(); };
-    trip();
-  });
+function immediateTrip100k(done) {
+  let left = 100000;
+  const trip = () => new Promise((r) => setImmediate(r, left)).then(go);
+  const go = (v) => { sink += v; if (--left > 0) trip(); else done(); };
+  trip();
 }
 
-function callbackChain1m() {
-  return new Promise((done) => {
-    const links = new Array(1000001);
-    links[0] = { fn: null, value: 0, next: null };
-    for (let i = 1; i <= 1000000; i++) {
-      links[i] = { fn: addOne, value: 0, next: null };
-      links[i - 1].next = links[i];
-    }
-    const run = (k) => {
-      if (k.next === null) { sink += k.value; done(); return; }
-      k.next.value = k.next.fn(k.value);
-      queueMicrotask(() => run(k.next));
-    };
-    queueMicrotask(() => run(links[0]));
-  });
+// Runs `round(done)` cold, then warm from a setImmediate once the first has finished.
+function coldAndWarm(name, ops, round) {
+  return {
+    name,
+    run: (done) => {
+      let m = mark();
+      round(() => {
+        print(name, elapsed(m), ops);
+        setImmediate(() => {
+          m = mark();
+          round(() => {
+            print(`${name}, warm`, elapsed(m), ops);
+            setImmediate(done);
+          });
+        });
+      });
+    },
+  };
 }
 
-function callbackLoop1m() {
-  return new Promise((done) => {
-    let value = 0, left = 1000000;
-    const link = () => { value = addOne(value); if (--left > 0) queueMicrotask(link); else { sink += value; done(); } };
-    queueMicrotask(link);
-  });
-}
+runWorkloads([
+  coldAndWarm('then: 1000 chains x 1000 links', 1e6, (done) => chains(1000, 1000, done)),
+  coldAndWarm('then: one chain of 1M links', 1e6, (done) => chains(1, 1000000, done)),
+  coldAndWarm('resolve+then: 1M promises', 1e6, resolveThen1m),
+  coldAndWarm('all: 1000 x all over 1000', 1e6, (done) => allRounds(1000, 1000, done)),
+  coldAndWarm('all: 10 x all over 100k', 1e6, (done) => allRounds(10, 100000, done)),
+  coldAndWarm('doxbee: 10k requests x 10 steps', 1e5, doxbee),
+  coldAndWarm('immediate round trip: 100k', 1e5, immediateTrip100k),
+]);
 
-const workloads = {
-  chains_1000x1000: () => chains(1000, 1000),
-  chain_1m: () => chains(1, 1000000),
-  resolve_then_1m: resolveThen1m,
-  all_1000: () => allRounds(1000, 1000),
-  all_100k: () => allRounds(10, 100000),
-  doxbee,
-  immediate_trip_100k: immediateTrip100k,
-  callback_chain_1m: callbackChain1m,
-  callback_loop_1m: callbackLoop1m,
-};
-
-(async () => {
-  const want = process.argv.slice(2);
-  for (const [name, fn] of Object.entries(workloads)) {
-    if (want.length && !want.includes(name)) continue;
-    await fn(); // warm-up run, not reported; then the fastest of RUNS (see promise.c)
-    let bestWall = Infinity, bestCpu = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const w0 = process.hrtime.bigint();
-      const c0 = process.cpuUsage();
-      await fn();
-      const wall = Number(process.hrtime.bigint() - w0) / 1e9;
-      const cpu = process.cpuUsage(c0);
-      if (wall < bestWall) { bestWall = wall; bestCpu = (cpu.user + cpu.system) / 1e6; }
-    }
-    console.log(`RESULT\t${name}\tnode\t${bestWall.toFixed(4)}\t${bestCpu.toFixed(4)}`);
-  }
-  if (sink === -1) console.log('unreachable');
-})();
+if (sink === -1) console.log('unreachable');

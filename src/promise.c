@@ -4,7 +4,9 @@
  * because V8's shortcuts decide the turn counts SEMANTICS.md asks us to match:
  *
  * - A reaction is one record holding the handlers and the derived promise; when its
- *   promise settles the same record is queued as the microtask (no allocation).
+ *   promise settles the same record is queued as the microtask (no allocation). The
+ *   reaction of then/catch/finally lives inside the promise it settles, so a chain link
+ *   is one record.
  * - Resolving promise P with a tick promise Q queues an "adopt job"; the job registers a
  *   handler-less reaction on Q whose target is P itself (V8's fast path for native
  *   promises), and that reaction settles P directly: two turns.
@@ -24,6 +26,11 @@
  * per-loop pools that grow by chunks and keep freed records on free lists, so a steady
  * stream of promises allocates nothing. tick_loop_destroy walks the chunks to call the
  * destructors of whatever is still alive, then frees the chunks.
+ *
+ * Two shortcuts that no program can observe: a combinator queues one job for all the
+ * inputs that had already settled when it was called (their jobs would have been
+ * contiguous in the queue), and a job that tick_queue_microtask cannot take (out of
+ * memory) waits, in order with the jobs after it, until the end of the drain.
  */
 #include "internal.h"
 

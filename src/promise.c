@@ -27,10 +27,11 @@
  * stream of promises allocates nothing. tick_loop_destroy walks the chunks to call the
  * destructors of whatever is still alive, then frees the chunks.
  *
- * Two shortcuts that no program can observe: a combinator queues one job for all the
- * inputs that had already settled when it was called (their jobs would have been
- * contiguous in the queue), and a job that tick_queue_microtask cannot take (out of
- * memory) waits, in order with the jobs after it, until the end of the drain.
+ * A shortcut no program can observe: a combinator queues one job for all the inputs that
+ * had already settled when it was called (their jobs would have been contiguous in the
+ * queue). A fallback that bends the order only when memory runs out: a job that
+ * tick_queue_microtask cannot take waits, in order with the promise jobs after it, until
+ * the end of the drain, when it is queued again.
  */
 #include "internal.h"
 

@@ -410,17 +410,23 @@ static void reaction_drop(promise_module_t *mod, reaction_t *r) {
   if (res != NULL) resolver_unref(res);
 }
 
-static void promise_free(tick_promise_t *p) {
-  promise_module_t *mod = p->mod;
-  reaction_t *r = p->reactions, *prev = NULL, *next;
-  /* Reactions are stored newest first; drop them in registration order. */
+/* Reactions are pushed newest first; this reverses the list into registration order. */
+static reaction_t *reactions_in_order(reaction_t *r) {
+  reaction_t *prev = NULL, *next;
   while (r != NULL) {
     next = r->next;
     r->next = prev;
     prev = r;
     r = next;
   }
-  for (r = prev; r != NULL; r = next) {
+  return prev;
+}
+
+static void promise_free(tick_promise_t *p) {
+  promise_module_t *mod = p->mod;
+  reaction_t *r, *next;
+  /* Reactions are stored newest first; drop them in registration order. */
+  for (r = reactions_in_order(p->reactions); r != NULL; r = next) {
     next = r->next;
     reaction_drop(mod, r);
   }
@@ -481,17 +487,11 @@ static void track_unhandled(tick_promise_t *p) {
 }
 
 static void promise_settle(tick_promise_t *p, int state) {
-  reaction_t *r = p->reactions, *prev = NULL, *next;
+  reaction_t *r = reactions_in_order(p->reactions), *next;
   p->state = (uint8_t)state;
   p->resolver.used = 1;
   p->reactions = NULL;
-  while (r != NULL) {
-    next = r->next;
-    r->next = prev;
-    prev = r;
-    r = next;
-  }
-  for (r = prev; r != NULL; r = next) {
+  for (; r != NULL; r = next) {
     next = r->next;
     r->source = p;
     p->refs++;

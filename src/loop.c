@@ -315,6 +315,7 @@ static int poll_timeout(const tick_loop_t *loop, tick_run_mode_t mode) {
   int manual = (loop->flags & TICK_LOOP_MANUAL_CLOCK) != 0;
   if (mode == TICK_RUN_NOWAIT || loop->stop_flag) return 0;
   if (loop->immediate_refs != 0 || loop->closing_count != 0) return 0;
+  if (loop->ticks.len != 0 || loop->microtasks.len != 0) return 0;
   if (!loop_alive(loop, !manual)) return 0;
   if (manual || loop->timer_gate == INT64_MAX) return -1;
   d = loop->timer_gate - loop->now;

@@ -78,13 +78,15 @@ static inline uint32_t map_home(uint32_t msecs, uint32_t mask) {
 }
 
 static uint32_t map_find(const tick__timers_t *t, uint32_t msecs) {
-  uint32_t i;
+  uint32_t i, n;
   if (t->map == NULL) return TICK__NONE;
-  for (i = map_home(msecs, t->map_mask);; i = (i + 1) & t->map_mask) {
+  /* Bounded by the table size: reserve keeps empty slots, but a lookup must never spin. */
+  for (i = map_home(msecs, t->map_mask), n = 0; n <= t->map_mask; i = (i + 1) & t->map_mask, n++) {
     uint64_t e = t->map[i];
     if (e == MAP_EMPTY) return TICK__NONE;
     if ((uint32_t)(e >> 32) == msecs) return (uint32_t)e - 1;
   }
+  return TICK__NONE;
 }
 
 /* Adds a duration known to be absent; the table always has an empty slot. */

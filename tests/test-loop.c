@@ -469,3 +469,42 @@ TEST(loop_exit_hook_work_waits_for_next_run) {
   ASSERT_STR_EQ(logbuf, "imm exit tick-from-exit");
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+TEST(loop_stop_before_run_returns_at_once) {
+  tick_loop_t *loop = new_loop(0);
+  ASSERT_OK(tick_next_tick(loop, log_task, "main-drain"));
+  ASSERT_OK(tick_set_immediate(loop, log_task, "imm", NULL));
+  ASSERT_OK(tick_loop_stop(loop));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 1);
+  ASSERT_STR_EQ(logbuf, "main-drain");
+  ASSERT_EQ(tick_loop_iteration(loop), 0);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(logbuf, "main-drain imm");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Timers churned through many durations and clears: the duration map's tombstones must
+ * never make a lookup spin or lose a list. */
+static int churn_fired;
+static void churn_cb(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  (void)loop;
+  (void)t;
+  (void)arg;
+  churn_fired++;
+}
+
+TEST(loop_timer_map_churn) {
+  tick_loop_t *loop = new_loop(TICK_LOOP_MANUAL_CLOCK);
+  tick_timer_t ids[512];
+  int round, i;
+  churn_fired = 0;
+  for (round = 0; round < 200; round++) {
+    for (i = 0; i < 512; i++)
+      ASSERT_OK(tick_set_timeout(loop, 1 + (round * 512 + i) % 3001, churn_cb, NULL, &ids[i]));
+    for (i = 0; i < 512; i += 2) ASSERT_OK(tick_clear_timer(loop, ids[i]));
+    ASSERT_OK(tick_loop_advance(loop, 3001));
+  }
+  ASSERT_EQ(churn_fired, 200 * 256);
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

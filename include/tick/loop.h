@@ -73,7 +73,8 @@ typedef enum tick_run_mode_e {
 int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode);
 
 /* Makes the current run() return after the current iteration (the poll phase of that
- * iteration does not block). Outside run() it makes the next run() do one iteration. */
+ * iteration does not block). Outside run() it makes the next run() return right after
+ * its main-script drain, without iterating (as uv_stop does). */
 int tick_loop_stop(tick_loop_t *loop);
 
 /* 1 if something keeps the loop alive (ref'd timers, immediates or watchers, closing

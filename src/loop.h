@@ -273,6 +273,8 @@ int tick__inbox_create(tick_loop_t *loop);
 void tick__inbox_free(tick_loop_t *loop);
 /* Refuses posts and wakes from now on (TICK_ECLOSING). Idempotent. Loop thread. */
 void tick__inbox_close(tick_loop_t *loop);
+/* Nonzero once tick__inbox_close has run. Any thread. */
+int tick__inbox_closing(const tick_loop_t *loop);
 /* Nonzero while accepted posts or pushed nodes wait to run. Loop thread. */
 int tick__inbox_pending(const tick_loop_t *loop);
 /* Around a blocking epoll_wait: begin returns 0 if work arrived (do not block). */

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <unistd.h>
 
 struct tick__inbox_s {
@@ -40,6 +41,7 @@ struct tick__inbox_s {
   atomic_size_t pending;      /* posts accepted and not yet taken by the loop */
   _Atomic(tick__node_t *) nodes;
   atomic_int closing;         /* `closed` for the lock-free paths (wakers) */
+  atomic_int pushers;         /* threads between publishing work and their last touch */
   char pad_[64];              /* keeps the loop's wake state off the posters' line */
   /* Read by posters, written by the loop around each blocking wait. */
   atomic_int sleeping;
@@ -83,6 +85,7 @@ int tick__inbox_create(tick_loop_t *loop) {
   atomic_init(&ib->pending, 0);
   atomic_init(&ib->nodes, NULL);
   atomic_init(&ib->closing, 0);
+  atomic_init(&ib->pushers, 0);
   atomic_init(&ib->sleeping, 0);
   atomic_init(&ib->wake_sent, 0);
   loop->inbox = ib;
@@ -92,6 +95,11 @@ int tick__inbox_create(tick_loop_t *loop) {
 void tick__inbox_free(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
   if (ib == NULL) return;
+  /* A pool worker (or poster) may have published its last completion, which the loop has
+   * already run, and still be inside inbox_wake(): wait for it to leave before freeing
+   * what it reads. It is a few instructions and at most one write(2) away; libuv's
+   * uv_close of an async handle spins on the same window. */
+  while (atomic_load(&ib->pushers) != 0) sched_yield();
   tick__tq_free(&ib->posts);
   tick__tq_free(&ib->batch);
   close(ib->efd);
@@ -106,6 +114,10 @@ void tick__inbox_close(tick_loop_t *loop) {
   ib->closed = 1;
   atomic_store(&ib->closing, 1);
   pthread_mutex_unlock(&ib->lock);
+}
+
+int tick__inbox_closing(const tick_loop_t *loop) {
+  return atomic_load(&loop->inbox->closing);
 }
 
 int tick__inbox_pending(const tick_loop_t *loop) {
@@ -153,10 +165,13 @@ void tick__inbox_sleep_end(tick_loop_t *loop) {
 
 void tick__inbox_push(tick_loop_t *loop, tick__node_t *node) {
   tick__inbox_t *ib = loop->inbox;
-  tick__node_t *head = atomic_load_explicit(&ib->nodes, memory_order_relaxed);
+  tick__node_t *head;
+  atomic_fetch_add(&ib->pushers, 1);
+  head = atomic_load_explicit(&ib->nodes, memory_order_relaxed);
   do node->next = head;
   while (!atomic_compare_exchange_weak(&ib->nodes, &head, node));
   inbox_wake(ib);
+  atomic_fetch_sub_explicit(&ib->pushers, 1, memory_order_release);
 }
 
 static void run_macrotask_node(tick_loop_t *loop, tick__node_t *node) {
@@ -219,10 +234,18 @@ int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg) {
     r = TICK_ECLOSING;
   } else {
     r = tick__tq_push(&ib->posts, cb, arg);
-    if (r == 0) atomic_fetch_add_explicit(&ib->pending, 1, memory_order_relaxed);
+    if (r == 0) {
+      atomic_fetch_add_explicit(&ib->pending, 1, memory_order_relaxed);
+      /* Counted inside the lock: a destroy that closes the inbox after this critical
+       * section waits for the wake below (see tick__inbox_free). */
+      atomic_fetch_add_explicit(&ib->pushers, 1, memory_order_relaxed);
+    }
   }
   pthread_mutex_unlock(&ib->lock);
-  if (r == 0) inbox_wake(ib);
+  if (r == 0) {
+    inbox_wake(ib);
+    atomic_fetch_sub_explicit(&ib->pushers, 1, memory_order_release);
+  }
   return r;
 }
 

@@ -396,3 +396,301 @@ TEST(thread_post_alloc_failure_each_site) {
   sites = test_alloc_each_failure(post_alloc_scenario, NULL);
   ASSERT_GE(sites, 4); /* loop, inbox, queue blocks, waker */
 }
+
+/* --------------------------------------------------------------- thread pool ---- */
+
+typedef struct jobs_s {
+  pthread_t loop_thread;
+  atomic_size_t worked;
+  size_t done_ok, done_cancelled, done_wrong_thread;
+} jobs_t;
+
+static jobs_t *the_jobs;
+
+static void count_work(void *arg) {
+  (void)arg;
+  atomic_fetch_add(&the_jobs->worked, 1);
+}
+
+static void count_done(tick_loop_t *loop, int status, void *arg) {
+  (void)loop;
+  (void)arg;
+  if (!pthread_equal(pthread_self(), the_jobs->loop_thread)) the_jobs->done_wrong_thread++;
+  if (status == 0)
+    the_jobs->done_ok++;
+  else if (status == TICK_ECANCELED)
+    the_jobs->done_cancelled++;
+  else
+    test_fail(__FILE__, __LINE__, "done status %s", tick_err_name(status));
+}
+
+static jobs_t *new_jobs(void) {
+  static jobs_t j;
+  memset(&j, 0, sizeof(j));
+  j.loop_thread = pthread_self();
+  the_jobs = &j;
+  return &j;
+}
+
+TEST(thread_pool_done_on_loop_thread) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  tick_work_t id;
+  int i;
+  ASSERT_OK(tick_pool_create(&pool, 3));
+  ASSERT_EQ(tick_pool_threads(pool), 3);
+  for (i = 0; i < 1000; i++) ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, &id));
+  ASSERT_NE(id.id, 0);
+  ASSERT_UEQ(j->done_ok, 0); /* never from inside the queueing call */
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_ERR(tick_pool_destroy(pool), TICK_EBUSY);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(atomic_load(&j->worked), 1000);
+  ASSERT_UEQ(j->done_ok, 1000);
+  ASSERT_UEQ(j->done_wrong_thread, 0);
+  ASSERT_ERR(tick_work_cancel(loop, id), TICK_ESTALE); /* done ran */
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  ASSERT_OK(tick_pool_destroy(NULL));
+}
+
+TEST(thread_pool_bad_input) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  tick_work_t none = {0};
+  ASSERT_ERR(tick_pool_create(NULL, 1), TICK_EINVAL);
+  ASSERT_ERR(tick_pool_create(&pool, 5000), TICK_EINVAL);
+  ASSERT_OK(tick_pool_create(&pool, 0));
+  ASSERT_GE(tick_pool_threads(pool), 1);
+  ASSERT_EQ(tick_pool_threads(NULL), 0);
+  ASSERT_ERR(tick_work_queue(NULL, pool, count_work, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_work_queue(loop, NULL, count_work, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_work_queue(loop, pool, NULL, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_work_cancel(loop, none), TICK_ESTALE);
+  ASSERT_ERR(tick_work_cancel(NULL, none), TICK_EINVAL);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* A job that holds its worker until released. */
+typedef struct gate_s {
+  atomic_int started, release;
+} gate_t;
+
+static void gate_work(void *arg) {
+  gate_t *g = arg;
+  atomic_store(&g->started, 1);
+  while (!atomic_load(&g->release)) usleep(100);
+}
+
+static void wait_started(gate_t *g) {
+  while (!atomic_load(&g->started)) usleep(100);
+}
+
+TEST(thread_pool_cancel_before_start) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  static gate_t g;
+  tick_work_t a, b, c;
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_work_queue(loop, pool, gate_work, count_done, &g, &a));
+  ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, &b));
+  ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, &c));
+  wait_started(&g);
+  ASSERT_ERR(tick_work_cancel(loop, a), TICK_EBUSY); /* running */
+  ASSERT_OK(tick_work_cancel(loop, b));
+  ASSERT_ERR(tick_work_cancel(loop, b), TICK_ESTALE); /* already cancelled */
+  ASSERT_UEQ(j->done_cancelled, 0); /* reported later, not from cancel */
+  atomic_store(&g.release, 1);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(j->done_cancelled, 1);
+  ASSERT_UEQ(j->done_ok, 2);
+  ASSERT_UEQ(atomic_load(&j->worked), 1); /* c ran, b never did */
+  ASSERT_ERR(tick_work_cancel(loop, b), TICK_ESTALE);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* Cancel racing with start: each job is cancelled right after it is queued, while two
+ * workers take jobs as fast as they can. Each is either cancelled (work never runs, done
+ * gets ECANCELED) or started (cancel says EBUSY, done gets 0): never both, never lost. */
+static void race_work(void *arg) {
+  atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+typedef struct race_job_s {
+  atomic_int ran;
+  int cancel_result;
+  int status; /* 1 done ok, 2 done cancelled */
+  int done_calls;
+} race_job_t;
+
+static void race_job_done(tick_loop_t *loop, int status, void *arg) {
+  race_job_t *rj = arg;
+  (void)loop;
+  rj->done_calls++;
+  rj->status = status == 0 ? 1 : status == TICK_ECANCELED ? 2 : 3;
+}
+
+TEST(thread_pool_cancel_races_with_start) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  size_t n = slow_build() ? 2000 : 20000, i, cancelled = 0, started = 0;
+  race_job_t *jobs = calloc(n, sizeof(*jobs));
+  ASSERT(jobs != NULL);
+  ASSERT_OK(tick_pool_create(&pool, 2));
+  for (i = 0; i < n; i++) {
+    tick_work_t id;
+    ASSERT_OK(tick_work_queue(loop, pool, race_work, race_job_done, &jobs[i].ran, &id));
+    jobs[i].cancel_result = tick_work_cancel(loop, id);
+    if (i % 64 == 0) ASSERT_GE(tick_loop_run(loop, TICK_RUN_NOWAIT), 0);
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  for (i = 0; i < n; i++) {
+    ASSERT_EQ(jobs[i].done_calls, 1);
+    if (jobs[i].cancel_result == 0) {
+      ASSERT_EQ(jobs[i].status, 2);
+      ASSERT_EQ(atomic_load(&jobs[i].ran), 0);
+      cancelled++;
+    } else {
+      ASSERT_ERR(jobs[i].cancel_result, TICK_EBUSY);
+      ASSERT_EQ(jobs[i].status, 1);
+      ASSERT_EQ(atomic_load(&jobs[i].ran), 1);
+      started++;
+    }
+  }
+  ASSERT_UEQ(cancelled + started, n);
+  ASSERT_GT(cancelled, 0);
+  free(jobs);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* Loop destroy with queued work: each queued job's done gets ECANCELED before destroy
+ * returns. A job running on the shared pool for another loop holds the only worker. */
+TEST(thread_pool_destroy_cancels_queued_work) {
+  tick_loop_t *loop = new_loop(0), *other = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  static gate_t g;
+  int i;
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_work_queue(other, pool, gate_work, NULL, &g, NULL));
+  wait_started(&g);
+  for (i = 0; i < 100; i++) ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, NULL));
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_UEQ(j->done_cancelled, 100);
+  ASSERT_UEQ(atomic_load(&j->worked), 0);
+  /* The other loop's job is running: its destroy is busy until it is delivered. */
+  ASSERT_ERR(tick_loop_destroy(other), TICK_EBUSY);
+  ASSERT_ERR(tick_work_queue(other, pool, count_work, NULL, NULL, NULL), TICK_ECLOSING);
+  atomic_store(&g.release, 1);
+  ASSERT_EQ(tick_loop_run(other, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(other));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+static void *queue_from_other_thread(void *arg) {
+  tick_loop_t *loop = arg;
+  tick_work_t none = {0};
+  if (tick_work_cancel(loop, none) != TICK_EWRONGTHREAD) return (void *)1;
+  return (void *)(intptr_t)tick_work_queue(loop, (tick_pool_t *)(void *)loop, count_work,
+                                           NULL, NULL, NULL);
+}
+
+TEST(thread_pool_wrong_thread) {
+  tick_loop_t *loop = new_loop(0);
+  pthread_t th;
+  void *ret;
+  ASSERT_EQ(pthread_create(&th, NULL, queue_from_other_thread, loop), 0);
+  ASSERT_EQ(pthread_join(th, &ret), 0);
+  ASSERT_EQ((intptr_t)ret, TICK_EWRONGTHREAD);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Jobs and posts together under load, with timers: every done runs once. */
+static void post_and_count(void *arg) {
+  (void)arg;
+  atomic_fetch_add(&the_jobs->worked, 1);
+}
+
+static size_t pool_timers, pool_imms;
+
+static void stress_pool_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  (void)loop;
+  (void)t;
+  (void)arg;
+  pool_timers++;
+}
+
+static void stress_pool_imm(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (void)arg;
+  pool_imms++;
+}
+
+TEST_TIMEOUT(thread_pool_stress_with_timers, 120) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  size_t n = slow_build() ? 20000 : 200000, i;
+  ASSERT_OK(tick_pool_create(&pool, 4));
+  for (i = 0; i < n; i++) {
+    ASSERT_OK(tick_work_queue(loop, pool, post_and_count, count_done, NULL, NULL));
+    if (i % 1000 == 0) {
+      ASSERT_OK(tick_set_timeout(loop, 1, stress_pool_timer, NULL, NULL));
+      ASSERT_OK(tick_set_immediate(loop, stress_pool_imm, NULL, NULL));
+      ASSERT_GE(tick_loop_run(loop, TICK_RUN_NOWAIT), 0);
+    }
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(j->done_ok, n);
+  ASSERT_UEQ(atomic_load(&j->worked), n);
+  ASSERT_UEQ(pool_timers, (n + 999) / 1000);
+  ASSERT_UEQ(pool_imms, (n + 999) / 1000);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* ------------------------------------------------- pool allocation failure ---- */
+
+static void quiet_done(tick_loop_t *loop, int status, void *arg) {
+  (void)loop;
+  if (status == 0) (*(size_t *)arg)++;
+}
+
+static void nop_work(void *arg) { (void)arg; }
+
+static int pool_alloc_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  size_t accepted = 0, ran = 0;
+  int r, i;
+  (void)arg;
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  r = tick_pool_create(&pool, 2);
+  if (r != 0) {
+    ASSERT_OK(tick_loop_destroy(loop));
+    return r;
+  }
+  for (i = 0; i < 200; i++) { /* several chunks of job records */
+    r = tick_work_queue(loop, pool, nop_work, quiet_done, &ran, NULL);
+    if (r != 0) break;
+    accepted++;
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(ran, accepted);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  return r;
+}
+
+TEST(thread_pool_alloc_failure_each_site) {
+  size_t sites;
+  test_alloc_install();
+  sites = test_alloc_each_failure(pool_alloc_scenario, NULL);
+  ASSERT_GE(sites, 6); /* loop, inbox, pool, threads array, module state, chunks */
+}

@@ -158,9 +158,10 @@ int tick__inbox_sleep_begin(tick_loop_t *loop) {
 void tick__inbox_sleep_end(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
   atomic_store(&ib->sleeping, 0);
-  /* A poster that saw `sleeping` just before this store may still write once: the fd
-   * then stays readable and costs one spurious wake-up later, never a lost one. */
-  atomic_store(&ib->wake_sent, 0);
+  /* `wake_sent` stays set until the eventfd has been read (tick__inbox_run): clearing it
+   * here, before the read, would let a poster write after the clear and that write be
+   * consumed by the read, leaving `wake_sent` set with no write pending, and the next
+   * sleep would never be woken. */
 }
 
 void tick__inbox_push(tick_loop_t *loop, tick__node_t *node) {
@@ -188,6 +189,10 @@ void tick__inbox_run(tick_loop_t *loop) {
     ssize_t n = read(ib->efd, &value, sizeof(value));
     (void)n; /* EAGAIN: another read already reset it */
     loop->inbox_fd_ready = 0;
+    /* Only now may posters write again: every write made before this point was consumed
+     * by the read or will leave the fd readable (one spurious wake-up, never a lost
+     * one), and every write after it is still to be read. */
+    atomic_store(&ib->wake_sent, 0);
   }
   if (atomic_load_explicit(&ib->nodes, memory_order_relaxed) != NULL) {
     tick__node_t *list = atomic_exchange_explicit(&ib->nodes, NULL, memory_order_acquire);

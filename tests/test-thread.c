@@ -432,6 +432,8 @@ static jobs_t *new_jobs(void) {
   return &j;
 }
 
+static void nop_work_(void *arg) { (void)arg; }
+
 TEST(thread_pool_done_on_loop_thread) {
   tick_loop_t *loop = new_loop(0);
   tick_pool_t *pool;
@@ -453,6 +455,33 @@ TEST(thread_pool_done_on_loop_thread) {
   ASSERT_OK(tick_loop_destroy(loop));
   ASSERT_OK(tick_pool_destroy(pool));
   ASSERT_OK(tick_pool_destroy(NULL));
+}
+
+/* One job at a time, each queued from the previous done: the loop sleeps and is woken
+ * for every completion, the path where a lost wake-up would hang. */
+typedef struct chain_s {
+  tick_pool_t *pool;
+  size_t left, done;
+} chain_t;
+
+static void chain_done(tick_loop_t *loop, int status, void *arg) {
+  chain_t *c = arg;
+  ASSERT_OK(status);
+  c->done++;
+  if (--c->left > 0) ASSERT_OK(tick_work_queue(loop, c->pool, nop_work_, chain_done, c, NULL));
+}
+
+TEST(thread_pool_round_trips_one_at_a_time) {
+  tick_loop_t *loop = new_loop(0);
+  static chain_t c;
+  size_t n = slow_build() ? 5000 : 100000;
+  ASSERT_OK(tick_pool_create(&c.pool, 4));
+  c.left = n;
+  ASSERT_OK(tick_work_queue(loop, c.pool, nop_work_, chain_done, &c, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(c.done, n);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(c.pool));
 }
 
 TEST(thread_pool_bad_input) {

@@ -266,16 +266,6 @@ struct tick__node_s {
   void (*run)(tick_loop_t *loop, tick__node_t *node);
 };
 
-/* A pause for spin-wait loops: tells the CPU (and its sibling hyper-thread) we are
- * waiting. */
-static inline void tick__cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
 /* epoll data of the inbox's eventfd: no handle id is ever 0. */
 #define TICK__INBOX_ID 0
 

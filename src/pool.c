@@ -21,7 +21,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { JOB_QUEUED = 1, JOB_RUNNING, JOB_CANCELED };
@@ -45,8 +44,6 @@ struct tick_pool_s {
   pthread_cond_t cond;
   tick__job_t *head, *tail; /* queued jobs, oldest first */
   unsigned idle;            /* workers waiting on `cond` */
-  unsigned spinning;        /* workers spinning for a job; they re-check under the lock */
-  atomic_size_t queued;     /* length of the queue, for workers spinning without the lock */
   int stop;
   unsigned nthreads;
   pthread_t *threads;
@@ -77,56 +74,21 @@ static void queue_unlink(tick_pool_t *pool, tick__job_t *job) {
   job->qnext = job->qprev = NULL;
 }
 
-#define POOL_SPIN_NS 10000
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void spin_for_job(tick_pool_t *pool) {
-  int64_t deadline = now_ns() + POOL_SPIN_NS;
-  for (;;) {
-    int i;
-    for (i = 0; i < 64; i++) {
-      if (atomic_load_explicit(&pool->queued, memory_order_relaxed) != 0) return;
-      tick__cpu_relax();
-    }
-    if (now_ns() >= deadline) return;
-  }
-}
-
 static void *pool_worker(void *arg) {
   tick_pool_t *pool = arg;
-  int spin = 0;
   pthread_mutex_lock(&pool->lock);
   for (;;) {
     tick__job_t *job = pool->head;
     if (job == NULL) {
       if (pool->stop) break;
-      if (spin) {
-        /* Spin a little before sleeping: a job queued within the budget is taken without
-         * a futex wake-up (the queueing loop signals only sleeping workers). */
-        spin = 0;
-        pool->spinning++;
-        pthread_mutex_unlock(&pool->lock);
-        spin_for_job(pool);
-        pthread_mutex_lock(&pool->lock);
-        pool->spinning--;
-        continue;
-      }
       pool->idle++;
       pthread_cond_wait(&pool->cond, &pool->lock);
       pool->idle--;
       continue;
     }
     queue_unlink(pool, job);
-    atomic_store_explicit(&pool->queued, atomic_load_explicit(&pool->queued, memory_order_relaxed) - 1,
-                          memory_order_relaxed);
     job->state = JOB_RUNNING;
     pthread_mutex_unlock(&pool->lock);
-    spin = 1;
     job->work(job->arg);
     tick__inbox_push(job->loop, &job->node); /* the last touch of `job` */
     pthread_mutex_lock(&pool->lock);
@@ -165,7 +127,6 @@ int tick_pool_create(tick_pool_t **out, unsigned threads) {
   pthread_mutex_init(&pool->lock, NULL);
   pthread_cond_init(&pool->cond, NULL);
   atomic_init(&pool->outstanding, 0);
-  atomic_init(&pool->queued, 0);
   pool->nthreads = threads;
   /* Workers start with every signal blocked, so that signals go to the program's own
    * threads (as libuv does for its pool). */
@@ -280,7 +241,6 @@ static void pool_pre_destroy(tick_loop_t *loop, void *state) {
     pthread_mutex_lock(&job->pool->lock);
     if (job->state == JOB_QUEUED) {
       queue_unlink(job->pool, job);
-      atomic_fetch_sub_explicit(&job->pool->queued, 1, memory_order_relaxed);
       job->state = JOB_CANCELED;
       cancelled = 1;
     }
@@ -340,11 +300,7 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   else
     pool->head = job;
   pool->tail = job;
-  atomic_store_explicit(&pool->queued, atomic_load_explicit(&pool->queued, memory_order_relaxed) + 1,
-                        memory_order_relaxed);
-  /* A spinning worker will take the job (it looks at the queue under the lock before it
-   * sleeps); waking a sleeping one as well would cost a context switch for nothing. */
-  if (pool->idle != 0 && pool->spinning == 0) pthread_cond_signal(&pool->cond);
+  if (pool->idle != 0) pthread_cond_signal(&pool->cond);
   pthread_mutex_unlock(&pool->lock);
   if (id_out != NULL) id_out->id = ((uint64_t)job->gen << 32) | ((uint64_t)job->index + 1);
   return 0;
@@ -364,7 +320,6 @@ int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
   pthread_mutex_lock(&job->pool->lock);
   if (job->state == JOB_QUEUED) {
     queue_unlink(job->pool, job);
-    atomic_fetch_sub_explicit(&job->pool->queued, 1, memory_order_relaxed);
     job->state = JOB_CANCELED;
     r = 0;
   } else {

@@ -31,7 +31,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sched.h>
-#include <time.h>
 #include <unistd.h>
 
 struct tick__inbox_s {
@@ -142,36 +141,9 @@ static void inbox_wake(tick__inbox_t *ib) {
   }
 }
 
-/* Spin budget before the loop blocks while other threads owe it work (jobs in flight, open
- * wakers): a completion that arrives within it costs no eventfd write and no context
- * switch (about 10 us each way here), so a round trip through the pool drops from tens
- * of microseconds to a few. Spinning longer would burn a shared core for little. */
-#define TICK__SPIN_NS 20000
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void spin_for_work(tick__inbox_t *ib) {
-  int64_t deadline = now_ns() + TICK__SPIN_NS;
-  for (;;) {
-    int i;
-    for (i = 0; i < 64; i++) {
-      if (atomic_load_explicit(&ib->nodes, memory_order_relaxed) != NULL ||
-          atomic_load_explicit(&ib->pending, memory_order_relaxed) != 0)
-        return;
-      tick__cpu_relax();
-    }
-    if (now_ns() >= deadline) return;
-  }
-}
-
 int tick__inbox_sleep_begin(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
   int busy;
-  if (loop->module_refs != 0) spin_for_work(ib);
   atomic_store(&ib->sleeping, 1);
   pthread_mutex_lock(&ib->lock);
   busy = ib->posts.len != 0;

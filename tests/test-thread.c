@@ -306,9 +306,19 @@ typedef struct wake_s {
 
 static void wake_cb(tick_loop_t *loop, tick_waker_t *w, void *arg) {
   wake_t *s = arg;
+  (void)loop;
+  (void)w;
   s->calls++;
-  if (atomic_load(&s->thread_done)) ASSERT_OK(tick_waker_close(loop, w));
 }
+
+/* Posted by the waking thread after its last wake: a waker may be closed only once no
+ * thread can still be inside tick_waker_wake on it. */
+static void close_waker_task(tick_loop_t *loop, void *arg) {
+  wake_t *s = arg;
+  ASSERT_OK(tick_waker_close(loop, s->waker));
+}
+
+static tick_loop_t *tick_waker_loop_for_test;
 
 static void *waking_thread(void *arg) {
   wake_t *s = arg;
@@ -317,8 +327,9 @@ static void *waking_thread(void *arg) {
     ASSERT_OK(tick_waker_wake(s->waker));
     if (i % 100 == 0) usleep(1000);
   }
-  atomic_store(&s->thread_done, 1);
   ASSERT_OK(tick_waker_wake(s->waker));
+  atomic_store(&s->thread_done, 1);
+  ASSERT_OK(tick_post(tick_waker_loop_for_test, close_waker_task, s));
   return NULL;
 }
 
@@ -335,10 +346,12 @@ TEST(thread_waker_coalesces_and_keeps_alive) {
   ASSERT_OK(tick_waker_wake(s.waker));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_NOWAIT), 1);
   ASSERT_UEQ(s.calls, 1); /* two wakes, one call */
+  tick_waker_loop_for_test = loop;
   ASSERT_EQ(pthread_create(&th, NULL, waking_thread, &s), 0);
-  /* Runs until the callback closes the waker after the thread's last wake. */
+  /* Runs until the thread's post closes the waker after its last wake. */
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(pthread_join(th, NULL), 0);
+  ASSERT_EQ(atomic_load(&s.thread_done), 1);
   ASSERT_GE(s.calls, 2);
   ASSERT_LE(s.calls, 1002);
   ASSERT_OK(tick_loop_destroy(loop));

@@ -88,6 +88,10 @@ static void *pool_worker(void *arg) {
     }
     queue_unlink(pool, job);
     job->state = JOB_RUNNING;
+    /* Wake-ups chain: the queueing thread wakes one worker per burst (when the queue was
+     * empty); each worker that takes a job and leaves others queued wakes the next. A
+     * burst of n jobs then costs at most one futex wake per worker, not one per job. */
+    if (pool->head != NULL && pool->idle != 0) pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
     job->work(job->arg);
     tick__inbox_push(job->loop, &job->node); /* the last touch of `job` */
@@ -300,7 +304,7 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   else
     pool->head = job;
   pool->tail = job;
-  if (pool->idle != 0) pthread_cond_signal(&pool->cond);
+  if (pool->idle != 0 && pool->head == job) pthread_cond_signal(&pool->cond);
   pthread_mutex_unlock(&pool->lock);
   if (id_out != NULL) id_out->id = ((uint64_t)job->gen << 32) | ((uint64_t)job->index + 1);
   return 0;

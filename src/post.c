@@ -95,10 +95,11 @@ int tick__inbox_create(tick_loop_t *loop) {
 void tick__inbox_free(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
   if (ib == NULL) return;
-  /* A pool worker (or a waking thread) may have published its last completion, which the loop has
-   * already run, and still be inside inbox_wake(): wait for it to leave before freeing
-   * what it reads. It is a few instructions and at most one write(2) away; libuv's
-   * uv_close of an async handle spins on the same window. */
+  /* A pool worker (or a waking thread) may have published its last completion, which
+   * the loop has already run, and still be inside inbox_wake(): wait for it to leave
+   * before freeing what it reads. It is a few instructions and at most one write(2)
+   * away; libuv's uv_close of an async handle spins on the same window. Posters need no
+   * such wait: they finish with the inbox inside its lock, which closing takes. */
   while (atomic_load(&ib->pushers) != 0) sched_yield();
   tick__tq_free(&ib->posts);
   tick__tq_free(&ib->batch);

@@ -15,29 +15,13 @@
  * The worker never touches a record after pushing its node: from then on it is the
  * loop's again.
  */
-#include "loop.h"
+#include "pool.h"
 
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
-
-enum { JOB_QUEUED = 1, JOB_RUNNING, JOB_CANCELED };
-
-typedef struct tick__job_s tick__job_t;
-struct tick__job_s {
-  tick__node_t node;         /* the completion, pushed to the loop's inbox */
-  tick__job_t *qnext, *qprev; /* the pool's queue; qnext also links the free list */
-  tick_pool_t *pool;
-  tick_loop_t *loop;
-  tick_work_cb work;
-  tick_work_done_cb done;
-  void *arg;
-  int state;                 /* JOB_*; under the pool's lock while queued or running */
-  int live;                  /* loop thread: queued and done not yet called */
-  uint32_t gen, index;
-};
 
 struct tick_pool_s {
   pthread_mutex_t lock;
@@ -86,15 +70,19 @@ static void *pool_worker(void *arg) {
       pool->idle--;
       continue;
     }
+    tick_loop_t *owner;
     queue_unlink(pool, job);
     job->state = JOB_RUNNING;
+    owner = job->loop;
     /* Wake-ups chain: the queueing thread wakes one worker per burst (when the queue was
      * empty); each worker that takes a job and leaves others queued wakes the next. A
      * burst of n jobs then costs at most one futex wake per worker, not one per job. */
     if (pool->head != NULL && pool->idle != 0) pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
     job->work(job->arg);
-    tick__inbox_push(job->loop, &job->node); /* the last touch of `job` */
+    /* The last touch of `job`. A detached job (no loop) may be gone once `work` returned:
+     * its work reports to its owner itself. */
+    if (owner != NULL) tick__inbox_push(owner, &job->node);
     pthread_mutex_lock(&pool->lock);
   }
   pthread_mutex_unlock(&pool->lock);
@@ -333,4 +321,34 @@ int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
   /* Reported like a completion, in a later poll phase: never from inside this call. */
   if (r == 0) tick__inbox_push(loop, &job->node);
   return r;
+}
+
+/* ------------------------------------------------------------ detached jobs ---- */
+
+void tick__pool_submit_detached(tick_pool_t *pool, tick__job_t *job) {
+  job->loop = NULL;
+  job->pool = pool;
+  pthread_mutex_lock(&pool->lock);
+  job->state = JOB_QUEUED;
+  job->qnext = NULL;
+  job->qprev = pool->tail;
+  if (pool->tail != NULL)
+    pool->tail->qnext = job;
+  else
+    pool->head = job;
+  pool->tail = job;
+  if (pool->idle != 0 && pool->head == job) pthread_cond_signal(&pool->cond);
+  pthread_mutex_unlock(&pool->lock);
+}
+
+int tick__pool_cancel_detached(tick_pool_t *pool, tick__job_t *job) {
+  int removed = 0;
+  pthread_mutex_lock(&pool->lock);
+  if (job->state == JOB_QUEUED) {
+    queue_unlink(pool, job);
+    job->state = JOB_CANCELED;
+    removed = 1;
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return removed;
 }

@@ -121,4 +121,39 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
  * names no queued job (done already ran, already cancelled, or bogus). Loop thread. */
 int tick_work_cancel(tick_loop_t *loop, tick_work_t job);
 
+/* ---------------------------------------------------- parallel array algorithms ---- */
+
+/* Blocking parallel forms of tick_for_each, tick_map and tick_reduce (tick/algo.h, same
+ * callback types). The calling thread works too, helped by up to one job per thread of
+ * `pool`; it returns when every element has been visited (or after an error). Arrays of
+ * fewer than 8192 elements, and a NULL pool, run inline on the caller in index order.
+ * Otherwise the callbacks run concurrently on several threads, each element exactly
+ * once, in no particular order: a callback must only touch its own element (and its own
+ * output element), or synchronise.
+ * Errors: a callback's nonzero return stops the run as soon as the other threads notice
+ * (they check between elements); the function returns the first error recorded, and
+ * which other elements were visited is unspecified (the output array is then partly
+ * written). Other returns: 0, TICK_EINVAL (NULL cb, or NULL arrays with count > 0),
+ * TICK_EOVERFLOW. Any thread, including a thread of `pool` itself (the caller never
+ * waits for a job that has not started: it cancels it). The pool must not be destroyed
+ * while a call runs. Not yet done: a parallel stable sort, and the forms that complete
+ * on a loop (docs/threads.md). */
+int tick_parallel_for_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
+                           tick_each_cb cb, void *ctx);
+
+/* `out` must not overlap `base`, except be `base` itself when the sizes are equal. */
+int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
+                      void *out, size_t out_elem_size, tick_map_cb cb, void *ctx);
+
+/* Reduces with an associative operation whose accumulator has the element's type and
+ * size: each chunk is folded from its first element, then the partial results are folded
+ * into `acc` (initial value on entry, result on return) in chunk order. For an
+ * associative operation the result is the sequential tick_reduce's, commutative or not;
+ * for one that is not (floating-point addition, whose rounding depends on grouping) it
+ * may differ from it in the way regrouping changes it, and it depends on the pool's
+ * size. The `index` given to the callback is the element's, or for the final folds the
+ * first index of the chunk. Also TICK_ENOMEM (one accumulator per chunk is allocated). */
+int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
+                         void *acc, tick_reduce_cb cb, void *ctx);
+
 #endif

@@ -34,7 +34,8 @@ struct par_s {
     tick_reduce_cb reduce;
   } cb;
   void *ctx;
-  unsigned char *partials; /* reduce: one accumulator per chunk */
+  unsigned char *partials; /* reduce: one accumulator per chunk, `stride` bytes apart */
+  size_t stride;
   /* Shared progress. */
   atomic_size_t next_chunk;
   atomic_int error;   /* the first error recorded, 0 if none */
@@ -197,7 +198,7 @@ int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t 
 static int reduce_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
   tick_reduce_cb cb = p->cb.reduce;
   const unsigned char *in = p->in;
-  unsigned char *acc = p->partials + chunk * p->in_size;
+  unsigned char *acc = p->partials + chunk * p->stride;
   size_t i;
   memcpy(acc, in + begin * p->in_size, p->in_size);
   for (i = begin + 1; i < end; i++) {
@@ -224,14 +225,19 @@ int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size
   p.in_size = elem_size;
   p.cb.reduce = cb;
   p.ctx = ctx;
-  /* At most count / PAR_GRAIN + 1 chunks (par_run's rule); sized before it runs. */
-  p.partials = tick__reallocarray(NULL, count / PAR_GRAIN + 1, elem_size);
+  /* At most count / PAR_GRAIN + 1 chunks (par_run's rule); sized before it runs. Each
+   * accumulator starts on its own cache line: two threads folding into neighbouring
+   * accumulators would otherwise fight over the line at every element (measured: the
+   * parallel sum was slower than the serial one). */
+  if (elem_size > SIZE_MAX - 63) return TICK_EOVERFLOW;
+  p.stride = (elem_size + 63) & ~(size_t)63;
+  p.partials = tick__reallocarray(NULL, count / PAR_GRAIN + 1, p.stride);
   if (p.partials == NULL) return TICK_ENOMEM;
   r = par_run(&p, pool);
   /* The partial results, folded into `acc` in chunk order: equal to the sequential fold
    * whenever the operation is associative (commutativity is not needed). */
   for (c = 0; r == 0 && c < p.nchunks; c++)
-    r = cb(ctx, acc, p.partials + c * elem_size, c * p.chunk_len);
+    r = cb(ctx, acc, p.partials + c * p.stride, c * p.chunk_len);
   tick__free(p.partials);
   return r;
 }

@@ -152,3 +152,46 @@ clean:
 
 FORCE:
 .PHONY: FORCE
+
+# ---------------------------------------------------------------- promises (issue 5) ----
+# The promise ordering twins live in tests/ordering-promise (numbers 500+) and use
+# ptwin.h on top of tests/ordering/twin.h; they run with the other twins in `make check`.
+# -Wno-unused-function: twin.h and ptwin.h define static helpers not every twin uses.
+PROMISE_ORDER_SRCS := $(sort $(wildcard tests/ordering-promise/*.c))
+PROMISE_ORDER_BINS := $(PROMISE_ORDER_SRCS:%.c=$(BUILD)/%)
+TEST_ARGS          += --ordering tests/ordering-promise $(BUILD)/tests/ordering-promise
+VALGRIND_EXTRA     += --ordering tests/ordering-promise build/valgrind/tests/ordering-promise
+test-build: $(PROMISE_ORDER_BINS)
+
+$(BUILD)/tests/ordering-promise/%: tests/ordering-promise/%.c $(STATIC_LIB) \
+    tests/ordering/twin.h $(wildcard tests/ordering-promise/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/ordering $(TEST_CFLAGS) -Wno-unused-function -o $@ $< \
+	  $(STATIC_LIB) $(LDLIBS)
+
+# Promises/A+ conformance: npm's promises-aplus-tests 2.1.2 against the C core through a
+# Node-API addon built with the system compiler (no node-gyp). The addon links its own
+# libtick, built without sanitizers in build/conformance (node is not instrumented), so
+# the command works under any BUILD/SANFLAGS. `make check` runs it as one test.
+CONFORMANCE_BUILD := build/conformance
+ADAPTER           := $(CONFORMANCE_BUILD)/adapter.node
+NODE_INCLUDE      ?= /usr/include/node
+EXTERN_TESTS      += --extern promises-aplus \
+                     '$(MAKE) -s --no-print-directory conformance SANFLAGS= OPT=-O2'
+.PHONY: conformance conformance-deps
+
+$(ADAPTER): tests/conformance/adapter.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -std=c11 $(OPT) -g $(WARNFLAGS) -Wno-missing-prototypes \
+	  -I$(NODE_INCLUDE) -Iinclude -o $@ $< $(STATIC_LIB) $(LDLIBS)
+
+conformance-deps:
+	@[ -d tests/conformance/node_modules/promises-aplus-tests ] || \
+	  (cd tests/conformance && npm install --no-audit --no-fund --silent)
+
+conformance: conformance-deps
+	$(MAKE) --no-print-directory $(ADAPTER) BUILD=$(CONFORMANCE_BUILD) SANFLAGS=
+	cd tests/conformance && TICK_ADAPTER=$(abspath $(ADAPTER)) node run.js
+
+# The promise benchmarks are bench/promise.c and bench/promise.js: `make bench BENCH=promise`.
+# ------------------------------------------------------------ end of promises block ----

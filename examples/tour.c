@@ -11,6 +11,10 @@
  * Part 2, asynchronous callbacks: a callback handed to the event loop (a timer, an
  * immediate, a next-tick, a microtask) never runs before the function that accepted it
  * returns. It runs later, in a precise order: Node.js's.
+ *
+ * Part 3, promises: a then handler is an asynchronous callback too, even on a promise
+ * that is already fulfilled; chains and combinators (all) settle in the microtask turns
+ * JavaScript's do.
  */
 #include "tick.h"
 
@@ -212,9 +216,89 @@ static void tour_loop(void) {
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 
+/* ----------------------------------------------------- Part 3: promises ---- */
+
+/* v => v + 1 on a small integer carried in the pointer. */
+static int add_one(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                   void *arg) {
+  intptr_t v = (intptr_t)tick_promise_value(settled);
+  (void)loop;
+  (void)arg;
+  inside("then handler: %d + 1 = %d", (int)v, (int)(v + 1));
+  return tick_resolver_resolve(next, (void *)(v + 1), NULL);
+}
+
+/* An immediate that resolves the promise its resolver belongs to. */
+static void resolve_later(tick_loop_t *loop, void *arg) {
+  tick_resolver_t *r = arg;
+  (void)loop;
+  inside("check phase: the immediate resolves the second promise with 100");
+  check(tick_resolver_resolve(r, (void *)100, NULL), "tick_resolver_resolve");
+  check(tick_resolver_release(r), "tick_resolver_release");
+}
+
+/* vs => print(vs), for the all() of the chain. */
+static int print_all(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                     void *arg) {
+  size_t i;
+  (void)loop;
+  (void)next;
+  (void)arg;
+  for (i = 0; i < tick_promise_count(settled); i++)
+    inside("all fulfilled: item %zu = %d", i,
+           (int)(intptr_t)tick_promise_value(tick_promise_item(settled, i)));
+  return 0;
+}
+
+static int print_finally(tick_loop_t *loop, void *arg, tick_promise_t **wait) {
+  (void)loop;
+  (void)arg;
+  (void)wait;
+  inside("finally: runs after all settled, whatever the outcome");
+  return 0;
+}
+
+static void tour_promises(void) {
+  tick_loop_t *loop;
+  tick_promise_t *p, *q, *later, *in[2], *all, *done;
+  tick_resolver_t *r;
+  printf("\n== Part 3: promises ==\n\n");
+  check(tick_loop_create(&loop, 0), "tick_loop_create");
+
+  check(tick_promise_resolve(loop, (void *)41, NULL, &p), "tick_promise_resolve");
+  step("p = Promise.resolve(41): state %s",
+       tick_promise_state(p) == TICK_PROMISE_FULFILLED ? "fulfilled" : "pending");
+  check(tick_promise_then(p, add_one, NULL, NULL, NULL, &q), "tick_promise_then");
+  step("q = p.then(v => v + 1) returned; q is %s: a then handler never runs "
+       "synchronously, even on a fulfilled promise",
+       tick_promise_state(q) == TICK_PROMISE_PENDING ? "still pending" : "settled");
+
+  check(tick_promise_create_deferred(loop, &later, &r), "tick_promise_create_deferred");
+  check(tick_set_immediate(loop, resolve_later, r, NULL), "tick_set_immediate");
+  step("later = a promise an immediate will resolve (its resolver is a value we hand over)");
+  in[0] = q;
+  in[1] = later;
+  check(tick_promise_all(loop, in, 2, &all), "tick_promise_all");
+  check(tick_promise_then(all, print_all, NULL, NULL, NULL, NULL), "tick_promise_then");
+  check(tick_promise_finally(all, print_finally, NULL, NULL, &done), "tick_promise_finally");
+  step("Promise.all([q, later]).then(print); .finally(...): nothing has run yet");
+
+  step("tick_loop_run: the main script's drain runs the handler, the check phase the "
+       "immediate, whose drain settles all, then its reactions");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("tick_loop_run returned; release our references and destroy the loop");
+  check(tick_promise_release(p), "tick_promise_release");
+  check(tick_promise_release(q), "tick_promise_release");
+  check(tick_promise_release(later), "tick_promise_release");
+  check(tick_promise_release(all), "tick_promise_release");
+  check(tick_promise_release(done), "tick_promise_release");
+  check(tick_loop_destroy(loop), "tick_loop_destroy");
+}
+
 int main(void) {
   printf("tick %s - a guided tour of when callbacks run\n", tick_version_string());
   tour_sync();
   tour_loop();
+  tour_promises();
   return 0;
 }

@@ -420,6 +420,23 @@ static int alloc_scenario(void *arg) {
     if (r == 0) r = tick_queue_microtask(loop, log_quiet, NULL);
     if (r != 0) break;
   }
+  /* A watcher on a high fd number grows the fd table. */
+  if (r == 0) {
+    int fds[2], high;
+    tick_poll_t w;
+    ASSERT_OK(pipe(fds));
+    high = dup2(fds[0], 700);
+    ASSERT_EQ(high, 700);
+    r = tick_poll_create(loop, high, &w);
+    if (r == 0) {
+      ASSERT_OK(tick_poll_start(loop, w, TICK_READABLE, on_readable, NULL));
+      ASSERT_OK(tick_poll_close(loop, w, NULL, NULL));
+    }
+    ASSERT_OK(tick_loop_run(loop, TICK_RUN_NOWAIT));
+    close(high);
+    close(fds[0]);
+    close(fds[1]);
+  }
   /* Whatever was accepted must run; then the loop must be destroyable. */
   ASSERT_OK(tick_loop_advance(loop, 100));
   ASSERT_EQ(tick_loop_alive(loop), 0);
@@ -432,4 +449,23 @@ TEST_TIMEOUT(loop_alloc_failure_each_site, 120) {
   test_alloc_install();
   sites = test_alloc_each_failure(alloc_scenario, NULL);
   ASSERT_GE(sites, 5);
+}
+
+static void exit_queues_tick(tick_loop_t *loop, void *arg) {
+  (void)arg;
+  logs("exit");
+  ASSERT_OK(tick_next_tick(loop, log_task, "tick-from-exit"));
+}
+
+TEST(loop_exit_hook_work_waits_for_next_run) {
+  tick_loop_t *loop = new_loop(0);
+  ASSERT_OK(tick_loop_set_exit(loop, exit_queues_tick, NULL));
+  ASSERT_OK(tick_set_immediate(loop, log_task, "imm", NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 1); /* the tick keeps it alive */
+  ASSERT_STR_EQ(logbuf, "imm exit");
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_OK(tick_loop_set_exit(loop, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(logbuf, "imm exit tick-from-exit");
+  ASSERT_OK(tick_loop_destroy(loop));
 }

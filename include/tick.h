@@ -24,6 +24,7 @@ extern "C" {
 #include "tick/algo.h"
 #include "tick/loop.h"
 #include "tick/promise.h"
+#include "tick/thread.h"
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,12 @@ static inline int tick__mul_size(size_t a, size_t b, size_t *out) {
 
 /* Modules (promises now; the pool and I/O later) hang per-loop state on the loop through
  * these hooks instead of the loop knowing about them. */
-typedef enum tick__module_e { TICK__MODULE_PROMISE = 0, TICK__MODULE_MAX } tick__module_t;
+/* TICK__MODULE_POOL: the thread pool's per-loop job records (pool.c, issue 6). */
+typedef enum tick__module_e {
+  TICK__MODULE_PROMISE = 0,
+  TICK__MODULE_POOL,
+  TICK__MODULE_MAX
+} tick__module_t;
 
 typedef struct tick__module_hooks_s {
   /* Called after every drain (SEMANTICS section 3, step 4). Returns nonzero if it may have
@@ -50,6 +55,11 @@ typedef struct tick__module_hooks_s {
   /* Called once by tick_loop_destroy, before the loop's memory is freed: free `state` and
    * everything the module still owns. May be NULL. */
   void (*destroy)(tick_loop_t *loop, void *state);
+  /* Called by tick_loop_destroy before it checks for live work (TICK_EBUSY): cancels what
+   * the module can still cancel and reports it (the pool calls each queued job's done
+   * callback with TICK_ECANCELED here). Runs even if destroy then returns TICK_EBUSY, and
+   * may run again on the next destroy attempt. May be NULL. */
+  void (*pre_destroy)(tick_loop_t *loop, void *state);
 } tick__module_hooks_t;
 
 /* Installs hooks and state for a module (once per loop; replaces earlier ones). */

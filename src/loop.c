@@ -221,6 +221,16 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
     tick__free(loop);
     return err;
   }
+  {
+    /* The cross-thread inbox exists from the start: another thread may post as soon as
+     * it has the loop pointer, and must not race to create it. */
+    int r = tick__inbox_create(loop);
+    if (r != 0) {
+      close(loop->epoll_fd);
+      tick__free(loop);
+      return r;
+    }
+  }
   loop->owner = pthread_self();
   loop->flags = flags;
   loop->slab.free_head = TICK__NONE;
@@ -240,8 +250,15 @@ int tick_loop_destroy(tick_loop_t *loop) {
   if (loop == NULL) return 0;
   TICK__CHECK_LOOP(loop);
   if (loop->running || loop->depth) return TICK_EBUSY;
+  /* Closing begins here, even if it ends in TICK_EBUSY: other threads' posts are refused
+   * from now on, and modules cancel what has not started (issue 6). */
+  tick__inbox_close(loop);
+  for (i = 0; i < TICK__MODULE_MAX; i++)
+    if (loop->modules[i] != NULL && loop->modules[i]->pre_destroy != NULL)
+      loop->modules[i]->pre_destroy(loop, loop->module_state[i]);
   if (loop->timers.count != 0 || loop->immediate_count != 0 || loop->poll_count != 0 ||
-      loop->ticks.len != 0 || loop->microtasks.len != 0)
+      loop->ticks.len != 0 || loop->microtasks.len != 0 || loop->module_refs != 0 ||
+      tick__inbox_pending(loop))
     return TICK_EBUSY;
   for (i = 0; i < TICK__MODULE_MAX; i++)
     if (loop->modules[i] != NULL && loop->modules[i]->destroy != NULL)
@@ -252,6 +269,7 @@ int tick_loop_destroy(tick_loop_t *loop) {
   slab_free(&loop->slab);
   tick__tq_free(&loop->ticks);
   tick__tq_free(&loop->microtasks);
+  tick__inbox_free(loop);
   close(loop->epoll_fd);
   tick__free(loop);
   tick__loop_count_add(-1);
@@ -261,7 +279,7 @@ int tick_loop_destroy(tick_loop_t *loop) {
 static int loop_alive(const tick_loop_t *loop, int count_timers) {
   return (count_timers && loop->timers.refs != 0) || loop->immediate_refs != 0 ||
          loop->poll_active_refs != 0 || loop->closing_count != 0 || loop->ticks.len != 0 ||
-         loop->microtasks.len != 0;
+         loop->microtasks.len != 0 || loop->module_refs != 0 || tick__inbox_pending(loop);
 }
 
 int tick_loop_alive(const tick_loop_t *loop) {
@@ -316,6 +334,7 @@ static int poll_timeout(const tick_loop_t *loop, tick_run_mode_t mode) {
   if (mode == TICK_RUN_NOWAIT || loop->stop_flag) return 0;
   if (loop->immediate_refs != 0 || loop->closing_count != 0) return 0;
   if (loop->ticks.len != 0 || loop->microtasks.len != 0) return 0;
+  if (tick__inbox_pending(loop)) return 0; /* posts or completions are waiting */
   if (!loop_alive(loop, !manual)) return 0;
   if (manual || loop->timer_gate == INT64_MAX) return -1;
   d = loop->timer_gate - loop->now;
@@ -341,6 +360,9 @@ static void run_iteration(tick_loop_t *loop, tick_run_mode_t mode) {
     timeout = poll_timeout(loop, mode);
   }
   tick__run_poll(loop, timeout);
+  /* Posts and thread-pool completions are I/O callbacks of the poll phase, as libuv runs
+   * its async handles (and Node its thread-pool callbacks) there. */
+  tick__inbox_run(loop);
   tick__run_check(loop);
   tick__run_closing(loop);
   loop->iteration++;
@@ -395,7 +417,8 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   /* Iterate until the clock has reached the target and an iteration finds nothing left
    * to do at that time (its poll phase would have waited). */
   for (;;) {
-    int busy = loop->immediate_count != 0 || loop->closing_count != 0;
+    int busy = loop->immediate_count != 0 || loop->closing_count != 0 ||
+               tick__inbox_pending(loop);
     int64_t next = tick__timers_next_expiry(loop);
     if (loop->now >= loop->advance_to && !busy && (next < 0 || next > loop->now)) break;
     run_iteration(loop, TICK_RUN_DEFAULT);

@@ -242,7 +242,48 @@ struct tick_loop_s {
 
   const tick__module_hooks_t *modules[TICK__MODULE_MAX];
   void *module_state[TICK__MODULE_MAX];
+
+  /* Threads (issue 6, post.c and pool.c). `inbox` is created with the loop and never
+   * changes until destroy, so other threads may read the pointer; everything they touch
+   * behind it is atomic or under its lock. `module_refs` (loop thread only) counts what
+   * modules hold that keeps the loop alive and makes destroy return TICK_EBUSY: pool jobs
+   * whose done callback has not run, open wakers. `inbox_fd_ready` is set by the poll
+   * phase when epoll reports the inbox's eventfd. */
+  struct tick__inbox_s *inbox;
+  uint32_t module_refs;
+  int inbox_fd_ready;
 };
+
+/* ------------------------------------------------------ cross-thread inbox ---- */
+
+/* A completion handed to the loop by another thread (a pool job, a waker): an intrusive
+ * node, so pushing one never allocates and never fails. `run` is called on the loop
+ * thread, once per push, as a macrotask (the caller does the drain after it). */
+typedef struct tick__inbox_s tick__inbox_t;
+typedef struct tick__node_s tick__node_t;
+struct tick__node_s {
+  tick__node_t *next;
+  void (*run)(tick_loop_t *loop, tick__node_t *node);
+};
+
+/* epoll data of the inbox's eventfd: no handle id is ever 0. */
+#define TICK__INBOX_ID 0
+
+int tick__inbox_create(tick_loop_t *loop);
+void tick__inbox_free(tick_loop_t *loop);
+/* Refuses posts and wakes from now on (TICK_ECLOSING). Idempotent. Loop thread. */
+void tick__inbox_close(tick_loop_t *loop);
+/* Nonzero once tick__inbox_close has run. Any thread. */
+int tick__inbox_closing(const tick_loop_t *loop);
+/* Nonzero while accepted posts or pushed nodes wait to run. Loop thread. */
+int tick__inbox_pending(const tick_loop_t *loop);
+/* Around a blocking epoll_wait: begin returns 0 if work arrived (do not block). */
+int tick__inbox_sleep_begin(tick_loop_t *loop);
+void tick__inbox_sleep_end(tick_loop_t *loop);
+/* Poll phase: runs the posts and nodes that had arrived when it began. */
+void tick__inbox_run(tick_loop_t *loop);
+/* Any thread: queues `node` (its `run` set) and wakes the loop if it sleeps. */
+void tick__inbox_push(tick_loop_t *loop, tick__node_t *node);
 
 /* Runs the drain of SEMANTICS section 3 (ticks, microtasks, module hooks). */
 void tick__drain(tick_loop_t *loop);

@@ -160,13 +160,23 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
   struct epoll_event events[MAX_EVENTS];
   int n, i;
   if (loop->poll_active == 0 && timeout_ms == 0) return; /* nothing to ask the kernel */
+  /* Before blocking, tell posting threads that a wake-up is needed (they skip the eventfd
+   * write while the loop is awake); work that arrived meanwhile cancels the sleep. */
+  if (timeout_ms != 0 && !tick__inbox_sleep_begin(loop)) timeout_ms = 0;
   n = epoll_wait(loop->epoll_fd, events, MAX_EVENTS, timeout_ms);
-  if (timeout_ms != 0) tick__update_time(loop);
+  if (timeout_ms != 0) {
+    tick__inbox_sleep_end(loop);
+    tick__update_time(loop);
+  }
   for (i = 0; i < n; i++) {
     uint32_t idx;
     unsigned ready = 0;
     tick__obj_t *o = tick__slab_lookup(&loop->slab, events[i].data.u64, TICK__POLL, &idx);
     tick_poll_t w;
+    if (events[i].data.u64 == TICK__INBOX_ID) { /* the inbox's eventfd: see post.c */
+      loop->inbox_fd_ready = 1;
+      continue;
+    }
     /* An earlier callback of this batch may have stopped or closed this watcher. */
     if (o == NULL || !(o->flags & TICK__F_ACTIVE)) continue;
     if (events[i].events & (EPOLLIN | EPOLLPRI)) ready |= TICK_READABLE;

@@ -54,6 +54,11 @@ int tick_loop_create(tick_loop_t **loop, unsigned flags);
 /* Frees a loop. Returns 0, or TICK_EBUSY while it still has active timers, immediates,
  * watchers, closing handles or queued ticks/microtasks (nothing is freed then: clear or
  * close them and run the loop first), or TICK_EBUSY when called from inside run().
+ * Threads (tick/thread.h): destroy first closes the loop to other threads (tick_post and
+ * wakes are refused with TICK_ECLOSING from then on, even if destroy returns TICK_EBUSY)
+ * and cancels the pool jobs of this loop that have not started, calling their done
+ * callbacks with TICK_ECANCELED before it returns; posts not yet run, jobs running or
+ * not yet delivered, and open wakers make it return TICK_EBUSY.
  * NULL is a no-op returning 0. Loop thread. */
 int tick_loop_destroy(tick_loop_t *loop);
 
@@ -78,7 +83,8 @@ int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode);
 int tick_loop_stop(tick_loop_t *loop);
 
 /* 1 if something keeps the loop alive (ref'd timers, immediates or watchers, closing
- * handles, queued ticks or microtasks), 0 if not, or a negative error. */
+ * handles, queued ticks or microtasks, posts not yet run, pool jobs whose done has not
+ * run, open wakers), 0 if not, or a negative error. */
 int tick_loop_alive(const tick_loop_t *loop);
 
 /* The loop's cached time in milliseconds, from CLOCK_MONOTONIC (or the manual clock),

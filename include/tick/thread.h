@@ -1,0 +1,159 @@
+/* tick/thread.h - crossing threads: posting callbacks to a loop from any thread, wakers,
+ * and a thread pool whose completions run on the loop thread. Included by <tick.h>.
+ *
+ * The promise: work handed across threads comes back to the loop thread as an ordinary
+ * macrotask (with the drain of ticks and microtasks after it), every accepted callback
+ * runs exactly once or its cancellation is reported, and nothing is lost under load.
+ * Posts, waker callbacks and pool completions run in the poll phase of an iteration, as
+ * libuv runs its async handles and Node its thread-pool callbacks. docs/threads.md has
+ * the table of which functions may be called from which thread.
+ *
+ * Memory: from the moment other threads are involved, the allocator installed with
+ * tick_set_allocator() must be thread-safe (the default, malloc, is): tick_post() may
+ * allocate on the posting thread. Pool threads never allocate.
+ */
+#ifndef TICK_THREAD_H
+#define TICK_THREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ posting ---- */
+
+/* Queues `cb(loop, arg)` to run on the loop's thread. Any thread, including the loop's
+ * own (a post from the loop thread runs in the next poll phase, never before tick_post
+ * returns).
+ *
+ * Every accepted post runs exactly once, as its own macrotask: posts are never merged
+ * (unlike uv_async_send). Posts from one thread run in the order that thread made them;
+ * posts from different threads interleave in an unspecified order. The poster never
+ * waits for the loop: it takes a short lock, and writes to an eventfd only when the loop
+ * is asleep and no other poster has already woken it (one wake-up per burst).
+ *
+ * An accepted post keeps the loop alive until it has run; the possibility of future
+ * posts does not (use a waker for that).
+ *
+ * Returns 0 (accepted), TICK_EINVAL (NULL loop or cb), TICK_ENOMEM (the queue could not
+ * grow), or TICK_ECLOSING once tick_post_close() or tick_loop_destroy() has been called
+ * on the loop: a refused post is never run, and the caller keeps ownership of `arg`.
+ * Calling it on a loop that has been destroyed is undefined behaviour: stop the posting
+ * threads (they see TICK_ECLOSING after tick_post_close) before the final destroy. */
+int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg);
+
+/* Begins closing the loop to other threads: from now on tick_post() and
+ * tick_waker_wake() return TICK_ECLOSING. Posts accepted earlier still run (they keep the
+ * loop alive until they have). tick_loop_destroy() does this itself; call it first when
+ * other threads may still be posting, so that they learn to stop while the loop still
+ * exists, then run the loop, join them, and destroy it. Idempotent. Loop thread. */
+int tick_post_close(tick_loop_t *loop);
+
+/* ------------------------------------------------------------------- wakers ---- */
+
+/* A waker is the wake-only primitive for callers that keep their own queue: any thread
+ * calls tick_waker_wake(), and the loop thread calls the waker's callback once for any
+ * number of wakes that arrived before it ran (wakes are coalesced, like uv_async_send). A
+ * wake that arrives while the callback runs makes it run again later. */
+typedef struct tick_waker_s tick_waker_t;
+typedef void (*tick_waker_cb)(tick_loop_t *loop, tick_waker_t *waker, void *arg);
+
+/* Creates a waker. While open it keeps the loop alive (like a ref'd uv_async_t), and
+ * tick_loop_destroy() returns TICK_EBUSY. Returns 0 and sets *waker, TICK_EINVAL (NULL
+ * argument), TICK_ENOMEM or TICK_ECLOSING (the loop is closing). Loop thread. */
+int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker_t **waker);
+
+/* Asks for the waker's callback to run. Never blocks, never allocates, and does nothing
+ * if a wake is already pending. Returns 0, TICK_EINVAL (NULL) or TICK_ECLOSING (the loop
+ * is closing; the callback will not run for this wake). Any thread, and
+ * async-signal-safe. */
+int tick_waker_wake(tick_waker_t *waker);
+
+/* Closes a waker: its callback never runs again, and it no longer keeps the loop alive.
+ * No other thread may call tick_waker_wake() on it once close has begun (join or stop
+ * them first): the memory is released as soon as no wake is in flight. Returns 0 or
+ * TICK_EINVAL. NULL is a no-op. Loop thread. */
+int tick_waker_close(tick_loop_t *loop, tick_waker_t *waker);
+
+/* --------------------------------------------------------------- thread pool ---- */
+
+/* A pool of worker threads. A pool is an object the program creates, not a hidden
+ * global: several loops (on several threads) may share one pool, which is how a program
+ * with one loop per core avoids running cores x cores threads. docs/threads.md says why. */
+typedef struct tick_pool_s tick_pool_t;
+
+/* A queued job, named by a generation-counted id like the loop's handles. */
+typedef struct tick_work_s { uint64_t id; } tick_work_t;
+
+/* Runs on a pool thread. It must not call loop functions (post to the loop instead). */
+typedef void (*tick_work_cb)(void *arg);
+/* Runs on the loop thread, as a macrotask, exactly once per accepted job: `status` is 0
+ * after `work` ran, or TICK_ECANCELED if the job was cancelled before it started (then
+ * `work` never ran). */
+typedef void (*tick_work_done_cb)(tick_loop_t *loop, int status, void *arg);
+
+/* Starts a pool of `threads` worker threads (0: one per online processor). Returns 0 and
+ * sets *pool, TICK_EINVAL (NULL pool, or more than 1024 threads), TICK_ENOMEM, or
+ * TICK_EAGAIN when the system refuses a thread (then no thread is left running). Any
+ * thread. */
+int tick_pool_create(tick_pool_t **pool, unsigned threads);
+
+/* The number of worker threads. 0 for NULL. Any thread. */
+unsigned tick_pool_threads(const tick_pool_t *pool);
+
+/* Stops the workers and frees the pool. Returns 0, or TICK_EBUSY while any job queued on
+ * it has not had its done callback called (nothing is freed then). NULL is a no-op.
+ * Any thread except the pool's own workers. */
+int tick_pool_destroy(tick_pool_t *pool);
+
+/* Queues `work(arg)` to run on one of `pool`'s threads, then `done(loop, status, arg)` on
+ * the loop thread. Jobs start in the order they were queued (over all loops sharing the
+ * pool); with several threads they may finish in any order. The job keeps the loop alive
+ * until its done callback has run. The job record comes from a free list: steady-state
+ * queueing does not allocate. `done` may be NULL. If `job` is not NULL it receives the
+ * job's id (for tick_work_cancel).
+ * Returns 0, TICK_EINVAL (NULL loop, pool or work), TICK_ENOMEM, TICK_ECLOSING (the
+ * loop is closing). Loop thread. */
+int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
+                    tick_work_done_cb done, void *arg, tick_work_t *job);
+
+/* Cancels a job that has not started: its `work` never runs and its `done` is called
+ * with TICK_ECANCELED in a later poll phase (never from inside this call). Returns 0,
+ * TICK_EBUSY if the job has started (its done will report 0), or TICK_ESTALE if the id
+ * names no queued job (done already ran, already cancelled, or bogus). Loop thread. */
+int tick_work_cancel(tick_loop_t *loop, tick_work_t job);
+
+/* ---------------------------------------------------- parallel array algorithms ---- */
+
+/* Blocking parallel forms of tick_for_each, tick_map and tick_reduce (tick/algo.h, same
+ * callback types). The calling thread works too, helped by up to one job per thread of
+ * `pool`; it returns when every element has been visited (or after an error). Arrays of
+ * fewer than 8192 elements, and a NULL pool, run inline on the caller in index order.
+ * Otherwise the callbacks run concurrently on several threads, each element exactly
+ * once, in no particular order: a callback must only touch its own element (and its own
+ * output element), or synchronise.
+ * Errors: a callback's nonzero return stops the run as soon as the other threads notice
+ * (they check between elements); the function returns the first error recorded, and
+ * which other elements were visited is unspecified (the output array is then partly
+ * written). Other returns: 0, TICK_EINVAL (NULL cb, or NULL arrays with count > 0),
+ * TICK_EOVERFLOW. Any thread, including a thread of `pool` itself (the caller never
+ * waits for a job that has not started: it cancels it). The pool must not be destroyed
+ * while a call runs. Not yet done: a parallel stable sort, and the forms that complete
+ * on a loop (docs/threads.md). */
+int tick_parallel_for_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
+                           tick_each_cb cb, void *ctx);
+
+/* `out` must not overlap `base`, except be `base` itself when the sizes are equal. */
+int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
+                      void *out, size_t out_elem_size, tick_map_cb cb, void *ctx);
+
+/* Reduces with an associative operation whose accumulator has the element's type and
+ * size: each chunk is folded from its first element, then the partial results are folded
+ * into `acc` (initial value on entry, result on return) in chunk order. For an
+ * associative operation the result is the sequential tick_reduce's, commutative or not;
+ * for one that is not (floating-point addition, whose rounding depends on grouping) it
+ * may differ from it in the way regrouping changes it, and it depends on the pool's
+ * size. The `index` given to the callback is the element's, or for the final folds the
+ * first index of the chunk. Also TICK_ENOMEM (one accumulator per chunk is allocated). */
+int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
+                         void *acc, tick_reduce_cb cb, void *ctx);
+
+#endif

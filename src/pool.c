@@ -1,0 +1,354 @@
+/* pool.c - the thread pool: work on pool threads, done callbacks on the loop thread.
+ *
+ * A pool is an object the program creates and may share between loops (docs/threads.md
+ * says why it is not a hidden process-wide pool). Its queue is an intrusive FIFO of job
+ * records under one mutex; idle workers wait on a condition variable. A job record
+ * belongs to the loop that queued it (a per-loop free list of records in chunks that
+ * never move, so queueing does not allocate in steady state) and carries an intrusive
+ * inbox node: when `work` returns, the worker pushes that node to the loop's inbox
+ * (post.c), which can never fail, and the loop runs `done` as a macrotask in its poll
+ * phase.
+ *
+ * States, each change made under the pool's lock except the last:
+ *   QUEUED -> RUNNING (a worker took it) -> delivered (done ran, record freed)
+ *   QUEUED -> CANCELED (tick_work_cancel or loop destroy) -> delivered with ECANCELED
+ * The worker never touches a record after pushing its node: from then on it is the
+ * loop's again.
+ */
+#include "pool.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tick_pool_s {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  tick__job_t *head, *tail; /* queued jobs, oldest first */
+  unsigned idle;            /* workers waiting on `cond` */
+  int stop;
+  unsigned nthreads;
+  pthread_t *threads;
+  atomic_size_t outstanding; /* jobs whose done has not been called */
+};
+
+/* Per-loop state: the job records. */
+#define JOB_CHUNK_SHIFT 6
+#define JOB_CHUNK (1u << JOB_CHUNK_SHIFT)
+
+typedef struct pool_loop_s {
+  tick__job_t **chunks;
+  uint32_t nchunks;
+  tick__job_t *free;
+} pool_loop_t;
+
+/* --------------------------------------------------------------- the pool ---- */
+
+static void queue_unlink(tick_pool_t *pool, tick__job_t *job) {
+  if (job->qprev != NULL)
+    job->qprev->qnext = job->qnext;
+  else
+    pool->head = job->qnext;
+  if (job->qnext != NULL)
+    job->qnext->qprev = job->qprev;
+  else
+    pool->tail = job->qprev;
+  job->qnext = job->qprev = NULL;
+}
+
+static void *pool_worker(void *arg) {
+  tick_pool_t *pool = arg;
+  pthread_mutex_lock(&pool->lock);
+  for (;;) {
+    tick__job_t *job = pool->head;
+    if (job == NULL) {
+      if (pool->stop) break;
+      pool->idle++;
+      pthread_cond_wait(&pool->cond, &pool->lock);
+      pool->idle--;
+      continue;
+    }
+    tick_loop_t *owner;
+    queue_unlink(pool, job);
+    job->state = JOB_RUNNING;
+    owner = job->loop;
+    /* Wake-ups chain: the queueing thread wakes one worker per burst (when the queue was
+     * empty); each worker that takes a job and leaves others queued wakes the next. A
+     * burst of n jobs then costs at most one futex wake per worker, not one per job. */
+    if (pool->head != NULL && pool->idle != 0) pthread_cond_signal(&pool->cond);
+    pthread_mutex_unlock(&pool->lock);
+    job->work(job->arg);
+    /* The last touch of `job`. A detached job (no loop) may be gone once `work` returned:
+     * its work reports to its owner itself. */
+    if (owner != NULL) tick__inbox_push(owner, &job->node);
+    pthread_mutex_lock(&pool->lock);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return NULL;
+}
+
+static void pool_stop_and_join(tick_pool_t *pool, unsigned started) {
+  unsigned i;
+  pthread_mutex_lock(&pool->lock);
+  pool->stop = 1;
+  pthread_cond_broadcast(&pool->cond);
+  pthread_mutex_unlock(&pool->lock);
+  for (i = 0; i < started; i++) pthread_join(pool->threads[i], NULL);
+}
+
+int tick_pool_create(tick_pool_t **out, unsigned threads) {
+  tick_pool_t *pool;
+  sigset_t all, old;
+  unsigned i;
+  int err = 0;
+  if (out == NULL || threads > 1024) return TICK_EINVAL;
+  *out = NULL;
+  if (threads == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+  }
+  pool = tick__calloc(1, sizeof(*pool));
+  if (pool == NULL) return TICK_ENOMEM;
+  pool->threads = tick__calloc(threads, sizeof(*pool->threads));
+  if (pool->threads == NULL) {
+    tick__free(pool);
+    return TICK_ENOMEM;
+  }
+  pthread_mutex_init(&pool->lock, NULL);
+  pthread_cond_init(&pool->cond, NULL);
+  atomic_init(&pool->outstanding, 0);
+  pool->nthreads = threads;
+  /* Workers start with every signal blocked, so that signals go to the program's own
+   * threads (as libuv does for its pool). */
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  for (i = 0; i < threads; i++) {
+    int r = pthread_create(&pool->threads[i], NULL, pool_worker, pool);
+    if (r != 0) {
+      err = r == EAGAIN ? TICK_EAGAIN : tick_translate_errno(r);
+      break;
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (err != 0) {
+    pool_stop_and_join(pool, i);
+    pthread_cond_destroy(&pool->cond);
+    pthread_mutex_destroy(&pool->lock);
+    tick__free(pool->threads);
+    tick__free(pool);
+    return err;
+  }
+  *out = pool;
+  return 0;
+}
+
+unsigned tick_pool_threads(const tick_pool_t *pool) {
+  return pool == NULL ? 0 : pool->nthreads;
+}
+
+int tick_pool_destroy(tick_pool_t *pool) {
+  if (pool == NULL) return 0;
+  if (atomic_load(&pool->outstanding) != 0) return TICK_EBUSY;
+  pool_stop_and_join(pool, pool->nthreads);
+  pthread_cond_destroy(&pool->cond);
+  pthread_mutex_destroy(&pool->lock);
+  tick__free(pool->threads);
+  tick__free(pool);
+  return 0;
+}
+
+/* ------------------------------------------------------ per-loop job records ---- */
+
+static tick__job_t *job_at(const pool_loop_t *pl, uint32_t index) {
+  return &pl->chunks[index >> JOB_CHUNK_SHIFT][index & (JOB_CHUNK - 1)];
+}
+
+static tick__job_t *job_take(pool_loop_t *pl) {
+  tick__job_t *job;
+  if (pl->free == NULL) {
+    tick__job_t **chunks, *chunk;
+    uint32_t i, base = pl->nchunks << JOB_CHUNK_SHIFT;
+    if (pl->nchunks >= (UINT32_MAX >> JOB_CHUNK_SHIFT) - 1) return NULL;
+    chunk = tick__calloc(JOB_CHUNK, sizeof(*chunk));
+    if (chunk == NULL) return NULL;
+    chunks = tick__reallocarray(pl->chunks, pl->nchunks + 1, sizeof(*chunks));
+    if (chunks == NULL) {
+      tick__free(chunk);
+      return NULL;
+    }
+    pl->chunks = chunks;
+    chunks[pl->nchunks++] = chunk;
+    for (i = JOB_CHUNK; i-- > 0;) {
+      chunk[i].gen = 1;
+      chunk[i].index = base + i;
+      chunk[i].qnext = pl->free;
+      pl->free = &chunk[i];
+    }
+  }
+  job = pl->free;
+  pl->free = job->qnext;
+  job->qnext = job->qprev = NULL;
+  return job;
+}
+
+static void job_release(pool_loop_t *pl, tick__job_t *job) {
+  job->live = 0;
+  job->state = 0;
+  job->gen = job->gen + 1 ? job->gen + 1 : 1;
+  job->qnext = pl->free;
+  pl->free = job;
+}
+
+/* Frees the record, then calls done: a done callback may queue again at once. The
+ * caller runs this as a macrotask (depth and drain around it). */
+static void job_finish(tick_loop_t *loop, tick__job_t *job, int status) {
+  pool_loop_t *pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
+  tick_work_done_cb done = job->done;
+  void *arg = job->arg;
+  tick_pool_t *pool = job->pool;
+  job_release(pl, job);
+  loop->module_refs--;
+  atomic_fetch_sub(&pool->outstanding, 1);
+  if (done != NULL) done(loop, status, arg);
+}
+
+static void job_node_run(tick_loop_t *loop, tick__node_t *node) {
+  tick__job_t *job = (tick__job_t *)(void *)((char *)node - offsetof(tick__job_t, node));
+  /* The worker's write of RUNNING happens before its push, and the inbox's exchange
+   * acquires it: reading the state here is ordered. */
+  job_finish(loop, job, job->state == JOB_CANCELED ? TICK_ECANCELED : 0);
+}
+
+/* Loop destroy: every job still queued is cancelled, its done called with
+ * TICK_ECANCELED before destroy returns. Running jobs keep destroy busy. */
+static void pool_pre_destroy(tick_loop_t *loop, void *state) {
+  pool_loop_t *pl = state;
+  uint32_t i, n = pl->nchunks << JOB_CHUNK_SHIFT;
+  for (i = 0; i < n; i++) {
+    tick__job_t *job = job_at(pl, i);
+    int cancelled = 0;
+    if (!job->live) continue;
+    pthread_mutex_lock(&job->pool->lock);
+    if (job->state == JOB_QUEUED) {
+      queue_unlink(job->pool, job);
+      job->state = JOB_CANCELED;
+      cancelled = 1;
+    }
+    pthread_mutex_unlock(&job->pool->lock);
+    if (cancelled) {
+      loop->depth++;
+      job_finish(loop, job, TICK_ECANCELED);
+      loop->depth--;
+      tick__drain(loop);
+    }
+  }
+}
+
+static void pool_loop_destroy(tick_loop_t *loop, void *state) {
+  pool_loop_t *pl = state;
+  uint32_t i;
+  (void)loop;
+  for (i = 0; i < pl->nchunks; i++) tick__free(pl->chunks[i]);
+  tick__free(pl->chunks);
+  tick__free(pl);
+}
+
+static const tick__module_hooks_t pool_hooks = {
+    .after_drain = NULL, .destroy = pool_loop_destroy, .pre_destroy = pool_pre_destroy};
+
+/* -------------------------------------------------------------- queueing ---- */
+
+int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
+                    tick_work_done_cb done, void *arg, tick_work_t *id_out) {
+  pool_loop_t *pl;
+  tick__job_t *job;
+  TICK__CHECK_LOOP(loop);
+  if (pool == NULL || work == NULL) return TICK_EINVAL;
+  if (tick__inbox_closing(loop)) return TICK_ECLOSING;
+  pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
+  if (pl == NULL) {
+    pl = tick__calloc(1, sizeof(*pl));
+    if (pl == NULL) return TICK_ENOMEM;
+    tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks, pl);
+  }
+  job = job_take(pl);
+  if (job == NULL) return TICK_ENOMEM;
+  job->node.run = job_node_run;
+  job->pool = pool;
+  job->loop = loop;
+  job->work = work;
+  job->done = done;
+  job->arg = arg;
+  job->live = 1;
+  loop->module_refs++;
+  atomic_fetch_add(&pool->outstanding, 1);
+  pthread_mutex_lock(&pool->lock);
+  job->state = JOB_QUEUED;
+  job->qprev = pool->tail;
+  if (pool->tail != NULL)
+    pool->tail->qnext = job;
+  else
+    pool->head = job;
+  pool->tail = job;
+  if (pool->idle != 0 && pool->head == job) pthread_cond_signal(&pool->cond);
+  pthread_mutex_unlock(&pool->lock);
+  if (id_out != NULL) id_out->id = ((uint64_t)job->gen << 32) | ((uint64_t)job->index + 1);
+  return 0;
+}
+
+int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
+  pool_loop_t *pl;
+  tick__job_t *job;
+  uint32_t low = (uint32_t)id.id;
+  int r;
+  TICK__CHECK_LOOP(loop);
+  pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
+  if (pl == NULL || low == 0 || ((low - 1) >> JOB_CHUNK_SHIFT) >= pl->nchunks)
+    return TICK_ESTALE;
+  job = job_at(pl, low - 1);
+  if (!job->live || job->gen != (uint32_t)(id.id >> 32)) return TICK_ESTALE;
+  pthread_mutex_lock(&job->pool->lock);
+  if (job->state == JOB_QUEUED) {
+    queue_unlink(job->pool, job);
+    job->state = JOB_CANCELED;
+    r = 0;
+  } else {
+    r = job->state == JOB_RUNNING ? TICK_EBUSY : TICK_ESTALE;
+  }
+  pthread_mutex_unlock(&job->pool->lock);
+  /* Reported like a completion, in a later poll phase: never from inside this call. */
+  if (r == 0) tick__inbox_push(loop, &job->node);
+  return r;
+}
+
+/* ------------------------------------------------------------ detached jobs ---- */
+
+void tick__pool_submit_detached(tick_pool_t *pool, tick__job_t *job) {
+  job->loop = NULL;
+  job->pool = pool;
+  pthread_mutex_lock(&pool->lock);
+  job->state = JOB_QUEUED;
+  job->qnext = NULL;
+  job->qprev = pool->tail;
+  if (pool->tail != NULL)
+    pool->tail->qnext = job;
+  else
+    pool->head = job;
+  pool->tail = job;
+  if (pool->idle != 0 && pool->head == job) pthread_cond_signal(&pool->cond);
+  pthread_mutex_unlock(&pool->lock);
+}
+
+int tick__pool_cancel_detached(tick_pool_t *pool, tick__job_t *job) {
+  int removed = 0;
+  pthread_mutex_lock(&pool->lock);
+  if (job->state == JOB_QUEUED) {
+    queue_unlink(pool, job);
+    job->state = JOB_CANCELED;
+    removed = 1;
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return removed;
+}

@@ -1,0 +1,30 @@
+/* pool.h - the thread pool's job record, shared by pool.c and parallel.c. */
+#ifndef TICK_POOL_PRIVATE_H
+#define TICK_POOL_PRIVATE_H
+
+#include "loop.h"
+
+enum { JOB_QUEUED = 1, JOB_RUNNING, JOB_CANCELED };
+
+typedef struct tick__job_s tick__job_t;
+struct tick__job_s {
+  tick__node_t node;          /* the completion, pushed to the loop's inbox */
+  tick__job_t *qnext, *qprev; /* the pool's queue; qnext also links the free list */
+  tick_pool_t *pool;
+  tick_loop_t *loop;          /* NULL for a detached job (below) */
+  tick_work_cb work;
+  tick_work_done_cb done;
+  void *arg;
+  int state;                  /* JOB_*; under the pool's lock while queued or running */
+  int live;                   /* loop thread: queued and done not yet called */
+  uint32_t gen, index;
+};
+
+/* Detached jobs belong to no loop: the caller owns the record (it may live on the
+ * caller's stack), sets `work` and `arg`, and learns of the end of `work` through `work`
+ * itself; the worker does not touch the record once `work` has returned. Any thread. */
+void tick__pool_submit_detached(tick_pool_t *pool, tick__job_t *job);
+/* Removes a detached job that no worker has taken: returns 1, or 0 if it started. */
+int tick__pool_cancel_detached(tick_pool_t *pool, tick__job_t *job);
+
+#endif

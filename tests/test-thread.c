@@ -1,0 +1,743 @@
+/* test-thread.c - crossing threads: tick_post from any thread (exactly once, per-thread
+ * FIFO, refusal after close begins), wakers, and the thread pool (completions on the loop
+ * thread, cancellation racing with start, destroy with queued work), with stress runs
+ * under load and allocation failure at each site. Orders that node can also produce are
+ * in tests/ordering/6NN-*. */
+#include "test.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+/* Stress sizes: the issue's full counts natively, a tenth under valgrind and the
+ * sanitizers, which slow threads down ten to fifty times. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+#ifndef TEST_SANITIZED
+#define TEST_SANITIZED 0
+#endif
+
+static int slow_build(void) {
+  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
+}
+
+static char logbuf[4096];
+
+static void logs(const char *s) {
+  if (logbuf[0]) strcat(logbuf, " ");
+  strcat(logbuf, s);
+}
+
+static void log_task(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  logs(arg);
+}
+
+static void log_imm(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  logs(arg);
+}
+
+static tick_loop_t *new_loop(unsigned flags) {
+  tick_loop_t *loop;
+  ASSERT_OK(tick_loop_create(&loop, flags));
+  logbuf[0] = 0;
+  return loop;
+}
+
+/* ------------------------------------------------------------------ posting ---- */
+
+static void post_is_macrotask(tick_loop_t *loop, void *arg) {
+  logs(arg);
+  ASSERT_OK(tick_set_immediate(loop, log_imm, "imm-from-post", NULL));
+  ASSERT_OK(tick_queue_microtask(loop, log_task, "micro-from-post"));
+  ASSERT_OK(tick_next_tick(loop, log_task, "tick-from-post"));
+}
+
+TEST(thread_post_from_loop_thread_is_a_macrotask) {
+  tick_loop_t *loop = new_loop(0);
+  ASSERT_OK(tick_post(loop, post_is_macrotask, "p1"));
+  ASSERT_OK(tick_post(loop, log_task, "p2"));
+  /* Never called back from the registering call. */
+  ASSERT_STR_EQ(logbuf, "");
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  /* Each post is its own macrotask: its ticks and microtasks drain before the next post,
+   * and posts (poll phase) run before the immediates they queue (check phase). */
+  ASSERT_STR_EQ(logbuf, "p1 tick-from-post micro-from-post p2 imm-from-post");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(thread_post_bad_input_and_close) {
+  tick_loop_t *loop = new_loop(0);
+  ASSERT_ERR(tick_post(NULL, log_task, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_post(loop, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_post_close(NULL), TICK_EINVAL);
+  ASSERT_OK(tick_post(loop, log_task, "before"));
+  ASSERT_OK(tick_post_close(loop));
+  ASSERT_OK(tick_post_close(loop)); /* idempotent */
+  ASSERT_ERR(tick_post(loop, log_task, "after"), TICK_ECLOSING);
+  /* Accepted before the close: still runs. */
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(logbuf, "before");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(thread_destroy_with_pending_posts_is_busy) {
+  tick_loop_t *loop = new_loop(0);
+  ASSERT_OK(tick_post(loop, log_task, "p"));
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  /* Destroy began closing: new posts are refused, the accepted one still runs. */
+  ASSERT_ERR(tick_post(loop, log_task, "late"), TICK_ECLOSING);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(logbuf, "p");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static void *close_from_other_thread(void *arg) {
+  return (void *)(intptr_t)tick_post_close(arg);
+}
+
+TEST(thread_post_close_wrong_thread) {
+  tick_loop_t *loop = new_loop(0);
+  pthread_t th;
+  void *ret;
+  ASSERT_EQ(pthread_create(&th, NULL, close_from_other_thread, loop), 0);
+  ASSERT_EQ(pthread_join(th, &ret), 0);
+  ASSERT_EQ((intptr_t)ret, TICK_EWRONGTHREAD);
+  ASSERT_OK(tick_post(loop, log_task, "still-open"));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(logbuf, "still-open");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Stress: THREADS producers post COUNT numbered posts each while the loop runs an interval
+ * timer and immediates. Every post must run exactly once, each producer's in order. */
+#define STRESS_THREADS 8
+
+typedef struct stress_s {
+  tick_loop_t *loop;
+  size_t per_thread;
+  atomic_int producers_done;
+  size_t delivered;
+  size_t next_seq[STRESS_THREADS];
+  size_t order_errors;
+  size_t timer_ticks, immediates;
+  atomic_size_t refused;
+  tick_timer_t timer;
+} stress_t;
+
+typedef struct producer_s {
+  stress_t *s;
+  unsigned index;
+} producer_t;
+
+static stress_t *the_stress; /* the test's own state; each test is its own process */
+
+static void stress_post_count(tick_loop_t *loop, void *arg) {
+  stress_t *s = the_stress;
+  uintptr_t v = (uintptr_t)arg;
+  unsigned th = (unsigned)(v >> 40);
+  size_t seq = (size_t)(v & ((UINT64_C(1) << 40) - 1));
+  (void)loop;
+  if (s->next_seq[th] != seq) s->order_errors++;
+  s->next_seq[th] = seq + 1;
+  s->delivered++;
+}
+
+static void *producer_main(void *arg) {
+  producer_t *p = arg;
+  size_t i;
+  for (i = 0; i < p->s->per_thread; i++) {
+    uintptr_t v = ((uintptr_t)p->index << 40) | i;
+    int r = tick_post(p->s->loop, stress_post_count, (void *)v);
+    if (r != 0) {
+      atomic_fetch_add(&p->s->refused, 1);
+      break;
+    }
+    /* Every so often let the loop catch up and fall asleep, so the wake path (eventfd
+     * write after a sleep) is exercised, not only the awake path. */
+    if ((i & 0xffff) == 0xffff) usleep(200);
+  }
+  atomic_fetch_add(&p->s->producers_done, 1);
+  return NULL;
+}
+
+static void stress_imm(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (void)arg;
+  the_stress->immediates++;
+}
+
+static void stress_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  stress_t *s = arg;
+  (void)t;
+  s->timer_ticks++;
+  ASSERT_OK(tick_set_immediate(loop, stress_imm, NULL, NULL));
+  ASSERT_OK(tick_set_immediate(loop, stress_imm, NULL, NULL));
+  if (atomic_load(&s->producers_done) == STRESS_THREADS &&
+      s->delivered == STRESS_THREADS * s->per_thread)
+    ASSERT_OK(tick_clear_timer(loop, s->timer));
+}
+
+TEST_TIMEOUT(thread_post_stress_8_threads, 120) {
+  static stress_t s;
+  producer_t prod[STRESS_THREADS];
+  pthread_t th[STRESS_THREADS];
+  unsigned i;
+  the_stress = &s;
+  s.loop = new_loop(0);
+  s.per_thread = slow_build() ? 100000 : 1000000;
+  ASSERT_OK(tick_set_interval(s.loop, 1, stress_timer, &s, &s.timer));
+  for (i = 0; i < STRESS_THREADS; i++) {
+    prod[i].s = &s;
+    prod[i].index = i;
+    ASSERT_EQ(pthread_create(&th[i], NULL, producer_main, &prod[i]), 0);
+  }
+  ASSERT_EQ(tick_loop_run(s.loop, TICK_RUN_DEFAULT), 0);
+  for (i = 0; i < STRESS_THREADS; i++) ASSERT_EQ(pthread_join(th[i], NULL), 0);
+  ASSERT_UEQ(atomic_load(&s.refused), 0);
+  ASSERT_UEQ(s.delivered, STRESS_THREADS * s.per_thread);
+  ASSERT_UEQ(s.order_errors, 0);
+  for (i = 0; i < STRESS_THREADS; i++) ASSERT_UEQ(s.next_seq[i], s.per_thread);
+  ASSERT_GT(s.timer_ticks, 0);
+  ASSERT_UEQ(s.immediates, 2 * s.timer_ticks);
+  ASSERT_OK(tick_loop_destroy(s.loop));
+}
+
+/* Close racing with posts: producers post until refused; the loop closes to posts after
+ * a while; whatever was accepted runs exactly once, and nothing refused runs. */
+typedef struct race_s {
+  tick_loop_t *loop;
+  atomic_size_t accepted;
+  size_t delivered;
+  atomic_int stop;
+} race_t;
+
+static race_t *the_race;
+
+static void race_post(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (void)arg;
+  the_race->delivered++;
+}
+
+static void *race_producer(void *arg) {
+  race_t *r = arg;
+  while (!atomic_load(&r->stop)) {
+    int e = tick_post(r->loop, race_post, NULL);
+    if (e == TICK_ECLOSING) break;
+    if (e != 0) test_fail(__FILE__, __LINE__, "tick_post: %s", tick_err_name(e));
+    atomic_fetch_add(&r->accepted, 1);
+  }
+  return NULL;
+}
+
+static tick_timer_t race_timer;
+
+/* Closes once the producers are well under way (under valgrind threads start late). */
+static void race_close(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  (void)t;
+  (void)arg;
+  if (atomic_load(&the_race->accepted) < 1000) return;
+  ASSERT_OK(tick_post_close(loop));
+  ASSERT_OK(tick_clear_timer(loop, race_timer));
+}
+
+TEST(thread_post_close_races_with_posts) {
+  static race_t r;
+  pthread_t th[4];
+  unsigned i;
+  the_race = &r;
+  r.loop = new_loop(0);
+  ASSERT_OK(tick_set_interval(r.loop, 5, race_close, NULL, &race_timer));
+  for (i = 0; i < 4; i++) ASSERT_EQ(pthread_create(&th[i], NULL, race_producer, &r), 0);
+  ASSERT_EQ(tick_loop_run(r.loop, TICK_RUN_DEFAULT), 0);
+  /* Producers only stop when refused; join them, then deliver what is left. */
+  for (i = 0; i < 4; i++) ASSERT_EQ(pthread_join(th[i], NULL), 0);
+  ASSERT_EQ(tick_loop_run(r.loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_GT(atomic_load(&r.accepted), 0);
+  ASSERT_UEQ(r.delivered, atomic_load(&r.accepted));
+  ASSERT_OK(tick_loop_destroy(r.loop));
+}
+
+/* Destroy racing with posts: destroy itself refuses posts. An open waker guarantees that
+ * this first destroy returns TICK_EBUSY (a destroy that freed the loop while producers
+ * still post would be the program's bug, not tick's); the producers are joined before
+ * the destroy that frees it. */
+static void ignore_wake(tick_loop_t *loop, tick_waker_t *w, void *arg) {
+  (void)loop;
+  (void)w;
+  (void)arg;
+}
+
+TEST(thread_destroy_races_with_posts) {
+  static race_t r;
+  pthread_t th[4];
+  tick_waker_t *w;
+  unsigned i;
+  the_race = &r;
+  r.loop = new_loop(0);
+  ASSERT_OK(tick_waker_create(r.loop, ignore_wake, NULL, &w));
+  for (i = 0; i < 4; i++) ASSERT_EQ(pthread_create(&th[i], NULL, race_producer, &r), 0);
+  while (atomic_load(&r.accepted) < 1000) ASSERT_GE(tick_loop_run(r.loop, TICK_RUN_NOWAIT), 0);
+  ASSERT_ERR(tick_loop_destroy(r.loop), TICK_EBUSY);
+  for (i = 0; i < 4; i++) ASSERT_EQ(pthread_join(th[i], NULL), 0);
+  ASSERT_ERR(tick_post(r.loop, race_post, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_waker_wake(w), TICK_ECLOSING);
+  ASSERT_OK(tick_waker_close(r.loop, w));
+  ASSERT_EQ(tick_loop_run(r.loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(r.delivered, atomic_load(&r.accepted));
+  ASSERT_OK(tick_loop_destroy(r.loop));
+}
+
+/* ------------------------------------------------------------------- wakers ---- */
+
+typedef struct wake_s {
+  size_t calls;
+  atomic_int thread_done;
+  tick_waker_t *waker;
+} wake_t;
+
+static void wake_cb(tick_loop_t *loop, tick_waker_t *w, void *arg) {
+  wake_t *s = arg;
+  (void)loop;
+  (void)w;
+  s->calls++;
+}
+
+/* Posted by the waking thread after its last wake: a waker may be closed only once no
+ * thread can still be inside tick_waker_wake on it. */
+static void close_waker_task(tick_loop_t *loop, void *arg) {
+  wake_t *s = arg;
+  ASSERT_OK(tick_waker_close(loop, s->waker));
+}
+
+static tick_loop_t *tick_waker_loop_for_test;
+
+static void *waking_thread(void *arg) {
+  wake_t *s = arg;
+  int i;
+  for (i = 0; i < 1000; i++) {
+    ASSERT_OK(tick_waker_wake(s->waker));
+    if (i % 100 == 0) usleep(1000);
+  }
+  ASSERT_OK(tick_waker_wake(s->waker));
+  atomic_store(&s->thread_done, 1);
+  ASSERT_OK(tick_post(tick_waker_loop_for_test, close_waker_task, s));
+  return NULL;
+}
+
+TEST(thread_waker_coalesces_and_keeps_alive) {
+  tick_loop_t *loop = new_loop(0);
+  static wake_t s;
+  pthread_t th;
+  ASSERT_ERR(tick_waker_create(loop, NULL, NULL, &s.waker), TICK_EINVAL);
+  ASSERT_OK(tick_waker_create(loop, wake_cb, &s, &s.waker));
+  ASSERT_ERR(tick_waker_wake(NULL), TICK_EINVAL);
+  /* An open waker keeps the loop alive and makes destroy busy. */
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_OK(tick_waker_wake(s.waker));
+  ASSERT_OK(tick_waker_wake(s.waker));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_NOWAIT), 1);
+  ASSERT_UEQ(s.calls, 1); /* two wakes, one call */
+  tick_waker_loop_for_test = loop;
+  ASSERT_EQ(pthread_create(&th, NULL, waking_thread, &s), 0);
+  /* Runs until the thread's post closes the waker after its last wake. */
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(pthread_join(th, NULL), 0);
+  ASSERT_EQ(atomic_load(&s.thread_done), 1);
+  ASSERT_GE(s.calls, 2);
+  ASSERT_LE(s.calls, 1002);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(thread_waker_close_with_wake_in_flight) {
+  tick_loop_t *loop = new_loop(0);
+  tick_waker_t *w;
+  static wake_t s;
+  ASSERT_OK(tick_waker_create(loop, wake_cb, &s, &w));
+  ASSERT_OK(tick_waker_wake(w));
+  ASSERT_OK(tick_waker_close(loop, w)); /* the pending wake frees it, without a call */
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(s.calls, 0);
+  ASSERT_OK(tick_waker_close(loop, NULL));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------------------- allocation failure ---- */
+
+static void quiet(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (*(size_t *)arg)++;
+}
+
+static void quiet_wake(tick_loop_t *loop, tick_waker_t *w, void *arg) {
+  (*(size_t *)arg)++;
+  ASSERT_OK(tick_waker_close(loop, w));
+}
+
+static int post_alloc_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_waker_t *w = NULL;
+  size_t accepted = 0, ran = 0, woke = 0;
+  int r, i;
+  (void)arg;
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  /* Enough posts to make the queue grow past one block. */
+  for (i = 0; i < 5000; i++) {
+    r = tick_post(loop, quiet, &ran);
+    if (r != 0) break;
+    accepted++;
+  }
+  if (r == 0) {
+    r = tick_waker_create(loop, quiet_wake, &woke, &w);
+    if (r == 0) ASSERT_OK(tick_waker_wake(w));
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(ran, accepted);
+  ASSERT_UEQ(woke, w != NULL ? 1 : 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  return r;
+}
+
+TEST(thread_post_alloc_failure_each_site) {
+  size_t sites;
+  test_alloc_install();
+  sites = test_alloc_each_failure(post_alloc_scenario, NULL);
+  ASSERT_GE(sites, 4); /* loop, inbox, queue blocks, waker */
+}
+
+/* --------------------------------------------------------------- thread pool ---- */
+
+typedef struct jobs_s {
+  pthread_t loop_thread;
+  atomic_size_t worked;
+  size_t done_ok, done_cancelled, done_wrong_thread;
+} jobs_t;
+
+static jobs_t *the_jobs;
+
+static void count_work(void *arg) {
+  (void)arg;
+  atomic_fetch_add(&the_jobs->worked, 1);
+}
+
+static void count_done(tick_loop_t *loop, int status, void *arg) {
+  (void)loop;
+  (void)arg;
+  if (!pthread_equal(pthread_self(), the_jobs->loop_thread)) the_jobs->done_wrong_thread++;
+  if (status == 0)
+    the_jobs->done_ok++;
+  else if (status == TICK_ECANCELED)
+    the_jobs->done_cancelled++;
+  else
+    test_fail(__FILE__, __LINE__, "done status %s", tick_err_name(status));
+}
+
+static jobs_t *new_jobs(void) {
+  static jobs_t j;
+  memset(&j, 0, sizeof(j));
+  j.loop_thread = pthread_self();
+  the_jobs = &j;
+  return &j;
+}
+
+static void nop_work_(void *arg) { (void)arg; }
+
+TEST(thread_pool_done_on_loop_thread) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  tick_work_t id;
+  int i;
+  ASSERT_OK(tick_pool_create(&pool, 3));
+  ASSERT_EQ(tick_pool_threads(pool), 3);
+  for (i = 0; i < 1000; i++) ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, &id));
+  ASSERT_NE(id.id, 0);
+  ASSERT_UEQ(j->done_ok, 0); /* never from inside the queueing call */
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_ERR(tick_pool_destroy(pool), TICK_EBUSY);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(atomic_load(&j->worked), 1000);
+  ASSERT_UEQ(j->done_ok, 1000);
+  ASSERT_UEQ(j->done_wrong_thread, 0);
+  ASSERT_ERR(tick_work_cancel(loop, id), TICK_ESTALE); /* done ran */
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  ASSERT_OK(tick_pool_destroy(NULL));
+}
+
+/* One job at a time, each queued from the previous done: the loop sleeps and is woken
+ * for every completion, the path where a lost wake-up would hang. */
+typedef struct chain_s {
+  tick_pool_t *pool;
+  size_t left, done;
+} chain_t;
+
+static void chain_done(tick_loop_t *loop, int status, void *arg) {
+  chain_t *c = arg;
+  ASSERT_OK(status);
+  c->done++;
+  if (--c->left > 0) ASSERT_OK(tick_work_queue(loop, c->pool, nop_work_, chain_done, c, NULL));
+}
+
+TEST(thread_pool_round_trips_one_at_a_time) {
+  tick_loop_t *loop = new_loop(0);
+  static chain_t c;
+  size_t n = slow_build() ? 5000 : 100000;
+  ASSERT_OK(tick_pool_create(&c.pool, 4));
+  c.left = n;
+  ASSERT_OK(tick_work_queue(loop, c.pool, nop_work_, chain_done, &c, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(c.done, n);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(c.pool));
+}
+
+TEST(thread_pool_bad_input) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  tick_work_t none = {0};
+  ASSERT_ERR(tick_pool_create(NULL, 1), TICK_EINVAL);
+  ASSERT_ERR(tick_pool_create(&pool, 5000), TICK_EINVAL);
+  ASSERT_OK(tick_pool_create(&pool, 0));
+  ASSERT_GE(tick_pool_threads(pool), 1);
+  ASSERT_EQ(tick_pool_threads(NULL), 0);
+  ASSERT_ERR(tick_work_queue(NULL, pool, count_work, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_work_queue(loop, NULL, count_work, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_work_queue(loop, pool, NULL, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_work_cancel(loop, none), TICK_ESTALE);
+  ASSERT_ERR(tick_work_cancel(NULL, none), TICK_EINVAL);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* A job that holds its worker until released. */
+typedef struct gate_s {
+  atomic_int started, release;
+} gate_t;
+
+static void gate_work(void *arg) {
+  gate_t *g = arg;
+  atomic_store(&g->started, 1);
+  while (!atomic_load(&g->release)) usleep(100);
+}
+
+static void wait_started(gate_t *g) {
+  while (!atomic_load(&g->started)) usleep(100);
+}
+
+TEST(thread_pool_cancel_before_start) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  static gate_t g;
+  tick_work_t a, b, c;
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_work_queue(loop, pool, gate_work, count_done, &g, &a));
+  ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, &b));
+  ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, &c));
+  wait_started(&g);
+  ASSERT_ERR(tick_work_cancel(loop, a), TICK_EBUSY); /* running */
+  ASSERT_OK(tick_work_cancel(loop, b));
+  ASSERT_ERR(tick_work_cancel(loop, b), TICK_ESTALE); /* already cancelled */
+  ASSERT_UEQ(j->done_cancelled, 0); /* reported later, not from cancel */
+  atomic_store(&g.release, 1);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(j->done_cancelled, 1);
+  ASSERT_UEQ(j->done_ok, 2);
+  ASSERT_UEQ(atomic_load(&j->worked), 1); /* c ran, b never did */
+  ASSERT_ERR(tick_work_cancel(loop, b), TICK_ESTALE);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* Cancel racing with start: each job is cancelled right after it is queued, while two
+ * workers take jobs as fast as they can. Each is either cancelled (work never runs, done
+ * gets ECANCELED) or started (cancel says EBUSY, done gets 0): never both, never lost. */
+static void race_work(void *arg) {
+  atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+typedef struct race_job_s {
+  atomic_int ran;
+  int cancel_result;
+  int status; /* 1 done ok, 2 done cancelled */
+  int done_calls;
+} race_job_t;
+
+static void race_job_done(tick_loop_t *loop, int status, void *arg) {
+  race_job_t *rj = arg;
+  (void)loop;
+  rj->done_calls++;
+  rj->status = status == 0 ? 1 : status == TICK_ECANCELED ? 2 : 3;
+}
+
+TEST(thread_pool_cancel_races_with_start) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  size_t n = slow_build() ? 2000 : 20000, i, cancelled = 0, started = 0;
+  race_job_t *jobs = calloc(n, sizeof(*jobs));
+  ASSERT(jobs != NULL);
+  ASSERT_OK(tick_pool_create(&pool, 2));
+  for (i = 0; i < n; i++) {
+    tick_work_t id;
+    ASSERT_OK(tick_work_queue(loop, pool, race_work, race_job_done, &jobs[i].ran, &id));
+    jobs[i].cancel_result = tick_work_cancel(loop, id);
+    if (i % 64 == 0) ASSERT_GE(tick_loop_run(loop, TICK_RUN_NOWAIT), 0);
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  for (i = 0; i < n; i++) {
+    ASSERT_EQ(jobs[i].done_calls, 1);
+    if (jobs[i].cancel_result == 0) {
+      ASSERT_EQ(jobs[i].status, 2);
+      ASSERT_EQ(atomic_load(&jobs[i].ran), 0);
+      cancelled++;
+    } else {
+      ASSERT_ERR(jobs[i].cancel_result, TICK_EBUSY);
+      ASSERT_EQ(jobs[i].status, 1);
+      ASSERT_EQ(atomic_load(&jobs[i].ran), 1);
+      started++;
+    }
+  }
+  ASSERT_UEQ(cancelled + started, n);
+  ASSERT_GT(cancelled, 0);
+  free(jobs);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* Loop destroy with queued work: each queued job's done gets ECANCELED before destroy
+ * returns. A job running on the shared pool for another loop holds the only worker. */
+TEST(thread_pool_destroy_cancels_queued_work) {
+  tick_loop_t *loop = new_loop(0), *other = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  static gate_t g;
+  int i;
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_work_queue(other, pool, gate_work, NULL, &g, NULL));
+  wait_started(&g);
+  for (i = 0; i < 100; i++) ASSERT_OK(tick_work_queue(loop, pool, count_work, count_done, NULL, NULL));
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_UEQ(j->done_cancelled, 100);
+  ASSERT_UEQ(atomic_load(&j->worked), 0);
+  /* The other loop's job is running: its destroy is busy until it is delivered. */
+  ASSERT_ERR(tick_loop_destroy(other), TICK_EBUSY);
+  ASSERT_ERR(tick_work_queue(other, pool, count_work, NULL, NULL, NULL), TICK_ECLOSING);
+  atomic_store(&g.release, 1);
+  ASSERT_EQ(tick_loop_run(other, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(other));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+static void *queue_from_other_thread(void *arg) {
+  tick_loop_t *loop = arg;
+  tick_work_t none = {0};
+  if (tick_work_cancel(loop, none) != TICK_EWRONGTHREAD) return (void *)1;
+  return (void *)(intptr_t)tick_work_queue(loop, (tick_pool_t *)(void *)loop, count_work,
+                                           NULL, NULL, NULL);
+}
+
+TEST(thread_pool_wrong_thread) {
+  tick_loop_t *loop = new_loop(0);
+  pthread_t th;
+  void *ret;
+  ASSERT_EQ(pthread_create(&th, NULL, queue_from_other_thread, loop), 0);
+  ASSERT_EQ(pthread_join(th, &ret), 0);
+  ASSERT_EQ((intptr_t)ret, TICK_EWRONGTHREAD);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Jobs and posts together under load, with timers: every done runs once. */
+static void post_and_count(void *arg) {
+  (void)arg;
+  atomic_fetch_add(&the_jobs->worked, 1);
+}
+
+static size_t pool_timers, pool_imms;
+
+static void stress_pool_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  (void)loop;
+  (void)t;
+  (void)arg;
+  pool_timers++;
+}
+
+static void stress_pool_imm(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (void)arg;
+  pool_imms++;
+}
+
+TEST_TIMEOUT(thread_pool_stress_with_timers, 120) {
+  tick_loop_t *loop = new_loop(0);
+  tick_pool_t *pool;
+  jobs_t *j = new_jobs();
+  size_t n = slow_build() ? 20000 : 200000, i;
+  ASSERT_OK(tick_pool_create(&pool, 4));
+  for (i = 0; i < n; i++) {
+    ASSERT_OK(tick_work_queue(loop, pool, post_and_count, count_done, NULL, NULL));
+    if (i % 1000 == 0) {
+      ASSERT_OK(tick_set_timeout(loop, 1, stress_pool_timer, NULL, NULL));
+      ASSERT_OK(tick_set_immediate(loop, stress_pool_imm, NULL, NULL));
+      ASSERT_GE(tick_loop_run(loop, TICK_RUN_NOWAIT), 0);
+    }
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(j->done_ok, n);
+  ASSERT_UEQ(atomic_load(&j->worked), n);
+  ASSERT_UEQ(pool_timers, (n + 999) / 1000);
+  ASSERT_UEQ(pool_imms, (n + 999) / 1000);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* ------------------------------------------------- pool allocation failure ---- */
+
+static void quiet_done(tick_loop_t *loop, int status, void *arg) {
+  (void)loop;
+  if (status == 0) (*(size_t *)arg)++;
+}
+
+static void nop_work(void *arg) { (void)arg; }
+
+static int pool_alloc_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  size_t accepted = 0, ran = 0;
+  int r, i;
+  (void)arg;
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  r = tick_pool_create(&pool, 2);
+  if (r != 0) {
+    ASSERT_OK(tick_loop_destroy(loop));
+    return r;
+  }
+  for (i = 0; i < 200; i++) { /* several chunks of job records */
+    r = tick_work_queue(loop, pool, nop_work, quiet_done, &ran, NULL);
+    if (r != 0) break;
+    accepted++;
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(ran, accepted);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  return r;
+}
+
+TEST(thread_pool_alloc_failure_each_site) {
+  size_t sites;
+  test_alloc_install();
+  sites = test_alloc_each_failure(pool_alloc_scenario, NULL);
+  ASSERT_GE(sites, 6); /* loop, inbox, pool, threads array, module state, chunks */
+}

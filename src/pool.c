@@ -42,6 +42,8 @@ typedef struct pool_loop_s {
   tick__job_t **chunks;
   uint32_t nchunks;
   tick__job_t *free;
+  tick_pool_t *pool; /* the loop's pool (tick_loop_set_pool / tick_loop_pool), or NULL */
+  int owns_pool;     /* created by tick_loop_pool: destroyed with the loop */
 } pool_loop_t;
 
 /* --------------------------------------------------------------- the pool ---- */
@@ -250,6 +252,9 @@ static void pool_loop_destroy(tick_loop_t *loop, void *state) {
   pool_loop_t *pl = state;
   uint32_t i;
   (void)loop;
+  /* No job of this loop is outstanding (destroy checked module_refs); an owned pool that
+   * another loop was (wrongly) given keeps its workers rather than be freed under it. */
+  if (pl->owns_pool && tick_pool_destroy(pl->pool) != 0) pl->pool = NULL;
   for (i = 0; i < pl->nchunks; i++) tick__free(pl->chunks[i]);
   tick__free(pl->chunks);
   tick__free(pl);
@@ -260,6 +265,50 @@ static const tick__module_hooks_t pool_hooks = {
 
 /* -------------------------------------------------------------- queueing ---- */
 
+/* The loop's pool state, installed on first use. NULL on allocation failure. */
+static pool_loop_t *pool_loop(tick_loop_t *loop) {
+  pool_loop_t *pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
+  if (pl == NULL) {
+    pl = tick__calloc(1, sizeof(*pl));
+    if (pl == NULL) return NULL;
+    tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks, pl);
+  }
+  return pl;
+}
+
+int tick_loop_set_pool(tick_loop_t *loop, tick_pool_t *pool) {
+  pool_loop_t *pl;
+  TICK__CHECK_LOOP(loop);
+  if (pool == NULL) return TICK_EINVAL;
+  if (tick__inbox_closing(loop)) return TICK_ECLOSING;
+  pl = pool_loop(loop);
+  if (pl == NULL) return TICK_ENOMEM;
+  if (pl->pool != NULL) return TICK_EBUSY;
+  pl->pool = pool;
+  pl->owns_pool = 0;
+  return 0;
+}
+
+int tick_loop_pool(tick_loop_t *loop, tick_pool_t **pool_out) {
+  pool_loop_t *pl;
+  int r;
+  TICK__CHECK_LOOP(loop);
+  if (pool_out == NULL) return TICK_EINVAL;
+  if (tick__inbox_closing(loop)) return TICK_ECLOSING;
+  pl = pool_loop(loop);
+  if (pl == NULL) return TICK_ENOMEM;
+  if (pl->pool == NULL) {
+    r = tick_pool_create(&pl->pool, 0);
+    if (r != 0) {
+      pl->pool = NULL;
+      return r;
+    }
+    pl->owns_pool = 1;
+  }
+  *pool_out = pl->pool;
+  return 0;
+}
+
 int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
                     tick_work_done_cb done, void *arg, tick_work_t *id_out) {
   pool_loop_t *pl;
@@ -267,12 +316,8 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   TICK__CHECK_LOOP(loop);
   if (pool == NULL || work == NULL) return TICK_EINVAL;
   if (tick__inbox_closing(loop)) return TICK_ECLOSING;
-  pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
-  if (pl == NULL) {
-    pl = tick__calloc(1, sizeof(*pl));
-    if (pl == NULL) return TICK_ENOMEM;
-    tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks, pl);
-  }
+  pl = pool_loop(loop);
+  if (pl == NULL) return TICK_ENOMEM;
   job = job_take(pl);
   if (job == NULL) return TICK_ENOMEM;
   job->node.run = job_node_run;

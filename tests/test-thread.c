@@ -741,3 +741,47 @@ TEST(thread_pool_alloc_failure_each_site) {
   sites = test_alloc_each_failure(pool_alloc_scenario, NULL);
   ASSERT_GE(sites, 6); /* loop, inbox, pool, threads array, module state, chunks */
 }
+
+/* The loop's pool: set once before use, or created on first use and freed with the loop. */
+TEST(thread_loop_pool_owned_and_given) {
+  tick_loop_t *loop = new_loop(0), *loop2 = new_loop(0);
+  tick_pool_t *pool, *got, *got2, *mine;
+  jobs_t *j = new_jobs();
+  ASSERT_ERR(tick_loop_pool(NULL, &got), TICK_EINVAL);
+  ASSERT_ERR(tick_loop_pool(loop, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_loop_set_pool(loop, NULL), TICK_EINVAL);
+  /* Owned: created on first use, the same pool afterwards, freed by loop destroy
+   * (valgrind and ASan see a leak otherwise). */
+  ASSERT_OK(tick_loop_pool(loop, &got));
+  ASSERT_OK(tick_loop_pool(loop, &got2));
+  ASSERT_EQ(got == got2, 1);
+  ASSERT_GE(tick_pool_threads(got), 1);
+  ASSERT_ERR(tick_loop_set_pool(loop, got), TICK_EBUSY);
+  ASSERT_OK(tick_work_queue(loop, got, count_work, count_done, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(j->done_ok, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+  /* Given: the loop uses it and leaves it alone at destroy. */
+  ASSERT_OK(tick_pool_create(&mine, 2));
+  ASSERT_OK(tick_loop_set_pool(loop2, mine));
+  ASSERT_OK(tick_loop_pool(loop2, &pool));
+  ASSERT_EQ(pool == mine, 1);
+  ASSERT_OK(tick_loop_destroy(loop2));
+  ASSERT_OK(tick_pool_destroy(mine));
+}
+
+static void *loop_pool_from_other_thread(void *arg) {
+  tick_pool_t *p;
+  int a = tick_loop_pool(arg, &p), b = tick_loop_set_pool(arg, (tick_pool_t *)arg);
+  return (void *)(intptr_t)(a == TICK_EWRONGTHREAD && b == TICK_EWRONGTHREAD ? 0 : -1);
+}
+
+TEST(thread_loop_pool_wrong_thread) {
+  tick_loop_t *loop = new_loop(0);
+  pthread_t th;
+  void *ret;
+  ASSERT_EQ(pthread_create(&th, NULL, loop_pool_from_other_thread, loop), 0);
+  ASSERT_EQ(pthread_join(th, &ret), 0);
+  ASSERT_EQ((intptr_t)ret, 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -115,6 +115,17 @@ int tick_pool_destroy(tick_pool_t *pool);
 int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
                     tick_work_done_cb done, void *arg, tick_work_t *job);
 
+/* The loop's pool: the one tick's own asynchronous operations on this loop (files, DNS)
+ * queue their work on. tick_loop_set_pool gives the loop a pool the program owns (shared
+ * with other loops if it likes; it must outlive the loop); it must be called before the
+ * loop's first use of its pool, else TICK_EBUSY. tick_loop_pool returns that pool, or on
+ * first use creates one of its own (one thread per online processor), which belongs to
+ * the loop alone and is destroyed with it: do not queue another loop's work on it.
+ * Returns 0, TICK_EINVAL, TICK_ENOMEM, TICK_EAGAIN (no thread), TICK_ECLOSING, TICK_EBUSY.
+ * Loop thread. */
+int tick_loop_set_pool(tick_loop_t *loop, tick_pool_t *pool);
+int tick_loop_pool(tick_loop_t *loop, tick_pool_t **pool);
+
 /* Cancels a job that has not started: its `work` never runs and its `done` is called
  * with TICK_ECANCELED in a later poll phase (never from inside this call). Returns 0,
  * TICK_EBUSY if the job has started (its done will report 0), or TICK_ESTALE if the id

@@ -12,6 +12,7 @@
  * a slow chunk does not hold up the end; arrays of fewer than two grains run inline on
  * the caller, without touching the pool.
  */
+#include "parallel.h"
 #include "pool.h"
 #include "sort.h"
 
@@ -135,6 +136,49 @@ static int par_run(par_t *p, tick_pool_t *pool) {
   return par_exec(p, pool);
 }
 
+/* ------------------------------------------------------------ argument checks ---- */
+
+int tick__parallel_check_each(const void *base, size_t count, size_t elem_size,
+                              tick_each_cb cb) {
+  size_t bytes;
+  if (cb == NULL || (count != 0 && (base == NULL || elem_size == 0))) return TICK_EINVAL;
+  return tick__mul_size(count, elem_size, &bytes);
+}
+
+int tick__parallel_check_map(const void *base, size_t count, size_t elem_size,
+                             const void *out, size_t out_elem_size, tick_map_cb cb) {
+  size_t in_bytes, out_bytes;
+  if (cb == NULL) return TICK_EINVAL;
+  if (count == 0) return 0;
+  if (base == NULL || out == NULL || elem_size == 0 || out_elem_size == 0) return TICK_EINVAL;
+  if (tick__mul_size(count, elem_size, &in_bytes) != 0 ||
+      tick__mul_size(count, out_elem_size, &out_bytes) != 0)
+    return TICK_EOVERFLOW;
+  if (out != base || elem_size != out_elem_size) {
+    uintptr_t a = (uintptr_t)base, b = (uintptr_t)out;
+    if (a < b + out_bytes && b < a + in_bytes) return TICK_EINVAL; /* partial overlap */
+  }
+  return 0;
+}
+
+int tick__parallel_check_reduce(const void *base, size_t count, size_t elem_size,
+                                const void *acc, tick_reduce_cb cb) {
+  size_t bytes;
+  if (cb == NULL || acc == NULL || elem_size == 0) return TICK_EINVAL;
+  if (count == 0) return 0;
+  if (base == NULL) return TICK_EINVAL;
+  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  if (elem_size > SIZE_MAX - 63) return TICK_EOVERFLOW; /* the accumulators' stride */
+  return 0;
+}
+
+int tick__parallel_check_sort(const void *base, size_t count, size_t elem_size,
+                              tick_compare_cb cmp) {
+  size_t bytes;
+  if (cmp == NULL || elem_size == 0 || (base == NULL && count > 0)) return TICK_EINVAL;
+  return tick__mul_size(count, elem_size, &bytes);
+}
+
 /* ---------------------------------------------------------------- for_each ---- */
 
 static int each_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
@@ -153,9 +197,8 @@ static int each_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
 int tick_parallel_for_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
                            tick_each_cb cb, void *ctx) {
   par_t p;
-  size_t bytes;
-  if (cb == NULL || (count != 0 && (base == NULL || elem_size == 0))) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  int r = tick__parallel_check_each(base, count, elem_size, cb);
+  if (r != 0) return r;
   memset(&p, 0, sizeof(p));
   p.run_chunk = each_chunk;
   p.count = count;
@@ -185,17 +228,8 @@ static int map_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
 int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                       void *out, size_t out_elem_size, tick_map_cb cb, void *ctx) {
   par_t p;
-  size_t in_bytes, out_bytes;
-  if (cb == NULL) return TICK_EINVAL;
-  if (count == 0) return 0;
-  if (base == NULL || out == NULL || elem_size == 0 || out_elem_size == 0) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &in_bytes) != 0 ||
-      tick__mul_size(count, out_elem_size, &out_bytes) != 0)
-    return TICK_EOVERFLOW;
-  if (out != base || elem_size != out_elem_size) {
-    const unsigned char *a = base, *b = out;
-    if (a < b + out_bytes && b < a + in_bytes) return TICK_EINVAL; /* partial overlap */
-  }
+  int r = tick__parallel_check_map(base, count, elem_size, out, out_elem_size, cb);
+  if (r != 0 || count == 0) return r;
   memset(&p, 0, sizeof(p));
   p.run_chunk = map_chunk;
   p.count = count;
@@ -227,12 +261,9 @@ static int reduce_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
 int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                          void *acc, tick_reduce_cb cb, void *ctx) {
   par_t p;
-  size_t bytes, c;
-  int r;
-  if (cb == NULL || acc == NULL || elem_size == 0) return TICK_EINVAL;
-  if (count == 0) return 0;
-  if (base == NULL) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  size_t c;
+  int r = tick__parallel_check_reduce(base, count, elem_size, acc, cb);
+  if (r != 0 || count == 0) return r;
   memset(&p, 0, sizeof(p));
   p.run_chunk = reduce_chunk;
   p.count = count;
@@ -243,8 +274,8 @@ int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size
   /* At most count / PAR_GRAIN + 1 chunks (par_run's rule); sized before it runs. Each
    * accumulator starts on its own cache line: two threads folding into neighbouring
    * accumulators would otherwise fight over the line at every element (measured: the
-   * parallel sum was slower than the serial one). */
-  if (elem_size > SIZE_MAX - 63) return TICK_EOVERFLOW;
+   * parallel sum was slower than the serial one). The argument check made sure that
+   * rounding the size up cannot overflow. */
   p.stride = (elem_size + 63) & ~(size_t)63;
   p.partials = tick__reallocarray(NULL, count / PAR_GRAIN + 1, p.stride);
   if (p.partials == NULL) return TICK_ENOMEM;
@@ -363,9 +394,9 @@ int tick_parallel_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_
   size_t bytes, participants, rounds = 0, max_pair, piece_len, pairs;
   size_t bounds[PAR_SORT_MAX_BOUNDS];
   char *tmp;
-  int r = 0;
-  if (cmp == NULL || elem_size == 0 || (base == NULL && count > 0)) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  int r = tick__parallel_check_sort(base, count, elem_size, cmp);
+  if (r != 0) return r;
+  bytes = count * elem_size;
   if (pool == NULL || count < PAR_SORT_MIN) return tick_sort(base, count, elem_size, cmp, ctx);
   if (tick__sort_presorted(base, count, elem_size, cmp, ctx)) return 0;
   tmp = tick__malloc(bytes);

@@ -179,12 +179,11 @@ static int req_start(tick_loop_t *loop, const req_t *tmpl, tick_promise_t **prom
  * computed), then the request. */
 static int req_submit(tick_loop_t *loop, const req_t *t, int check, int promise_form,
                       tick_promise_t **promise, tick_work_t *job) {
-  int r = tick__loop_check(loop);
+  int r;
+  if (promise_form && promise != NULL) *promise = NULL;
+  r = tick__loop_check(loop);
   if (r != 0) return r;
-  if (promise_form) {
-    if (promise == NULL) return TICK_EINVAL;
-    *promise = NULL;
-  }
+  if (promise_form && promise == NULL) return TICK_EINVAL;
   if (check != 0) return check;
   return req_start(loop, t, promise_form ? promise : NULL, job);
 }

@@ -414,7 +414,7 @@ static void *start_from_other_thread(void *arg) {
   int r1 = tick_parallel_sort_start(loop, NULL, a, 4, sizeof(a[0]), cmp_u32, NULL, NULL, NULL,
                                     NULL);
   int r2 = tick_work_promise(loop, NULL, value_work, NULL, &p, NULL);
-  return (void *)(intptr_t)(r1 == TICK_EWRONGTHREAD && r2 == TICK_EWRONGTHREAD);
+  return (void *)(intptr_t)(r1 == TICK_EWRONGTHREAD && r2 == TICK_EWRONGTHREAD && p == NULL);
 }
 
 TEST(work_bad_input) {

@@ -197,12 +197,12 @@ int tick_parallel_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_
  * an error to stop it early. `done` may be NULL; `job` may be NULL.
  * `pool` NULL means the loop's pool (tick_loop_pool). The arrays, `acc` and `ctx` must
  * stay valid, and the caller must not touch the arrays or `acc`, until `done` has run.
- * The job keeps the loop alive until then. The job record comes from a per-loop free
- * list (no allocation in steady state). Every array is handed to the pool, whatever its
- * size.
+ * The job keeps the loop alive until then. Its records (the pool job's and the
+ * request's) come from per-loop free lists: no allocation in steady state. Every array
+ * is handed to the pool, whatever its size.
  * Returns 0 (done will be called), or, and then nothing was started and done is never
- * called: TICK_EINVAL, TICK_EOVERFLOW (the blocking form's argument checks; also NULL
- * loop), TICK_ENOMEM, TICK_ECLOSING (the loop is being destroyed), TICK_EAGAIN (the
+ * called: TICK_EINVAL (NULL loop, or the blocking form's argument checks), TICK_EOVERFLOW
+ * (likewise), TICK_ENOMEM, TICK_ECLOSING (the loop is being destroyed), TICK_EAGAIN (the
  * loop's pool could not start a thread), TICK_EWRONGTHREAD. Loop thread. */
 int tick_parallel_for_each_start(tick_loop_t *loop, tick_pool_t *pool, void *base,
                                  size_t count, size_t elem_size, tick_each_cb cb, void *ctx,

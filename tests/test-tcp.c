@@ -613,6 +613,13 @@ TEST(tcp_emfile_listener_survives) {
   struct rlimit rl;
   int port, fd, iter_before;
   memset(&e, 0, sizeof(e));
+  if (getenv("TICK_TEST_VALGRIND") != NULL) {
+    /* valgrind keeps its own descriptors above the soft limit and emulates setrlimit;
+     * lowering it there does not give the process a clean EMFILE. Covered by the plain,
+     * clang and sanitizer runs. */
+    fprintf(stderr, "# skipped under valgrind\n");
+    return;
+  }
   ASSERT_OK(tick_loop_create(&loop, 0));
   e.listener = listen_on(loop, "127.0.0.1", 16, emfile_accept, &e, &port);
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &e.client2));
@@ -623,7 +630,19 @@ TEST(tcp_emfile_listener_survives) {
   close((int)rl.rlim_cur - 64);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
   e.fillers = calloc(256, sizeof(int));
-  while ((fd = dup(0)) >= 0) e.fillers[e.nfill++] = fd;
+  while (e.nfill < 256 && (fd = dup(0)) >= 0) e.fillers[e.nfill++] = fd;
+  if (e.nfill == 256) {
+    /* The limit did not take (valgrind keeps its own descriptor table): nothing to test. */
+    int i;
+    for (i = 0; i < e.nfill; i++) close(e.fillers[i]);
+    free(e.fillers);
+    ASSERT_OK(tick_stream_close(loop, e.listener, NULL, NULL));
+    ASSERT_OK(tick_stream_close(loop, e.client2, NULL, NULL));
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+    ASSERT_OK(tick_loop_destroy(loop));
+    fprintf(stderr, "# RLIMIT_NOFILE not enforced here: EMFILE path not exercised\n");
+    return;
+  }
   ASSERT_OK(tick_tcp_connect_ip(loop, e.client2, "127.0.0.1", port, 0, NULL, NULL));
   iter_before = (int)tick_loop_iteration(loop);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -1321,4 +1322,78 @@ TEST(stream_wrong_thread) {
   ASSERT_OK(tick_stream_close(w.loop, w.s, NULL, NULL));
   ASSERT_EQ(tick_loop_run(w.loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(tick_loop_destroy(w.loop));
+}
+
+/* ------------------------------------------------------------ refs, ENOBUFS, options ---- */
+
+typedef struct nobuf_s {
+  int calls, nobufs, stopped;
+} nobuf_t;
+
+static void nobuf_alloc(tick_loop_t *loop, tick_stream_t s, size_t suggested, tick_buf_t *b,
+                        void *arg) {
+  (void)loop;
+  (void)s;
+  (void)suggested;
+  (void)arg;
+  b->base = NULL; /* no memory for this read */
+  b->len = 0;
+}
+
+static void nobuf_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
+                       void *arg) {
+  nobuf_t *nb = arg;
+  (void)b;
+  nb->calls++;
+  if (n == TICK_ENOBUFS) nb->nobufs++;
+  ASSERT_OK(tick_read_stop(loop, s));
+  ASSERT_OK(tick_read_stop(loop, s)); /* stopping twice is a no-op */
+  nb->stopped = 1;
+}
+
+TEST(stream_enobufs_unref_and_options) {
+  tick_loop_t *loop;
+  tick_stream_t a, b, t;
+  nobuf_t nb;
+  int sv[2], fd, on = 0;
+  socklen_t len = sizeof(on);
+  memset(&nb, 0, sizeof(nb));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_OK(tick_pipe_open(loop, sv[0], &a));
+  ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
+  ASSERT_EQ(write(sv[1], "data", 4), 4);
+  /* An alloc callback that gives nothing: the read callback hears TICK_ENOBUFS. */
+  ASSERT_OK(tick_read_start(loop, a, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(nb.calls, 1);
+  ASSERT_EQ(nb.nobufs, 1);
+  /* An unref'd reading stream does not keep the loop alive. */
+  ASSERT_OK(tick_read_start(loop, b, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_OK(tick_stream_unref(loop, b));
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  ASSERT_OK(tick_stream_ref(loop, b));
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_OK(tick_read_stop(loop, b));
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  /* Options set before the socket exists apply when it is made. */
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &t));
+  ASSERT_ERR(tick_stream_fileno(loop, t, &fd), TICK_EBADF);
+  ASSERT_ERR(tick_tcp_getsockname(loop, t, &(struct sockaddr_storage){0}), TICK_EBADF);
+  ASSERT_OK(tick_tcp_nodelay(loop, t, 1));
+  ASSERT_OK(tick_tcp_keepalive(loop, t, 1, 60));
+  ASSERT_OK(tick_tcp_bind_ip(loop, t, "::1", 0, TICK_TCP_IPV6ONLY));
+  ASSERT_ERR(tick_tcp_bind_ip(loop, t, "::1", 0, 0), TICK_EALREADY);
+  ASSERT_OK(tick_stream_fileno(loop, t, &fd));
+  ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+  ASSERT_EQ(on, 1);
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len), 0);
+  ASSERT_EQ(on, 1);
+  ASSERT_OK(tick_tcp_keepalive(loop, t, 0, 0));
+  ASSERT_OK(tick_stream_close(loop, t, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
 }

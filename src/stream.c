@@ -392,15 +392,18 @@ int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
   s->wq_size += total - done;
   r = tick__stream_update(loop, s);
   if (r != 0) {
-    /* epoll refused the fd (out of kernel memory): unqueue. Nothing was written only if
-     * this request was first in line; otherwise the bytes stay queued for the next
-     * attempt and the request is kept. */
-    if (s->wq_head == w && done == 0) {
-      s->wq_head = s->wq_tail = NULL;
-      s->wq_size -= total;
+    /* epoll refused the fd (out of kernel memory). That can only happen when this request
+     * made the queue non-empty (otherwise EPOLLOUT was registered already), so it is the
+     * only one: unqueue it. If nothing went out, the call fails; if part did, the request
+     * fails through its callback (the reserved next-tick). */
+    s->wq_head = s->wq_tail = NULL;
+    s->wq_size -= total - done;
+    if (done == 0 || cb == NULL) {
       wreq_put(loop, w);
-      return r;
+      return done == 0 ? r : 0;
     }
+    w->status = r;
+    tick__tq_push(&loop->ticks, write_tick, w);
   }
   return 0;
 }

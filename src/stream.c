@@ -200,7 +200,8 @@ int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
     if (want == 0) loop->poll_active--;
     s->registered = want;
   }
-  active_ref = stream_active(s) && (s->flags & TICK__S_REF) && !(s->flags & TICK__S_CLOSING);
+  active_ref = stream_active(s) && (s->flags & TICK__S_REF) &&
+               !(s->flags & TICK__S_CLOSING);
   if (active_ref && !(s->flags & TICK__S_ACTIVE_REF)) {
     s->flags |= TICK__S_ACTIVE_REF;
     loop->poll_active_refs++;
@@ -509,8 +510,9 @@ static void shutdown_tick(tick_loop_t *loop, void *arg) {
   tick_stream_t id;
   int st;
   /* The stream record lives until its close phase, which comes after this drain. */
-  if (!(s->flags & TICK__S_SHUT_PENDING)) return;
-  st = (s->flags & TICK__S_CLOSING) ? TICK_ECANCELED : do_shutdown(loop, s);
+  /* Closed meanwhile: the close phase cancels it, in its order. */
+  if (!(s->flags & TICK__S_SHUT_PENDING) || (s->flags & TICK__S_CLOSING)) return;
+  st = do_shutdown(loop, s);
   s->flags &= ~(uint32_t)TICK__S_SHUT_PENDING;
   s->shutdown_cb = NULL;
   tick__stream_update(loop, s);
@@ -793,7 +795,8 @@ int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out) {
 
 /* ------------------------------------------------------------ promises ---- */
 
-void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
+void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status,
+                            void *arg) {
   tick_resolver_t *r = arg;
   (void)loop;
   (void)stream;

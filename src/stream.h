@@ -116,7 +116,8 @@ void tick__tcp_connect_io(tick_loop_t *loop, tick__stream_t *s);
 void tick__tcp_connect_finish(tick_loop_t *loop, tick__stream_t *s, int status);
 
 /* Settles a resolver from a stream callback (the promise forms): arg is the resolver. */
-void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status, void *arg);
+void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status,
+                            void *arg);
 
 _Static_assert(sizeof(tick_buf_t) == sizeof(struct iovec), "tick_buf_t mirrors iovec");
 

@@ -25,6 +25,7 @@ extern "C" {
 #include "tick/loop.h"
 #include "tick/promise.h"
 #include "tick/thread.h"
+#include "tick/fs.h"
 
 #ifdef __cplusplus
 }

@@ -726,7 +726,7 @@ FS_TEST(promise_forms_all) {
   tick_promise_t *ps[24];
   size_t n = 0, i;
   int fd;
-  char buf[8];
+  char buf[8] = "abcdefg";
   struct iovec iov = {buf, 4};
   tick_dirent_t ents[4];
   tick_fs_dir_t *dir;

@@ -51,7 +51,9 @@ static int ring_prepare(tick_loop_t *loop, tick__iowatch_t *w) {
   tick__uring_t *u = watch_ring(w);
   (void)loop;
   if (u->unsubmitted != 0) ring_submit(u);
-  return io_uring_cq_ready(&u->ring) != 0;
+  /* Entries the kernel refused for now must not wait for a completion that will never
+   * come: the poll phase then does not block, and they are offered again next time. */
+  return io_uring_cq_ready(&u->ring) != 0 || u->unsubmitted != 0;
 }
 
 static void ring_run(tick_loop_t *loop, tick__iowatch_t *w, int fd_ready) {

@@ -21,8 +21,10 @@ ALL_CFLAGS  := -std=c11 $(OPT) -g -fPIC $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
 LDLIBS      += -lpthread -lm
 TEST_CFLAGS := -std=c11 $(OPT) -g $(WARNFLAGS) -Wno-missing-prototypes $(SANFLAGS) $(CFLAGS)
 
-# liburing is optional: detected here, never required.
-HAVE_URING  ?= $(shell printf '\#include <liburing.h>\nint main(void){return 0;}\n' | \
+# liburing is optional: detected here, never required. Inside $(shell) GNU make 4.3 keeps
+# the backslash of \#, so the probe takes its '#' from a variable.
+TICK_HASH   := \#
+HAVE_URING  ?= $(shell printf '$(TICK_HASH)include <liburing.h>\nint main(void){return 0;}\n' | \
                  $(CC) -x c - -o /dev/null -luring >/dev/null 2>&1 && echo 1 || echo 0)
 ifeq ($(HAVE_URING),1)
 CPPFLAGS    += -DTICK_HAVE_URING=1

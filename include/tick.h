@@ -27,6 +27,7 @@ extern "C" {
 #include "tick/thread.h"
 #include "tick/stream.h"
 #include "tick/tcp.h"
+#include "tick/fs.h"
 
 #ifdef __cplusplus
 }

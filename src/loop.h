@@ -256,6 +256,9 @@ struct tick_loop_s {
   struct tick__inbox_s *inbox;
   uint32_t module_refs;
   int inbox_fd_ready;
+
+  /* Internal fd watchers (poll.c, issue 8: the io_uring's eventfd). */
+  struct tick__iowatch_s *iowatch;
 };
 
 /* ------------------------------------------------------ cross-thread inbox ---- */
@@ -288,6 +291,30 @@ void tick__inbox_sleep_end(tick_loop_t *loop);
 void tick__inbox_run(tick_loop_t *loop);
 /* Any thread: queues `node` (its `run` set) and wakes the loop if it sleeps. */
 void tick__inbox_push(tick_loop_t *loop, tick__node_t *node);
+
+/* ------------------------------------------------------ internal watchers ---- */
+
+/* An fd the loop's epoll watches for a module (the io_uring's eventfd, fs-uring.c). It
+ * is not a handle: it keeps nothing alive (the module counts its own work in
+ * module_refs) and is invisible to tick_poll_*. In every poll phase `prepare` runs first
+ * (it may submit work) and returns nonzero if completions are ready without waiting (the
+ * poll phase then does not block); then `run` is called, after the fd watchers'
+ * callbacks, if `prepare` said so or epoll reported the fd (`fd_ready`), and runs each
+ * completion as a macrotask itself. */
+typedef struct tick__iowatch_s tick__iowatch_t;
+struct tick__iowatch_s {
+  tick__iowatch_t *next;
+  int fd;
+  int (*prepare)(tick_loop_t *loop, tick__iowatch_t *w);
+  void (*run)(tick_loop_t *loop, tick__iowatch_t *w, int fd_ready);
+  int fd_ready_; /* poll.c's */
+};
+
+/* epoll data of internal watchers: low 32 bits 0 (no handle id), not TICK__INBOX_ID. */
+#define TICK__IOWATCH_ID ((uint64_t)UINT32_MAX << 32)
+
+int tick__iowatch_add(tick_loop_t *loop, tick__iowatch_t *w);
+void tick__iowatch_remove(tick_loop_t *loop, tick__iowatch_t *w);
 
 /* Runs the drain of SEMANTICS section 3 (ticks, microtasks, module hooks). */
 void tick__drain(tick_loop_t *loop);

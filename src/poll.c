@@ -157,10 +157,51 @@ int tick_poll_close(tick_loop_t *loop, tick_poll_t watcher, tick_close_cb close_
   return 0;
 }
 
+/* Internal watchers: registered with epoll under TICK__IOWATCH_ID; see loop.h. */
+int tick__iowatch_add(tick_loop_t *loop, tick__iowatch_t *w) {
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = EPOLLIN;
+  ev.data.u64 = TICK__IOWATCH_ID;
+  if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, w->fd, &ev) != 0)
+    return tick_translate_errno(errno);
+  w->fd_ready_ = 0;
+  w->next = loop->iowatch;
+  loop->iowatch = w;
+  return 0;
+}
+
+void tick__iowatch_remove(tick_loop_t *loop, tick__iowatch_t *w) {
+  tick__iowatch_t **p = &loop->iowatch;
+  while (*p != NULL && *p != w) p = &(*p)->next;
+  if (*p == NULL) return;
+  *p = w->next;
+  epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+/* After the fd watchers: each internal watcher with something to do runs its
+ * completions (each one a macrotask, with its drain, run by the watcher). */
+static void iowatch_run(tick_loop_t *loop, int prepared) {
+  tick__iowatch_t *w, *next;
+  for (w = loop->iowatch; w != NULL; w = next) {
+    int fd_ready = w->fd_ready_;
+    next = w->next;
+    w->fd_ready_ = 0;
+    if (fd_ready || prepared) w->run(loop, w, fd_ready);
+  }
+}
+
 void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
   struct epoll_event events[MAX_EVENTS];
-  int n, i;
-  if (loop->poll_active == 0 && timeout_ms == 0) return; /* nothing to ask the kernel */
+  int n, i, prepared = 0;
+  tick__iowatch_t *iw;
+  for (iw = loop->iowatch; iw != NULL; iw = iw->next)
+    if (iw->prepare(loop, iw)) prepared = 1;
+  if (prepared) timeout_ms = 0; /* completions are waiting: do not block */
+  if (loop->poll_active == 0 && timeout_ms == 0) { /* nothing to ask the kernel */
+    if (loop->iowatch != NULL) iowatch_run(loop, prepared);
+    return;
+  }
   /* Before blocking, tell posting threads that a wake-up is needed (they skip the eventfd
    * write while the loop is awake); work that arrived meanwhile cancels the sleep. */
   if (timeout_ms != 0 && !tick__inbox_sleep_begin(loop)) timeout_ms = 0;
@@ -176,6 +217,10 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
     tick_poll_t w;
     if (events[i].data.u64 == TICK__INBOX_ID) { /* the inbox's eventfd: see post.c */
       loop->inbox_fd_ready = 1;
+      continue;
+    }
+    if (events[i].data.u64 == TICK__IOWATCH_ID) { /* an internal watcher's fd */
+      for (iw = loop->iowatch; iw != NULL; iw = iw->next) iw->fd_ready_ = 1;
       continue;
     }
     if (o == NULL) {
@@ -197,6 +242,7 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
     loop->depth--;
     tick__drain(loop);
   }
+  if (loop->iowatch != NULL) iowatch_run(loop, prepared);
 }
 
 void tick__run_closing(tick_loop_t *loop) {

@@ -1415,3 +1415,56 @@ TEST(stream_enobufs_unref_and_options) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* The array copy of a queued write of more than four buffers: its failure leaves nothing
+ * written and nothing queued. */
+static void count_status(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  int *st = arg;
+  (void)loop;
+  (void)s;
+  *st = status;
+}
+
+TEST(stream_write_array_alloc_failure) {
+  tick_loop_t *loop;
+  tick_stream_t a, b;
+  int sv[2], status = 1;
+  static char chunk[65536];
+  tick_buf_t bufs[6];
+  size_t q, i, n;
+  test_alloc_install();
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_OK(tick_pipe_open(loop, sv[0], &a));
+  ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
+  for (i = 0; i < 6; i++) bufs[i] = tick_buf(chunk, sizeof(chunk));
+  /* Fill the socket until the kernel takes nothing more. */
+  while (tick_try_write(loop, a, bufs, 1) > 0) {
+  }
+  ASSERT_ERR(tick_try_write(loop, a, bufs, 1), TICK_EAGAIN);
+  /* Each allocation of the call in turn (the request, the next-tick slot, the array copy)
+   * until one call needs no new allocation at that position. */
+  for (n = 1;; n++) {
+    int r;
+    test_alloc_fail_at(n);
+    r = tick_write(loop, a, bufs, 6, count_status, &status);
+    if (!test_alloc_failed()) {
+      ASSERT_OK(r);
+      break;
+    }
+    ASSERT_ERR(r, TICK_ENOMEM);
+    ASSERT_OK(tick_stream_write_queue_size(loop, a, &q));
+    ASSERT_UEQ(q, 0);
+  }
+  test_alloc_fail_at(0);
+  ASSERT_GE(n, 2); /* at least the array copy failed once */
+  /* Usable afterwards: the write was accepted, and is cancelled by close. */
+  ASSERT_OK(tick_stream_write_queue_size(loop, a, &q));
+  ASSERT_UEQ(q, 6 * sizeof(chunk));
+  ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_ERR(status, TICK_ECANCELED);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_UEQ(test_alloc_live(), 0);
+}

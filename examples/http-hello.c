@@ -1,6 +1,7 @@
 /* http-hello.c - an HTTP/1.1 "hello" server with keep-alive, written with promises.
  *
- *   build/examples/http-hello [--port N] [--host IP]      (default 127.0.0.1:8080)
+ *   build/examples/http-hello [--port N] [--host IP] [--idle-timeout MS]
+ *                                                   (default 127.0.0.1:8080, 5000 ms)
  *   curl -v http://127.0.0.1:8080/
  *
  * It prints "listening on IP:PORT" (with --port 0 the kernel picks the port), answers
@@ -21,7 +22,7 @@
  *   not supported (501, then close), nor are header sections above 8 KiB (431, close)
  *   or anything malformed (400, close). Methods other than GET and HEAD get 405.
  * - An idle connection is closed after 5 seconds without a request (Node's default
- *   keep-alive timeout), through the read promise's timeout.
+ *   keep-alive timeout; --idle-timeout changes it), through the read promise's timeout.
  *
  * The promise chain per connection is the C spelling of
  *
@@ -46,7 +47,7 @@
 #include <unistd.h>
 
 #define MAX_HEADER 8192
-#define KEEP_ALIVE_MS 5000
+#define KEEP_ALIVE_MS 5000 /* default of --idle-timeout */
 #define HELLO "Hello, world!\n"
 
 typedef struct server_s server_t;
@@ -74,6 +75,7 @@ struct server_s {
   int watching_stdin;
   int stopping;
   session_t *sessions;
+  int64_t idle_timeout_ms;
   unsigned long accepted, requests;
 };
 
@@ -389,7 +391,8 @@ static int on_data(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
 
 static void session_read(session_t *session) {
   tick_promise_t *read = NULL;
-  int rc = tick_read_promise(session->server->loop, session->stream, 0, KEEP_ALIVE_MS, &read);
+  int rc = tick_read_promise(session->server->loop, session->stream, 0,
+                             session->server->idle_timeout_ms, &read);
   if (rc == 0) {
     rc = session_then(session, read, on_data, on_failed);
     tick_promise_release(read);
@@ -460,6 +463,7 @@ int main(int argc, char **argv) {
   struct sockaddr_storage bound;
   const char *host = "127.0.0.1";
   int port = 8080;
+  int64_t idle_timeout_ms = KEEP_ALIVE_MS;
   int rc;
 
   for (int i = 1; i < argc; i++) {
@@ -467,14 +471,17 @@ int main(int argc, char **argv) {
       port = atoi(argv[++i]);
     } else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
       host = argv[++i];
+    } else if (strcmp(argv[i], "--idle-timeout") == 0 && i + 1 < argc) {
+      idle_timeout_ms = atoll(argv[++i]);
     } else {
-      fprintf(stderr, "usage: %s [--port N] [--host IP]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--port N] [--host IP] [--idle-timeout MS]\n", argv[0]);
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
 
   memset(&server, 0, sizeof(server));
+  server.idle_timeout_ms = idle_timeout_ms;
   rc = tick_loop_create(&server.loop, 0);
   if (rc == 0)
     rc = tick_tcp_create(server.loop, AF_UNSPEC, &server.listener);

@@ -29,8 +29,9 @@ typedef struct example_s {
   int port;
 } example_t;
 
-/* Starts BUILD/examples/`name` --port 0 and reads its port. */
-static void example_start(example_t *ex, const char *name) {
+/* Starts BUILD/examples/`name` --port 0 [option value] and reads its port. */
+static void example_start(example_t *ex, const char *name, const char *option,
+                          const char *value) {
   char self[PATH_MAX], path[PATH_MAX + 64], line[256];
   int in[2], out[2];
   size_t len = 0;
@@ -53,7 +54,10 @@ static void example_start(example_t *ex, const char *name) {
     close(in[1]);
     close(out[0]);
     close(out[1]);
-    execl(path, path, "--port", "0", (char *)NULL);
+    if (option != NULL)
+      execl(path, path, "--port", "0", option, value, (char *)NULL);
+    else
+      execl(path, path, "--port", "0", (char *)NULL);
     _exit(127);
   }
   close(in[0]);
@@ -200,7 +204,7 @@ TEST_TIMEOUT(example_echo_server, 60) {
   ASSERT(big != NULL);
   for (size_t i = 0; i < big_len; i++)
     big[i] = (char)(i * 7 + i / 251);
-  example_start(&ex, "echo-server");
+  example_start(&ex, "echo-server", NULL, NULL);
 
   /* Three clients at once, interleaved: each gets its own bytes back. */
   for (int i = 0; i < 3; i++)
@@ -230,7 +234,7 @@ TEST_TIMEOUT(example_echo_server, 60) {
 TEST(example_echo_server_stops_with_no_client) {
   example_t ex;
   char tail[256];
-  example_start(&ex, "echo-server");
+  example_start(&ex, "echo-server", NULL, NULL);
   example_stop(&ex, tail, sizeof(tail));
   ASSERT_STR_EQ(tail, "served 0 connections\n");
 }
@@ -292,7 +296,9 @@ TEST_TIMEOUT(example_http_hello, 60) {
   size_t len = 0;
   response_t r;
   int fd;
-  example_start(&ex, "http-hello");
+  /* A long keep-alive timeout: a slow run (valgrind, a loaded machine) must not see its
+   * connections closed between two requests. */
+  example_start(&ex, "http-hello", "--idle-timeout", "600000");
 
   /* Keep-alive: two requests one after the other on one connection. */
   fd = client_connect(ex.port);
@@ -320,12 +326,13 @@ TEST_TIMEOUT(example_http_hello, 60) {
   ASSERT_EQ(r.status, 404);
   read_response(fd, buf, sizeof(buf), &len, 0, &r);
   ASSERT_EQ(r.status, 405);
-  send_all(fd, "TP/1.1\r\nHost: test\r\n\r\n", 22);
+  send_all(fd, "TP/1.1\r\nHost: test\r\n\r\n", strlen("TP/1.1\r\nHost: test\r\n\r\n"));
   read_response(fd, buf, sizeof(buf), &len, 0, &r);
   ASSERT_EQ(r.status, 200);
   ASSERT_STR_EQ(r.body, "Hello, world!\n");
   /* Connection: close: answered, marked, then the server ends the connection. */
-  send_all(fd, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 37);
+  const char *close_request = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+  send_all(fd, close_request, strlen(close_request));
   read_response(fd, buf, sizeof(buf), &len, 0, &r);
   ASSERT_EQ(r.status, 200);
   ASSERT_EQ(r.connection_close, 1);
@@ -335,10 +342,11 @@ TEST_TIMEOUT(example_http_hello, 60) {
 
   /* HTTP/1.0 closes by default; with keep-alive it stays open. */
   fd = client_connect(ex.port);
-  send_all(fd, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 42);
+  const char *keep_alive_10 = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  send_all(fd, keep_alive_10, strlen(keep_alive_10));
   read_response(fd, buf, sizeof(buf), &len, 0, &r);
   ASSERT_EQ(r.connection_close, 0);
-  send_all(fd, "GET / HTTP/1.0\r\n\r\n", 18);
+  send_all(fd, "GET / HTTP/1.0\r\n\r\n", strlen("GET / HTTP/1.0\r\n\r\n"));
   read_response(fd, buf, sizeof(buf), &len, 0, &r);
   ASSERT_EQ(r.status, 200);
   ASSERT_EQ(r.connection_close, 1);
@@ -347,7 +355,7 @@ TEST_TIMEOUT(example_http_hello, 60) {
 
   /* Garbage: 400 and the connection ends; requests after it are not answered. */
   fd = client_connect(ex.port);
-  send_all(fd, "NONSENSE\r\n\r\n" GET_ROOT, 12 + strlen(GET_ROOT));
+  send_all(fd, "NONSENSE\r\n\r\n" GET_ROOT, strlen("NONSENSE\r\n\r\n" GET_ROOT));
   read_response(fd, buf, sizeof(buf), &len, 0, &r);
   ASSERT_EQ(r.status, 400);
   ASSERT_EQ(r.connection_close, 1);
@@ -364,4 +372,60 @@ TEST_TIMEOUT(example_http_hello, 60) {
   ASSERT(peer_closed(fd));
   close(fd);
   ASSERT_STR_EQ(tail, "served 12 requests on 4 connections\n");
+}
+
+TEST(example_http_hello_idle_timeout) {
+  example_t ex;
+  char tail[256], buf[1024];
+  size_t len = 0;
+  response_t r;
+  int fd;
+  example_start(&ex, "http-hello", "--idle-timeout", "100");
+  /* A connection that sends nothing is closed once the timeout has passed; one that
+   * sent a request is answered first. */
+  fd = client_connect(ex.port);
+  ASSERT(peer_closed(fd));
+  close(fd);
+  fd = client_connect(ex.port);
+  send_all(fd, GET_ROOT, strlen(GET_ROOT));
+  read_response(fd, buf, sizeof(buf), &len, 0, &r);
+  ASSERT_EQ(r.status, 200);
+  ASSERT(peer_closed(fd));
+  close(fd);
+  example_stop(&ex, tail, sizeof(tail));
+  ASSERT_STR_EQ(tail, "served 1 requests on 2 connections\n");
+}
+
+TEST(example_http_hello_refusals) {
+  example_t ex;
+  char tail[256], buf[1024];
+  char *huge = malloc(9000);
+  size_t len = 0;
+  response_t r;
+  int fd;
+  ASSERT(huge != NULL);
+  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  /* A header section that never ends within 8 KiB: 431, then the end. */
+  memcpy(huge, "GET / HTTP/1.1\r\nX-Long: ", 24);
+  memset(huge + 24, 'x', 9000 - 24);
+  fd = client_connect(ex.port);
+  send_all(fd, huge, 9000);
+  read_response(fd, buf, sizeof(buf), &len, 0, &r);
+  ASSERT_EQ(r.status, 431);
+  ASSERT_EQ(r.connection_close, 1);
+  ASSERT(peer_closed(fd));
+  close(fd);
+  /* A chunked body is refused (501), and the connection ends. */
+  fd = client_connect(ex.port);
+  const char *chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+  send_all(fd, chunked, strlen(chunked));
+  read_response(fd, buf, sizeof(buf), &len, 0, &r);
+  ASSERT_EQ(r.status, 501);
+  ASSERT_EQ(r.connection_close, 1);
+  ASSERT_EQ(len, 0);
+  ASSERT(peer_closed(fd));
+  close(fd);
+  example_stop(&ex, tail, sizeof(tail));
+  ASSERT_STR_EQ(tail, "served 2 requests on 2 connections\n");
+  free(huge);
 }

@@ -429,3 +429,53 @@ TEST(example_http_hello_refusals) {
   ASSERT_STR_EQ(tail, "served 2 requests on 2 connections\n");
   free(huge);
 }
+
+/* ------------------------------------------------------------------------ tour ---- */
+
+/* The tour (make demo) runs to the end, and its I/O part prints its callbacks in the
+ * order SEMANTICS.md section 4 gives. */
+TEST(example_tour) {
+  char self[PATH_MAX], path[PATH_MAX + 64];
+  static char output[65536];
+  const char *order[] = {"the client is connected", "the write callback", "the server reads",
+                         "check phase: the immediate, before the timer",
+                         "close phase: the server's connection is closed",
+                         "close phase: the listener is closed", "the 0 ms timer",
+                         "the loop ran dry"};
+  size_t len = 0;
+  int out[2], status = 0;
+  pid_t pid;
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  ASSERT_GT(n, 0);
+  self[n] = '\0';
+  snprintf(path, sizeof(path), "%s/../examples/tour", dirname(self));
+  ASSERT_EQ(pipe(out), 0);
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(path, path, (char *)NULL);
+    _exit(127);
+  }
+  close(out[1]);
+  while ((n = read(out[0], output + len, sizeof(output) - 1 - len)) > 0)
+    len += (size_t)n;
+  close(out[0]);
+  output[len] = '\0';
+  while (waitpid(pid, &status, 0) < 0)
+    ASSERT_EQ(errno, EINTR);
+  ASSERT(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  const char *at = strstr(output, "== Part 4: I/O ==");
+  ASSERT(at != NULL);
+  for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    const char *found = strstr(at, order[i]);
+    if (found == NULL)
+      test_fail(__FILE__, __LINE__, "tour: \"%s\" missing or out of order", order[i]);
+    at = found;
+  }
+}

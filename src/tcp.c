@@ -248,9 +248,13 @@ void tick__tcp_connect_finish(tick_loop_t *loop, tick__stream_t *s, int status) 
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;
   s->flags |= status == 0 ? TICK__S_CONNECTED : TICK__S_FAILED;
-  tick__stream_update(loop, s);
   id.id = s->id;
+  /* The interest set is brought up to date after the callback: a callback that starts
+   * reading turns EPOLLOUT into EPOLLIN with one EPOLL_CTL_MOD instead of a DEL then an
+   * ADD (connection churn). Until then a stale EPOLLOUT can only wake this stream's
+   * handler, which ignores events it does not want. */
   if (cb != NULL) cb(loop, id, status, arg);
+  if (!(s->flags & TICK__S_CLOSING)) tick__stream_update(loop, s);
 }
 
 /* Poll phase: the socket became writable (connected) or failed. */

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -282,9 +283,6 @@ static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
   ASSERT_OK(tick_set_timeout(loop, 50, bp_start_reading, b, NULL));
 }
 
-static void bp_read_fwd(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *buf,
-                        void *arg);
-
 TEST(tcp_large_writes_back_pressure) {
   bp_t *b = calloc(1, sizeof(*b));
   tick_loop_t *loop;
@@ -302,14 +300,8 @@ TEST(tcp_large_writes_back_pressure) {
   ASSERT_EQ(b->completed, b->writes);
   ASSERT_EQ(b->closed, 3);
   ASSERT_OK(tick_loop_destroy(loop));
-  (void)bp_read_fwd;
   free(b->chunk);
   free(b);
-}
-
-static void bp_read_fwd(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *buf,
-                        void *arg) {
-  bp_client_read(loop, s, n, buf, arg);
 }
 
 /* ------------------------------------------------------------ peer reset ---- */
@@ -386,7 +378,7 @@ static void half_server_read(tick_loop_t *loop, tick_stream_t s, ssize_t n,
                              const tick_buf_t *b, void *arg) {
   half_t *h = arg;
   if (n > 0) {
-    memcpy(h->sc.buf + h->sc.got, b->base, 0);
+    (void)b;
     h->sc.got += (size_t)n;
     return;
   }
@@ -407,16 +399,6 @@ static void half_alloc(tick_loop_t *loop, tick_stream_t s, size_t suggested, tic
   (void)s;
   (void)suggested;
   *b = tick_buf(c->buf + c->got, sizeof(c->buf) - c->got);
-}
-
-static void half_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
-                        void *arg) {
-  half_t *h = arg;
-  (void)l;
-  ASSERT_OK(status);
-  h->server = c;
-  ASSERT_OK(tick_read_start(loop, c, half_alloc, half_server_read, h));
-  /* read_start's alloc arg is the half_t; its first bytes are not a conn_t: use sc. */
 }
 
 static void half_client_read(tick_loop_t *loop, tick_stream_t s, ssize_t n,
@@ -483,7 +465,6 @@ TEST(tcp_half_close) {
   half_t *h = calloc(1, sizeof(*h));
   tick_loop_t *loop;
   int port;
-  (void)half_accept;
   ASSERT_OK(tick_loop_create(&loop, 0));
   h->listener = listen_on(loop, "127.0.0.1", 0, half_accept2, h, &port);
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &h->client));
@@ -613,6 +594,13 @@ TEST(tcp_emfile_listener_survives) {
   struct rlimit rl;
   int port, fd, iter_before;
   memset(&e, 0, sizeof(e));
+  if (getenv("TICK_TEST_VALGRIND") != NULL) {
+    /* valgrind keeps its own descriptors above the soft limit and emulates setrlimit;
+     * lowering it there does not give the process a clean EMFILE. Covered by the plain,
+     * clang and sanitizer runs. */
+    fprintf(stderr, "# skipped under valgrind\n");
+    return;
+  }
   ASSERT_OK(tick_loop_create(&loop, 0));
   e.listener = listen_on(loop, "127.0.0.1", 16, emfile_accept, &e, &port);
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &e.client2));
@@ -623,7 +611,19 @@ TEST(tcp_emfile_listener_survives) {
   close((int)rl.rlim_cur - 64);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
   e.fillers = calloc(256, sizeof(int));
-  while ((fd = dup(0)) >= 0) e.fillers[e.nfill++] = fd;
+  while (e.nfill < 256 && (fd = dup(0)) >= 0) e.fillers[e.nfill++] = fd;
+  if (e.nfill == 256) {
+    /* The limit did not take (valgrind keeps its own descriptor table): nothing to test. */
+    int i;
+    for (i = 0; i < e.nfill; i++) close(e.fillers[i]);
+    free(e.fillers);
+    ASSERT_OK(tick_stream_close(loop, e.listener, NULL, NULL));
+    ASSERT_OK(tick_stream_close(loop, e.client2, NULL, NULL));
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+    ASSERT_OK(tick_loop_destroy(loop));
+    fprintf(stderr, "# RLIMIT_NOFILE not enforced here: EMFILE path not exercised\n");
+    return;
+  }
   ASSERT_OK(tick_tcp_connect_ip(loop, e.client2, "127.0.0.1", port, 0, NULL, NULL));
   iter_before = (int)tick_loop_iteration(loop);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -879,4 +879,521 @@ TEST(tcp_connect_cancelled_by_close) {
   ASSERT_EQ(c.closed, 3);
   ASSERT_OK(tick_loop_destroy(loop));
   close(fd);
+}
+
+/* ------------------------------------------------------------ promise forms ---- */
+
+typedef struct prom_s {
+  tick_loop_t *loop;
+  ctx_t ctx;
+  tick_stream_t client;
+  int stage, errors[8], nerr, closed;
+  struct sockaddr_storage addr;
+} prom_t;
+
+static int prom_ok(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                   void *arg);
+static int prom_err(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                    void *arg);
+
+static void prom_attach(prom_t *p, tick_promise_t *pr) {
+  ASSERT_OK(tick_promise_then(pr, prom_ok, prom_err, p, NULL, NULL));
+  ASSERT_OK(tick_promise_release(pr));
+}
+
+static int prom_ok(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                   void *arg) {
+  prom_t *p = arg;
+  tick_promise_t *pr;
+  tick_buf_t *got;
+  tick_buf_t b = tick_buf("hello", 5);
+  (void)next;
+  switch (p->stage++) {
+  case 0: /* connected */
+    ASSERT(tick_promise_value(settled) == NULL);
+    ASSERT_OK(tick_write_promise(loop, p->client, &b, 1, &pr));
+    prom_attach(p, pr);
+    break;
+  case 1: /* written: read the echo */
+    ASSERT_OK(tick_read_promise(loop, p->client, 0, 5000, &pr));
+    ASSERT_ERR(tick_read_promise(loop, p->client, 0, 0, &(tick_promise_t *){NULL}),
+               TICK_EBUSY);
+    ASSERT_ERR(tick_read_start(loop, p->client, alloc_conn, never_read, NULL), TICK_EBUSY);
+    prom_attach(p, pr);
+    break;
+  case 2:
+    got = tick_promise_value(settled);
+    ASSERT_UEQ(got->len, 5);
+    ASSERT(memcmp(got->base, "hello", 5) == 0);
+    ASSERT_OK(tick_shutdown_promise(loop, p->client, &pr));
+    prom_attach(p, pr);
+    break;
+  case 3: /* shut down: the echo server sees EOF and closes: we read EOF */
+    ASSERT_OK(tick_read_promise(loop, p->client, 16, 5000, &pr));
+    prom_attach(p, pr);
+    break;
+  case 4:
+    got = tick_promise_value(settled);
+    ASSERT_UEQ(got->len, 0);
+    ASSERT_ERR(tick_read_promise(loop, p->client, 16, 0, &pr), TICK_EOF);
+    ASSERT_OK(tick_stream_close(loop, p->client, on_closed_count, &p->closed));
+    ASSERT_OK(tick_stream_close(loop, p->ctx.listener, on_closed_count, &p->closed));
+    break;
+  default:
+    test_fail(__FILE__, __LINE__, "unexpected stage %d", p->stage);
+  }
+  return 0;
+}
+
+static int prom_err(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                    void *arg) {
+  prom_t *p = arg;
+  (void)loop;
+  (void)next;
+  p->errors[p->nerr++] = tick_promise_error(settled);
+  return 0;
+}
+
+TEST(tcp_promise_forms) {
+  prom_t *p = calloc(1, sizeof(*p));
+  tick_loop_t *loop;
+  tick_promise_t *pr;
+  int port;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  p->loop = loop;
+  p->ctx.listener = listen_on(loop, "127.0.0.1", 0, echo_accept, &p->ctx, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &p->client));
+  ASSERT_OK(tick_ip_addr("127.0.0.1", port, &p->addr));
+  ASSERT_ERR(tick_write_promise(loop, p->client, NULL, 0, &pr), TICK_ENOTCONN);
+  ASSERT_ERR(tick_read_promise(loop, p->client, 0, 0, &pr), TICK_ENOTCONN);
+  ASSERT_OK(tick_tcp_connect_promise(loop, p->client, (struct sockaddr *)&p->addr, 5000, &pr));
+  prom_attach(p, pr);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(p->nerr, 0);
+  ASSERT_EQ(p->stage, 5);
+  ASSERT_EQ(p->closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+  free(p);
+}
+
+/* A silent peer: the read promise times out (the stream stays usable), a second one is
+ * cancelled by close, and so is a connect promise. */
+typedef struct silent_s {
+  tick_stream_t listener, server, client;
+  int errors[8], nerr, closed, connected;
+} silent_t;
+
+static int silent_err(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                      void *arg) {
+  silent_t *s = arg;
+  (void)loop;
+  (void)next;
+  s->errors[s->nerr++] = tick_promise_error(settled);
+  if (tick_promise_error(settled) == TICK_ETIMEDOUT) {
+    /* Timed out: read again, then close under it. */
+    tick_promise_t *pr;
+    ASSERT_OK(tick_read_promise(loop, s->client, 0, 0, &pr));
+    ASSERT_OK(tick_promise_catch(pr, silent_err, s, NULL, NULL));
+    ASSERT_OK(tick_promise_release(pr));
+    ASSERT_OK(tick_stream_close(loop, s->client, on_closed_count, &s->closed));
+    ASSERT_OK(tick_stream_close(loop, s->server, on_closed_count, &s->closed));
+    ASSERT_OK(tick_stream_close(loop, s->listener, on_closed_count, &s->closed));
+  }
+  return 0;
+}
+
+static void silent_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                          void *arg) {
+  silent_t *s = arg;
+  (void)l;
+  ASSERT_OK(status);
+  /* The cancelled connect may have reached the backlog too: keep one peer, silent. */
+  if (s->server.id != TICK_NULL_ID) {
+    ASSERT_OK(tick_stream_close(loop, c, NULL, NULL));
+    return;
+  }
+  s->server = c;
+}
+
+static int silent_connected(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                            void *arg) {
+  silent_t *s = arg;
+  tick_promise_t *pr;
+  (void)settled;
+  (void)next;
+  s->connected = 1;
+  ASSERT_OK(tick_read_promise(loop, s->client, 0, 30, &pr));
+  ASSERT_OK(tick_promise_catch(pr, silent_err, s, NULL, NULL));
+  ASSERT_OK(tick_promise_release(pr));
+  return 0;
+}
+
+TEST(tcp_promise_timeout_and_cancel) {
+  silent_t s;
+  tick_loop_t *loop;
+  tick_promise_t *pr;
+  struct sockaddr_storage a;
+  tick_stream_t other;
+  int port;
+  memset(&s, 0, sizeof(s));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  s.listener = listen_on(loop, "::1", 0, silent_accept, &s, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &s.client));
+  ASSERT_OK(tick_ip_addr("::1", port, &a));
+  ASSERT_OK(tick_tcp_connect_promise(loop, s.client, (struct sockaddr *)&a, 0, &pr));
+  ASSERT_OK(tick_promise_then(pr, silent_connected, NULL, &s, NULL, NULL));
+  ASSERT_OK(tick_promise_release(pr));
+  /* A connect promise cancelled by close. */
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &other));
+  ASSERT_OK(tick_tcp_connect_promise(loop, other, (struct sockaddr *)&a, 0, &pr));
+  ASSERT_OK(tick_promise_catch(pr, silent_err, &s, NULL, NULL));
+  ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_stream_close(loop, other, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(s.connected, 1);
+  ASSERT_EQ(s.nerr, 3);
+  ASSERT_ERR(s.errors[0], TICK_ECANCELED); /* the connect, closed first */
+  ASSERT_ERR(s.errors[1], TICK_ETIMEDOUT);
+  ASSERT_ERR(s.errors[2], TICK_ECANCELED);
+  ASSERT_EQ(s.closed, 3);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------------------------ pipes ---- */
+
+typedef struct pipes_s {
+  tick_stream_t r, w;
+  conn_t rc;
+  size_t total;
+  int eof, closed, write_cb, shut;
+} pipes_t;
+
+static void pipe_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
+                      void *arg) {
+  pipes_t *p = arg;
+  (void)b;
+  if (n > 0) {
+    p->total += (size_t)n;
+    return;
+  }
+  if (n == TICK_EOF) {
+    p->eof = 1;
+    ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &p->closed));
+    ASSERT_OK(tick_stream_close(loop, p->w, on_closed_count, &p->closed));
+  }
+}
+
+static void pipe_alloc(tick_loop_t *loop, tick_stream_t s, size_t sz, tick_buf_t *b,
+                       void *arg) {
+  pipes_t *p = arg;
+  alloc_conn(loop, s, sz, b, &p->rc);
+}
+
+static void pipe_written(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  pipes_t *p = arg;
+  (void)loop;
+  (void)s;
+  ASSERT_OK(status);
+  p->write_cb++;
+}
+
+static void pipe_shut(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  pipes_t *p = arg;
+  int fd;
+  ASSERT_OK(status);
+  p->shut = 1;
+  /* A write-only pipe's shutdown closed its fd: the reader sees EOF. */
+  ASSERT_ERR(tick_stream_fileno(loop, s, &fd), TICK_EBADF);
+}
+
+TEST(stream_pipe_open) {
+  tick_loop_t *loop;
+  pipes_t p;
+  int fds[2], i, n = slow_build() ? 16 : 64;
+  static char chunk[65536];
+  tick_stream_t dup_s;
+  memset(&p, 0, sizeof(p));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(pipe(fds), 0);
+  ASSERT_OK(tick_pipe_open(loop, fds[0], &p.r));
+  ASSERT_OK(tick_pipe_open(loop, fds[1], &p.w));
+  ASSERT_ERR(tick_pipe_open(loop, fds[1], &dup_s), TICK_EEXIST);
+  ASSERT_ERR(tick_pipe_open(loop, -1, &dup_s), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_nodelay(loop, p.w, 1), TICK_ENOTSOCK);
+  ASSERT_OK(tick_read_start(loop, p.r, pipe_alloc, pipe_read, &p));
+  for (i = 0; i < n; i++) {
+    tick_buf_t b[2] = {tick_buf(chunk, 1000), tick_buf(chunk, sizeof(chunk) - 1000)};
+    ASSERT_OK(tick_write(loop, p.w, b, 2, pipe_written, &p));
+  }
+  ASSERT_OK(tick_shutdown(loop, p.w, pipe_shut, &p));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(p.write_cb, n);
+  ASSERT_EQ(p.shut, 1);
+  ASSERT_EQ(p.eof, 1);
+  ASSERT_UEQ(p.total, (size_t)n * sizeof(chunk));
+  ASSERT_EQ(p.closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------------------------ callback timing ---- */
+
+typedef struct sync_s {
+  int write_done, shut_done, order[8], n;
+} sync_t;
+
+static void sync_tick(tick_loop_t *loop, void *arg) {
+  sync_t *s = arg;
+  (void)loop;
+  s->order[s->n++] = 1;
+}
+
+static void sync_write(tick_loop_t *loop, tick_stream_t st, int status, void *arg) {
+  sync_t *s = arg;
+  (void)loop;
+  (void)st;
+  ASSERT_OK(status);
+  s->write_done = 1;
+  s->order[s->n++] = 2;
+}
+
+TEST(stream_write_never_calls_back_inside) {
+  tick_loop_t *loop;
+  tick_stream_t a, b;
+  sync_t s;
+  int sv[2], r;
+  tick_buf_t buf = tick_buf("abc", 3);
+  memset(&s, 0, sizeof(s));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_OK(tick_pipe_open(loop, sv[0], &a));
+  ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
+  /* The write goes out at once, but its callback waits for the next-tick queue: a tick
+   * queued before it runs first. */
+  ASSERT_OK(tick_next_tick(loop, sync_tick, &s));
+  ASSERT_OK(tick_write(loop, a, &buf, 1, sync_write, &s));
+  ASSERT_EQ(s.write_done, 0);
+  r = tick_try_write(loop, a, &buf, 1);
+  ASSERT_EQ(r, 3);
+  ASSERT_EQ(tick_try_write(loop, a, &buf, 0), 0);
+  ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(s.n, 2);
+  ASSERT_EQ(s.order[0], 1);
+  ASSERT_EQ(s.order[1], 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------------------------ allocation failure ---- */
+
+static int prom_err_ignore(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                           void *arg) {
+  (void)loop;
+  (void)next;
+  (void)arg;
+  ASSERT_ERR(tick_promise_error(settled), TICK_ECANCELED);
+  return 0;
+}
+
+typedef struct af_s {
+  tick_stream_t listener, client;
+  int connect_status, accepted, closed, write_status, read_ok;
+  int port;
+} af_t;
+
+static void af_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                      void *arg) {
+  af_t *a = arg;
+  (void)l;
+  if (status < 0) {
+    ASSERT_ERR(status, TICK_ENOMEM);
+    return;
+  }
+  a->accepted++;
+  ASSERT_OK(tick_stream_close(loop, c, on_closed_count, &a->closed));
+}
+
+static void af_write(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  af_t *a = arg;
+  (void)loop;
+  (void)s;
+  a->write_status = status;
+}
+
+static void af_connected(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  af_t *a = arg;
+  char big[16];
+  tick_buf_t bufs[6];
+  int i;
+  a->connect_status = status;
+  for (i = 0; i < 6; i++) bufs[i] = tick_buf(big, sizeof(big));
+  memset(big, 0, sizeof(big));
+  if (status == 0) {
+    int r = tick_write(loop, s, bufs, 6, af_write, a);
+    if (r != 0) ASSERT_ERR(r, TICK_ENOMEM);
+  }
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &a->closed));
+  ASSERT_OK(tick_stream_close(loop, a->listener, on_closed_count, &a->closed));
+}
+
+static int af_scenario(void *arg) {
+  tick_loop_t *loop;
+  af_t a;
+  struct sockaddr_storage addr;
+  tick_promise_t *pr;
+  int r;
+  (void)arg;
+  memset(&a, 0, sizeof(a));
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  r = tick_tcp_create(loop, AF_INET, &a.listener);
+  if (r == 0) r = tick_tcp_bind_ip(loop, a.listener, "127.0.0.1", 0, 0);
+  if (r == 0) r = tick_tcp_listen(loop, a.listener, 0, af_accept, &a);
+  if (r == 0) r = tick_tcp_getsockname(loop, a.listener, &addr);
+  if (r == 0) r = tick_tcp_create(loop, AF_INET, &a.client);
+  if (r == 0) {
+    r = tick_tcp_connect(loop, a.client, (struct sockaddr *)&addr, 5000, af_connected, &a);
+    if (r == 0) {
+      /* A promise on a second stream: its connect is cancelled by close. */
+      tick_stream_t extra;
+      int r2 = tick_tcp_create(loop, AF_INET, &extra);
+      if (r2 == 0) {
+        r2 = tick_tcp_connect_promise(loop, extra, (struct sockaddr *)&addr, 0, &pr);
+        if (r2 == 0) {
+          r2 = tick_promise_catch(pr, prom_err_ignore, NULL, NULL, NULL);
+          tick_promise_release(pr);
+        }
+        ASSERT_OK(tick_stream_close(loop, extra, NULL, NULL));
+      }
+      if (r2 != 0) ASSERT_ERR(r2, TICK_ENOMEM);
+    }
+  }
+  if (r != 0) {
+    /* Close what was made; the listener and client ids may be null or live. */
+    tick_stream_close(loop, a.listener, NULL, NULL);
+    tick_stream_close(loop, a.client, NULL, NULL);
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  return r;
+}
+
+TEST(tcp_alloc_failure_each_site) {
+  size_t sites;
+  test_alloc_install();
+  sites = test_alloc_each_failure(af_scenario, NULL);
+  ASSERT_GE(sites, 5); /* loop, module state, stream records, fd map, write array... */
+}
+
+/* ------------------------------------------------------------ wrong thread ---- */
+
+#include <pthread.h>
+
+typedef struct wt_s {
+  tick_loop_t *loop;
+  tick_stream_t s;
+  int r[6];
+} wt_t;
+
+static void *wt_thread(void *arg) {
+  wt_t *w = arg;
+  tick_buf_t b = tick_buf("x", 1);
+  tick_stream_t other;
+  size_t q;
+  w->r[0] = tick_write(w->loop, w->s, &b, 1, NULL, NULL);
+  w->r[1] = tick_read_stop(w->loop, w->s);
+  w->r[2] = tick_stream_close(w->loop, w->s, NULL, NULL);
+  w->r[3] = tick_tcp_create(w->loop, AF_INET, &other);
+  w->r[4] = tick_stream_write_queue_size(w->loop, w->s, &q);
+  w->r[5] = tick_pipe_open(w->loop, 0, &other);
+  return NULL;
+}
+
+TEST(stream_wrong_thread) {
+  wt_t w;
+  pthread_t t;
+  int i;
+  memset(&w, 0, sizeof(w));
+  ASSERT_OK(tick_loop_create(&w.loop, 0));
+  ASSERT_OK(tick_tcp_create(w.loop, AF_INET, &w.s));
+  ASSERT_EQ(pthread_create(&t, NULL, wt_thread, &w), 0);
+  ASSERT_EQ(pthread_join(t, NULL), 0);
+  for (i = 0; i < 6; i++) ASSERT_ERR(w.r[i], TICK_EWRONGTHREAD);
+  ASSERT_OK(tick_stream_close(w.loop, w.s, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(w.loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(w.loop));
+}
+
+/* ------------------------------------------------------------ refs, ENOBUFS, options ---- */
+
+typedef struct nobuf_s {
+  int calls, nobufs, stopped;
+} nobuf_t;
+
+static void nobuf_alloc(tick_loop_t *loop, tick_stream_t s, size_t suggested, tick_buf_t *b,
+                        void *arg) {
+  (void)loop;
+  (void)s;
+  (void)suggested;
+  (void)arg;
+  b->base = NULL; /* no memory for this read */
+  b->len = 0;
+}
+
+static void nobuf_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
+                       void *arg) {
+  nobuf_t *nb = arg;
+  (void)b;
+  nb->calls++;
+  if (n == TICK_ENOBUFS) nb->nobufs++;
+  ASSERT_OK(tick_read_stop(loop, s));
+  ASSERT_OK(tick_read_stop(loop, s)); /* stopping twice is a no-op */
+  nb->stopped = 1;
+}
+
+TEST(stream_enobufs_unref_and_options) {
+  tick_loop_t *loop;
+  tick_stream_t a, b, t;
+  nobuf_t nb;
+  int sv[2], fd, on = 0;
+  socklen_t len = sizeof(on);
+  memset(&nb, 0, sizeof(nb));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_OK(tick_pipe_open(loop, sv[0], &a));
+  ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
+  ASSERT_EQ(write(sv[1], "data", 4), 4);
+  /* An alloc callback that gives nothing: the read callback hears TICK_ENOBUFS. */
+  ASSERT_OK(tick_read_start(loop, a, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(nb.calls, 1);
+  ASSERT_EQ(nb.nobufs, 1);
+  /* An unref'd reading stream does not keep the loop alive. */
+  ASSERT_OK(tick_read_start(loop, b, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_OK(tick_stream_unref(loop, b));
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  ASSERT_OK(tick_stream_ref(loop, b));
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_OK(tick_read_stop(loop, b));
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  /* Options set before the socket exists apply when it is made. */
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &t));
+  ASSERT_ERR(tick_stream_fileno(loop, t, &fd), TICK_EBADF);
+  ASSERT_ERR(tick_tcp_getsockname(loop, t, &(struct sockaddr_storage){0}), TICK_EBADF);
+  ASSERT_OK(tick_tcp_nodelay(loop, t, 1));
+  ASSERT_OK(tick_tcp_keepalive(loop, t, 1, 60));
+  ASSERT_OK(tick_tcp_bind_ip(loop, t, "::1", 0, TICK_TCP_IPV6ONLY));
+  ASSERT_ERR(tick_tcp_bind_ip(loop, t, "::1", 0, 0), TICK_EALREADY);
+  ASSERT_OK(tick_stream_fileno(loop, t, &fd));
+  ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+  ASSERT_EQ(on, 1);
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len), 0);
+  ASSERT_EQ(on, 1);
+  ASSERT_OK(tick_tcp_keepalive(loop, t, 0, 0));
+  ASSERT_OK(tick_stream_close(loop, t, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
 }

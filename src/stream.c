@@ -200,7 +200,8 @@ int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
     if (want == 0) loop->poll_active--;
     s->registered = want;
   }
-  active_ref = stream_active(s) && (s->flags & TICK__S_REF) && !(s->flags & TICK__S_CLOSING);
+  active_ref = stream_active(s) && (s->flags & TICK__S_REF) &&
+               !(s->flags & TICK__S_CLOSING);
   if (active_ref && !(s->flags & TICK__S_ACTIVE_REF)) {
     s->flags |= TICK__S_ACTIVE_REF;
     loop->poll_active_refs++;
@@ -392,15 +393,18 @@ int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
   s->wq_size += total - done;
   r = tick__stream_update(loop, s);
   if (r != 0) {
-    /* epoll refused the fd (out of kernel memory): unqueue. Nothing was written only if
-     * this request was first in line; otherwise the bytes stay queued for the next
-     * attempt and the request is kept. */
-    if (s->wq_head == w && done == 0) {
-      s->wq_head = s->wq_tail = NULL;
-      s->wq_size -= total;
+    /* epoll refused the fd (out of kernel memory). That can only happen when this request
+     * made the queue non-empty (otherwise EPOLLOUT was registered already), so it is the
+     * only one: unqueue it. If nothing went out, the call fails; if part did, the request
+     * fails through its callback (the reserved next-tick). */
+    s->wq_head = s->wq_tail = NULL;
+    s->wq_size -= total - done;
+    if (done == 0 || cb == NULL) {
       wreq_put(loop, w);
-      return r;
+      return done == 0 ? r : 0;
     }
+    w->status = r;
+    tick__tq_push(&loop->ticks, write_tick, w);
   }
   return 0;
 }
@@ -506,8 +510,9 @@ static void shutdown_tick(tick_loop_t *loop, void *arg) {
   tick_stream_t id;
   int st;
   /* The stream record lives until its close phase, which comes after this drain. */
-  if (!(s->flags & TICK__S_SHUT_PENDING)) return;
-  st = (s->flags & TICK__S_CLOSING) ? TICK_ECANCELED : do_shutdown(loop, s);
+  /* Closed meanwhile: the close phase cancels it, in its order. */
+  if (!(s->flags & TICK__S_SHUT_PENDING) || (s->flags & TICK__S_CLOSING)) return;
+  st = do_shutdown(loop, s);
   s->flags &= ~(uint32_t)TICK__S_SHUT_PENDING;
   s->shutdown_cb = NULL;
   tick__stream_update(loop, s);
@@ -574,11 +579,14 @@ static void stream_read(tick_loop_t *loop, tick__stream_t *s) {
       /* EOF or an error ends reading: no callback after this one. */
       if (n == TICK_EOF) s->flags |= TICK__S_EOF;
       s->flags &= ~(uint32_t)TICK__S_READING;
-      if (!(s->flags & TICK__S_READ_PROMISE)) tick__stream_update(loop, s);
     }
     loop->depth++;
     read_cb(loop, id, n, &buf, arg);
     loop->depth--;
+    /* After EOF or an error the interest set shrinks after the callback: most programs
+     * close the stream there, and closing needs no EPOLL_CTL_DEL (see close). */
+    if (n < 0 && n != TICK_ENOBUFS && !(s->flags & TICK__S_CLOSING))
+      tick__stream_update(loop, s);
     tick__drain(loop);
     if (n <= 0 || (size_t)n < buf.len) return; /* drained (or stopped) */
   }
@@ -658,7 +666,11 @@ int tick_stream_close(tick_loop_t *loop, tick_stream_t stream, tick_close_cb clo
   s->timer.id = TICK_NULL_ID;
   if (s->fd >= 0) {
     if (s->registered != 0) {
-      epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
+      /* Closing the last reference to a socket removes it from epoll by itself, so a
+       * socket tick made (close-on-exec, never lent) skips the EPOLL_CTL_DEL: one syscall
+       * less per connection. An fd that may be shared is deregistered explicitly, or a
+       * copy kept open elsewhere would go on reporting events under a stale id. */
+      if (s->flags & TICK__S_SHARED) epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
       s->registered = 0;
       loop->poll_active--;
     }
@@ -751,6 +763,7 @@ int tick_stream_fileno(const tick_loop_t *loop, tick_stream_t stream, int *fd) {
   r = tick__stream_get(loop, stream, &s);
   if (r != 0) return r;
   if (s->fd < 0) return TICK_EBADF;
+  s->flags |= TICK__S_SHARED; /* the caller may dup it now */
   *fd = s->fd;
   return 0;
 }
@@ -758,7 +771,7 @@ int tick_stream_fileno(const tick_loop_t *loop, tick_stream_t stream, int *fd) {
 int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out) {
   tick__stream_t *s;
   struct stat st;
-  uint32_t flags = TICK__S_CONNECTED;
+  uint32_t flags = TICK__S_CONNECTED | TICK__S_SHARED;
   int type, fl, r;
   socklen_t len = sizeof(type);
   TICK__CHECK_LOOP(loop);
@@ -782,7 +795,8 @@ int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out) {
 
 /* ------------------------------------------------------------ promises ---- */
 
-void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
+void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status,
+                            void *arg) {
   tick_resolver_t *r = arg;
   (void)loop;
   (void)stream;

@@ -46,7 +46,9 @@ enum {
   TICK__S_ACTIVE_REF = 1u << 13, /* counted in loop->poll_active_refs */
   TICK__S_BOUND = 1u << 14,
   TICK__S_NODELAY = 1u << 15,    /* apply TCP_NODELAY when the socket is made */
-  TICK__S_FAILED = 1u << 16      /* connect failed: only close is useful */
+  TICK__S_FAILED = 1u << 16,     /* connect failed: only close is useful */
+  TICK__S_SHARED = 1u << 17      /* the fd may have other references (given by the caller,
+                                  * or lent by tick_stream_fileno): close deregisters it */
 };
 
 typedef struct tick__stream_s tick__stream_t;
@@ -114,7 +116,8 @@ void tick__tcp_connect_io(tick_loop_t *loop, tick__stream_t *s);
 void tick__tcp_connect_finish(tick_loop_t *loop, tick__stream_t *s, int status);
 
 /* Settles a resolver from a stream callback (the promise forms): arg is the resolver. */
-void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status, void *arg);
+void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status,
+                            void *arg);
 
 _Static_assert(sizeof(tick_buf_t) == sizeof(struct iovec), "tick_buf_t mirrors iovec");
 

@@ -294,6 +294,7 @@ int tick_tcp_connect(tick_loop_t *loop, tick_stream_t stream, const struct socka
   if (r != 0) return r;
   if (s->flags & (TICK__S_LISTENING | TICK__S_CONNECTING | TICK__S_CONNECTED))
     return TICK_EALREADY;
+  if (s->flags & TICK__S_FAILED) return TICK_EINVAL; /* a failed socket cannot retry */
   r = ensure_socket(loop, s, addr->sa_family);
   if (r != 0) return r;
   r = tick__stream_reserve_tick(loop);

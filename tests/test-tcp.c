@@ -270,8 +270,11 @@ static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
   ASSERT_OK(status);
   b->server = c;
   for (i = 0; i < b->writes; i++) {
-    tick_buf_t buf = tick_buf(b->chunk, b->chunk_len);
-    ASSERT_OK(tick_write(loop, c, &buf, 1, bp_write_done, b));
+    /* Eight buffers per write: more than a request holds inline. */
+    tick_buf_t buf[8];
+    int k;
+    for (k = 0; k < 8; k++) buf[k] = tick_buf(b->chunk + k * (b->chunk_len / 8), b->chunk_len / 8);
+    ASSERT_OK(tick_write(loop, c, buf, 8, bp_write_done, b));
     b->total_sent += b->chunk_len;
     ASSERT_OK(tick_stream_write_queue_size(loop, c, &q));
     ASSERT_GE(q, last); /* grows while the peer does not read */
@@ -782,6 +785,14 @@ static void cerr_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg)
     ASSERT_OK(r);
 }
 
+static void cerr_retry(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  cerr_t *c = arg;
+  struct sockaddr_storage a;
+  ASSERT_OK(tick_ip_addr("127.0.0.1", 1, &a));
+  ASSERT_ERR(tick_tcp_connect(loop, s, (struct sockaddr *)&a, 0, NULL, NULL), TICK_EINVAL);
+  cerr_done(loop, s, status, c);
+}
+
 TEST(tcp_connect_refused) {
   tick_loop_t *loop;
   tick_stream_t s;
@@ -803,6 +814,13 @@ TEST(tcp_connect_refused) {
   ASSERT_EQ(c.n, 1);
   ASSERT_ERR(c.statuses[0], TICK_ECONNREFUSED);
   ASSERT_EQ(c.closed, 1);
+  /* A failed stream refuses a second connect. */
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &s));
+  ASSERT_OK(tick_tcp_connect_ip(loop, s, "127.0.0.1", port, 0, cerr_retry, &c));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(c.n, 2);
+  ASSERT_ERR(c.statuses[1], TICK_ECONNREFUSED);
+  ASSERT_EQ(c.closed, 2);
   ASSERT_OK(tick_loop_destroy(loop));
   close(fd);
 }

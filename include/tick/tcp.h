@@ -73,7 +73,8 @@ int tick_tcp_listen(tick_loop_t *loop, tick_stream_t stream, int backlog,
  * (read and write from then on), TICK_ECONNREFUSED, TICK_ETIMEDOUT when `timeout_ms` > 0
  * passed first (0: no timeout besides the kernel's), TICK_ECANCELED when the stream was
  * closed first, or another system error. After a failed connect the stream can only be
- * closed. `cb` may be NULL. Returns 0 (accepted: the callback will run), TICK_EINVAL,
+ * closed (a new connect returns TICK_EINVAL). `cb` may be NULL. Returns 0 (accepted: the
+ * callback will run), TICK_EINVAL,
  * TICK_EALREADY (connecting, connected or listening), TICK_ENOMEM, TICK_ESTALE,
  * TICK_ECLOSING, TICK_ENOTSOCK. */
 int tick_tcp_connect(tick_loop_t *loop, tick_stream_t stream, const struct sockaddr *addr,

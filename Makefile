@@ -186,3 +186,16 @@ conformance: conformance-deps
 
 # The promise benchmarks are bench/promise.c and bench/promise.js: `make bench BENCH=promise`.
 # ------------------------------------------------------------ end of promises block ----
+
+# ------------------------------------------------- network examples and benchmarks (issue 7) ----
+# examples/echo-server.c and examples/http-hello.c are built with the other examples;
+# tests/test-examples.c runs them in `make check` (and under sanitizers and valgrind).
+# `make demo-echo` / `make demo-http` run one against a small client (examples/demo.sh).
+# The TCP benchmarks are bench/tcp*.{c,js}: `make bench BENCH=tcp` (docs/bench.md).
+.PHONY: demo-echo demo-http
+demo-echo: $(BUILD)/examples/echo-server
+	bash examples/demo.sh echo $(BUILD)/examples/echo-server
+
+demo-http: $(BUILD)/examples/http-hello
+	bash examples/demo.sh http $(BUILD)/examples/http-hello
+# ------------------------------------------------------- end of network examples block ----

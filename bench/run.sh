@@ -128,7 +128,7 @@ while [ "$rep" -le "$reps" ]; do
       fi
       echo "$n" > "$work/planned.$index"
     fi
-    awk -F '\t' -v program="$name" '$1 == "RESULT" || $1 == "GOAL" { print program "\t" $0 }' \
+    awk -F '\t' -v program="$name" '$1 == "RESULT" || $1 == "GOAL" || $1 == "UNIT" { print program "\t" $0 }' \
       "$work/out" >> "$work/raw"
   done < "$work/order"
   rep=$((rep + 1))

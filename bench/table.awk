@@ -3,6 +3,8 @@
 # Input, tab-separated, one line per line a program printed:
 #   program  RESULT  workload  impl  wall_seconds  cpu_seconds  [ops]
 #   program  GOAL    workload  peer  max_ratio     wall|cpu
+#   program  UNIT    workload  bytes
+# (UNIT: the workload's two numbers are byte counts, not seconds; they are shown as such.)
 # Run as: awk -F '\t' -v csv=PATH -f table.awk RAW
 #
 # For each (workload, impl) the wall and CPU medians are taken separately. A ratio is
@@ -26,6 +28,11 @@ $2 == "RESULT" && NF >= 6 {
   cpus[key, n] = $6 + 0
   if (NF >= 7 && $7 + 0 > 0)
     ops[key] = $7 + 0
+  next
+}
+
+$2 == "UNIT" && NF >= 4 {
+  unit[$3] = $4
   next
 }
 
@@ -54,6 +61,19 @@ function format_time(s) {
   if (s < 1e-3) return sprintf("%.2f us", s * 1e6)
   if (s < 1) return sprintf("%.2f ms", s * 1e3)
   return sprintf("%.2f s", s)
+}
+
+# A byte count, for the workloads that measure memory (UNIT lines).
+function format_bytes(b) {
+  if (b < 10000) return sprintf("%.0f B", b)
+  if (b < 10000 * 1024) return sprintf("%.1f KiB", b / 1024)
+  return sprintf("%.1f MiB", b / 1048576)
+}
+
+# A measurement of `workload`: a time, or bytes when the workload said so.
+function format_value(workload, v) {
+  if (unit[workload] == "bytes") return format_bytes(v)
+  return format_time(v)
 }
 
 function format_ratio(r) {
@@ -161,16 +181,16 @@ END {
       rows++
       add_cell(rows, 1, (p == 1) ? workload : "")
       if (p == 1 && has_tick) {
-        add_cell(rows, 2, format_time(tick_ops > 0 ? tick_wall / tick_ops : tick_wall))
-        add_cell(rows, 3, format_time(tick_ops > 0 ? tick_cpu / tick_ops : tick_cpu))
+        add_cell(rows, 2, format_value(workload, tick_ops > 0 ? tick_wall / tick_ops : tick_wall))
+        add_cell(rows, 3, format_value(workload, tick_ops > 0 ? tick_cpu / tick_ops : tick_cpu))
       } else {
         add_cell(rows, 2, (p == 1) ? "-" : "")
         add_cell(rows, 3, (p == 1) ? "-" : "")
       }
       add_cell(rows, 4, (peer == "") ? "-" : peer)
       if (has_peer) {
-        add_cell(rows, 5, format_time(peer_ops > 0 ? peer_wall / peer_ops : peer_wall))
-        add_cell(rows, 6, format_time(peer_ops > 0 ? peer_cpu / peer_ops : peer_cpu))
+        add_cell(rows, 5, format_value(workload, peer_ops > 0 ? peer_wall / peer_ops : peer_wall))
+        add_cell(rows, 6, format_value(workload, peer_ops > 0 ? peer_cpu / peer_ops : peer_cpu))
       } else {
         add_cell(rows, 5, "-")
         add_cell(rows, 6, "-")

@@ -15,6 +15,11 @@
  * Part 3, promises: a then handler is an asynchronous callback too, even on a promise
  * that is already fulfilled; chains and combinators (all) settle in the microtask turns
  * JavaScript's do.
+ *
+ * Part 4, I/O: a TCP server and a client on one loop (127.0.0.1). I/O callbacks run in
+ * the poll phase; an immediate queued from one runs before a 0 ms timer queued there,
+ * and close callbacks run last in the iteration. examples/echo-server.c and
+ * examples/http-hello.c are complete servers.
  */
 #include "tick.h"
 
@@ -295,10 +300,101 @@ static void tour_promises(void) {
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 
+/* ---------------------------------------------------------------- Part 4: I/O ---- */
+
+typedef struct tour_io_s {
+  tick_stream_t listener, server_side, client;
+  char buffer[64];
+} tour_io_t;
+
+static void io_closed(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  inside("close phase: the %s is closed", (const char *)arg);
+}
+
+static void io_alloc(tick_loop_t *loop, tick_stream_t stream, size_t suggested,
+                     tick_buf_t *buf, void *arg) {
+  tour_io_t *io = arg;
+  (void)loop;
+  (void)stream;
+  (void)suggested;
+  *buf = tick_buf(io->buffer, sizeof(io->buffer));
+}
+
+static void io_read(tick_loop_t *loop, tick_stream_t stream, ssize_t nread,
+                    const tick_buf_t *buf, void *arg) {
+  tour_io_t *io = arg;
+  (void)stream;
+  if (nread <= 0)
+    return;
+  inside("poll phase: the server reads \"%.*s\"; it queues a 0 ms timer and an immediate, "
+         "and closes all three streams", (int)nread, buf->base);
+  check(tick_set_timeout(loop, 0, say_timer, "timers phase, next iteration: the 0 ms timer",
+                         NULL),
+        "tick_set_timeout");
+  check(tick_set_immediate(loop, say_task,
+                           "check phase: the immediate, before the timer (queued from I/O)",
+                           NULL),
+        "tick_set_immediate");
+  check(tick_stream_close(loop, io->server_side, io_closed, "server's connection"),
+        "tick_stream_close");
+  check(tick_stream_close(loop, io->client, io_closed, "client"), "tick_stream_close");
+  check(tick_stream_close(loop, io->listener, io_closed, "listener"), "tick_stream_close");
+}
+
+static void io_accepted(tick_loop_t *loop, tick_stream_t listener, int status,
+                        tick_stream_t client, void *arg) {
+  tour_io_t *io = arg;
+  (void)listener;
+  check(status, "accept");
+  io->server_side = client;
+  check(tick_read_start(loop, client, io_alloc, io_read, io), "tick_read_start");
+}
+
+static void io_written(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
+  (void)loop;
+  (void)stream;
+  (void)arg;
+  check(status, "write");
+  inside("next-tick queue: the write callback (the kernel took the bytes at once)");
+}
+
+static void io_connected(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
+  static char hello[] = "hello";
+  tick_buf_t buf = tick_buf(hello, 5);
+  (void)arg;
+  check(status, "connect");
+  inside("poll phase: the client is connected and writes \"hello\"");
+  check(tick_write(loop, stream, &buf, 1, io_written, NULL), "tick_write");
+}
+
+static void tour_io(void) {
+  tick_loop_t *loop;
+  tour_io_t io;
+  struct sockaddr_storage address;
+  printf("\n== Part 4: I/O ==\n\n");
+  memset(&io, 0, sizeof(io));
+  check(tick_loop_create(&loop, 0), "tick_loop_create");
+  check(tick_tcp_create(loop, AF_INET, &io.listener), "tick_tcp_create");
+  check(tick_tcp_bind_ip(loop, io.listener, "127.0.0.1", 0, 0), "tick_tcp_bind_ip");
+  check(tick_tcp_listen(loop, io.listener, 0, io_accepted, &io), "tick_tcp_listen");
+  check(tick_tcp_getsockname(loop, io.listener, &address), "tick_tcp_getsockname");
+  step("a server listens on 127.0.0.1 (a port the kernel chose)");
+  check(tick_tcp_create(loop, AF_INET, &io.client), "tick_tcp_create");
+  check(tick_tcp_connect(loop, io.client, (struct sockaddr *)&address, 0, io_connected, NULL),
+        "tick_tcp_connect");
+  step("a client connects to it: tick_tcp_connect returned, nothing has happened yet");
+  step("tick_loop_run: connect, accept and read complete in the poll phase");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("every stream is closed: the loop ran dry");
+  check(tick_loop_destroy(loop), "tick_loop_destroy");
+}
+
 int main(void) {
   printf("tick %s - a guided tour of when callbacks run\n", tick_version_string());
   tour_sync();
   tour_loop();
   tour_promises();
+  tour_io();
   return 0;
 }

@@ -80,6 +80,7 @@ struct udp_s {
   udp_rreq_t *r_head, *r_tail;
   tick_close_cb close_cb;
   void *close_arg;
+  tick_udp_stats_t stats;
 };
 
 typedef struct udp_state_s {
@@ -249,6 +250,8 @@ static void udp_flush(tick_loop_t *loop, udp_state_t *st, udp_t *h) {
     }
     do n = sendmmsg(h->fd, msgs, count, 0);
     while (n < 0 && errno == EINTR);
+    h->stats.send_calls++;
+    if (n > 0) h->stats.datagrams_sent += (uint64_t)n;
     if (n < 0) {
       int e = errno;
       if (is_would_block(e)) {
@@ -490,6 +493,15 @@ int tick_udp_send_queue_count(const tick_loop_t *loop, tick_udp_t udp) {
   return h->nsends > INT_MAX ? INT_MAX : (int)h->nsends;
 }
 
+int tick_udp_get_stats(const tick_loop_t *loop, tick_udp_t udp, tick_udp_stats_t *stats) {
+  udp_t *h;
+  int r = udp_get((tick_loop_t *)(uintptr_t)loop, udp, &h);
+  if (r != 0) return r;
+  if (stats == NULL) return TICK_EINVAL;
+  *stats = h->stats;
+  return 0;
+}
+
 /* --------------------------------------------------------------- receives ---- */
 
 static void rreq_free(void *p) { tick__free(p); }
@@ -512,6 +524,8 @@ static void udp_read_oneshot(tick_loop_t *loop, udp_t *h) {
     do n = recvmsg(h->fd, &m, 0);
     while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    h->stats.recv_calls++;
+    if (n >= 0) h->stats.datagrams_received++;
     h->r_head = q->next;
     if (h->r_head == NULL) h->r_tail = NULL;
     loop->depth++;
@@ -558,12 +572,15 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
     if (n < 0) {
       int e = errno;
       if (e == EAGAIN || e == EWOULDBLOCK) return;
+      h->stats.recv_calls++;
       loop->depth++;
       cb(loop, u, tick_translate_errno(e), NULL, NULL, 0, arg);
       loop->depth--;
       tick__drain(loop);
       return;
     }
+    h->stats.recv_calls++;
+    h->stats.datagrams_received += (uint64_t)n;
     for (k = 0; k < (unsigned)n; k++) {
       unsigned flags = (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) ? TICK_UDP_TRUNCATED : 0;
       /* Stopped, closed or given another buffer by an earlier callback: drop the rest. */

@@ -170,6 +170,19 @@ int tick_udp_getpeername(tick_loop_t *loop, tick_udp_t udp, struct sockaddr *add
 /* Number of sends accepted whose callbacks have not run yet (0 or more), or an error. */
 int tick_udp_send_queue_count(const tick_loop_t *loop, tick_udp_t udp);
 
+/* Counters of one handle, for tests and tuning: how many system calls moved how many
+ * datagrams (a batch of queued sends costs one sendmmsg per 64 datagrams). */
+typedef struct tick_udp_stats_s {
+  uint64_t send_calls;         /* sendmmsg calls for queued sends (try_send not counted) */
+  uint64_t datagrams_sent;     /* datagrams those calls handed to the kernel */
+  uint64_t recv_calls;         /* recvmmsg/recvmsg calls that returned data or an error */
+  uint64_t datagrams_received;
+} tick_udp_stats_t;
+
+/* Copies the handle's counters to *stats. Returns 0, TICK_EINVAL, TICK_ESTALE,
+ * TICK_ECLOSING. */
+int tick_udp_get_stats(const tick_loop_t *loop, tick_udp_t udp, tick_udp_stats_t *stats);
+
 /* Whether an active handle keeps the loop alive (default: yes). Queued sends keep it
  * alive either way. Returns 0, TICK_ESTALE, TICK_ECLOSING. */
 int tick_udp_ref(tick_loop_t *loop, tick_udp_t udp);

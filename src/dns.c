@@ -249,7 +249,8 @@ int tick_getaddrinfo_promise(tick_loop_t *loop, const char *node, const char *se
                              const struct addrinfo *hints, tick_promise_t **out,
                              tick_dns_t *req) {
   dns_req_t *r;
-  int rc;
+  int rc = tick__loop_check(loop);
+  if (rc != 0) return rc;
   if (out == NULL) return TICK_EINVAL;
   rc = addrinfo_request(loop, node, service, hints, &r);
   if (rc != 0) return rc;
@@ -259,7 +260,8 @@ int tick_getaddrinfo_promise(tick_loop_t *loop, const char *node, const char *se
 int tick_getnameinfo_promise(tick_loop_t *loop, const struct sockaddr *addr, int flags,
                              tick_promise_t **out, tick_dns_t *req) {
   dns_req_t *r;
-  int rc;
+  int rc = tick__loop_check(loop);
+  if (rc != 0) return rc;
   if (out == NULL) return TICK_EINVAL;
   rc = nameinfo_request(loop, addr, flags, &r);
   if (rc != 0) return rc;

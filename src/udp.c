@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <net/if.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ struct udp_send_s {
   void *arg;
   struct iovec *iov; /* iov_inline or an allocated copy */
   size_t niov;
+  size_t len; /* bytes in the datagram */
   int status;
   socklen_t addrlen; /* 0: the connected peer */
   struct sockaddr_in6 addr;
@@ -58,7 +60,8 @@ enum {
   H_CLOSING = 1u << 2,
   H_DIRTY = 1u << 3,   /* in the state's dirty list: sends to flush after the drain */
   H_BLOCKED = 1u << 4, /* the kernel said EAGAIN: waiting for WRITABLE */
-  H_DONE = 1u << 5     /* in the state's done list: completions to report */
+  H_DONE = 1u << 5,    /* in the state's done list: completions to report */
+  H_NOGSO = 1u << 6    /* the kernel refused UDP_SEGMENT: one message per datagram */
 };
 
 typedef struct udp_s udp_t;
@@ -232,34 +235,106 @@ static void send_report(tick_loop_t *loop, udp_state_t *st, udp_t *h, udp_send_t
 
 static int is_would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS; }
 
-/* Hands the queue to the kernel, 64 datagrams per sendmmsg call, until it is empty or the
- * kernel would block. Datagrams it takes or refuses move to the done list in order. */
+/* UDP generic segmentation offload (Linux 4.18+): a run of queued datagrams of the same
+ * size to the same destination leaves as one message with a UDP_SEGMENT control message,
+ * which the kernel cuts into datagrams after the socket and IP layers, so the per-
+ * datagram cost of the send path (socket lock, route, skb setup) is paid once per run.
+ * The receiver still sees separate datagrams. A kernel or route that refuses it makes
+ * the handle fall back to one message per datagram for good. */
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_BYTES 65000
+#define GIOV_MAX 1024
+
+static int same_destination(const udp_send_t *a, const udp_send_t *b) {
+  return a->addrlen == b->addrlen &&
+         (a->addrlen == 0 || memcmp(&a->addr, &b->addr, a->addrlen) == 0);
+}
+
+/* Hands the queue to the kernel: up to 64 messages per sendmmsg call, each one datagram
+ * or one segmented run, until the queue is empty or the kernel would block. Datagrams it
+ * takes or refuses move to the done list in order. */
 static void udp_flush(tick_loop_t *loop, udp_state_t *st, udp_t *h) {
   struct mmsghdr msgs[TICK_UDP_BATCH_MAX];
+  unsigned group[TICK_UDP_BATCH_MAX];
+  union {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } cm[TICK_UDP_BATCH_MAX];
+  struct iovec giov[GIOV_MAX];
   while (h->q_head != NULL) {
     udp_send_t *s = h->q_head;
-    unsigned count = 0;
+    unsigned count = 0, giov_used = 0;
     int n;
-    for (; s != NULL && count < TICK_UDP_BATCH_MAX; s = s->next, count++) {
+    while (s != NULL && count < TICK_UDP_BATCH_MAX) {
       struct msghdr *m = &msgs[count].msg_hdr;
+      udp_send_t *t = s->next;
+      unsigned k = 1;
+      size_t total = s->len;
       memset(m, 0, sizeof(*m));
       m->msg_name = s->addrlen ? &s->addr : NULL;
       m->msg_namelen = s->addrlen;
-      m->msg_iov = s->iov;
-      m->msg_iovlen = s->niov;
+      if (!(h->flags & H_NOGSO) && s->len > 0 && s->len <= GSO_MAX_BYTES / 2)
+        while (t != NULL && k < GSO_MAX_SEGMENTS && t->len == s->len &&
+               total + t->len <= GSO_MAX_BYTES && same_destination(s, t)) {
+          total += t->len;
+          k++;
+          t = t->next;
+        }
+      if (k > 1) {
+        /* Gather the run's buffers; stop the batch here if they do not fit. */
+        size_t need = 0;
+        udp_send_t *u = s;
+        unsigned i;
+        for (i = 0; i < k; i++, u = u->next) need += u->niov;
+        if (giov_used + need > GIOV_MAX) {
+          if (count > 0) break;
+          k = 1;
+        } else {
+          struct cmsghdr *c;
+          m->msg_iov = &giov[giov_used];
+          for (i = 0, u = s; i < k; i++, u = u->next) {
+            memcpy(&giov[giov_used], u->iov, u->niov * sizeof(struct iovec));
+            giov_used += (unsigned)u->niov;
+          }
+          m->msg_iovlen = need;
+          m->msg_control = cm[count].buf;
+          m->msg_controllen = sizeof(cm[count].buf);
+          c = CMSG_FIRSTHDR(m);
+          c->cmsg_level = SOL_UDP;
+          c->cmsg_type = UDP_SEGMENT;
+          c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+          {
+            uint16_t seg = (uint16_t)s->len;
+            memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+          }
+        }
+      }
+      if (k == 1) {
+        m->msg_iov = s->iov;
+        m->msg_iovlen = s->niov;
+        t = s->next;
+      }
+      group[count++] = k;
+      s = t;
     }
     do n = sendmmsg(h->fd, msgs, count, 0);
     while (n < 0 && errno == EINTR);
     h->stats.send_calls++;
-    if (n > 0) h->stats.datagrams_sent += (uint64_t)n;
     if (n < 0) {
       int e = errno;
       if (is_would_block(e)) {
         h->flags |= H_BLOCKED;
         break;
       }
+      if (group[0] > 1 && (e == EIO || e == EINVAL || e == ENOPROTOOPT || e == EOPNOTSUPP)) {
+        /* Segmentation refused (EIO without checksum offload, EINVAL for a run larger
+         * than the path MTU allows, ENOPROTOOPT on old kernels): send one by one from
+         * now on; a real EINVAL then comes back for the datagram itself. */
+        h->flags |= H_NOGSO;
+        continue;
+      }
       /* The first datagram failed (a queued ICMP error, EMSGSIZE ...): it alone reports
-       * the error, the others are tried again. */
+       * the error, the others are tried again (a socket error is reported once). */
       s = h->q_head;
       h->q_head = s->next;
       if (h->q_head == NULL) h->q_tail = NULL;
@@ -267,12 +342,19 @@ static void udp_flush(tick_loop_t *loop, udp_state_t *st, udp_t *h) {
       done_push(loop, st, h, s);
       continue;
     }
-    while (n-- > 0) {
-      s = h->q_head;
-      h->q_head = s->next;
-      if (h->q_head == NULL) h->q_tail = NULL;
-      s->status = 0;
-      done_push(loop, st, h, s);
+    {
+      int i;
+      for (i = 0; i < n; i++) {
+        unsigned k;
+        for (k = 0; k < group[i]; k++) {
+          s = h->q_head;
+          h->q_head = s->next;
+          if (h->q_head == NULL) h->q_tail = NULL;
+          s->status = 0;
+          h->stats.datagrams_sent++;
+          done_push(loop, st, h, s);
+        }
+      }
     }
   }
   if (h->q_head == NULL) h->flags &= ~(unsigned)H_BLOCKED;
@@ -378,6 +460,11 @@ static int send_prepare(udp_state_t *st, udp_t *h, const struct iovec *bufs, siz
   }
   if (nbufs != 0) memcpy(s->iov, bufs, nbufs * sizeof(struct iovec));
   s->niov = nbufs;
+  s->len = 0;
+  {
+    size_t i;
+    for (i = 0; i < nbufs; i++) s->len += bufs[i].iov_len;
+  }
   s->addrlen = 0;
   if (addr != NULL) {
     s->addrlen = family_len(h->family);

@@ -281,7 +281,7 @@ TEST(udp_stats_count_batches) {
   for (i = 0; i < 100; i++) ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, NULL, NULL));
   ASSERT_OK(tick_loop_drain(loop)); /* the flush happens after the drain */
   ASSERT_OK(tick_udp_get_stats(loop, tx, &st));
-  ASSERT_UEQ(st.send_calls, 2); /* 64 + 36 */
+  ASSERT_UEQ(st.send_calls, 1); /* one sendmmsg: two segmented runs, 64 + 36 */
   ASSERT_UEQ(st.datagrams_sent, 100);
   ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 64, stat_recv, &s));
   while (s.received < 100) run_once(loop);
@@ -293,6 +293,76 @@ TEST(udp_stats_count_batches) {
   ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Runs of equal sizes leave segmented (UDP_SEGMENT), others one by one: whatever the
+ * grouping, every datagram arrives whole, with its own size, in order, from the right
+ * sender, to the right receiver. */
+typedef struct mixed_s {
+  int got[2], closed;
+  unsigned char expect[2][400];
+  size_t expect_len[2][400];
+  int expect_n[2];
+} mixed_t;
+
+static void mixed_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                       const struct sockaddr *addr, unsigned flags, void *arg) {
+  mixed_t *m = arg;
+  const unsigned char *d = data;
+  int which = *d & 1, i = m->got[which]++;
+  (void)loop; (void)u; (void)addr;
+  ASSERT_UEQ(flags, 0);
+  ASSERT_LT(i, m->expect_n[which]);
+  ASSERT_UEQ((size_t)status, m->expect_len[which][i]);
+  ASSERT_UEQ(*d, m->expect[which][i]);
+}
+
+TEST(udp_mixed_sizes_and_destinations_in_order) {
+  tick_loop_t *loop;
+  tick_udp_t rx[2], tx;
+  struct sockaddr_in dst[2];
+  static char ring[2][64 * 512];
+  static unsigned char payload[400][300];
+  mixed_t m;
+  uint32_t seed = 12345;
+  int i, closed = 0, n = slow_build() ? 150 : 400;
+  memset(&m, 0, sizeof(m));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  for (i = 0; i < 2; i++) {
+    rx[i] = bound_v4(loop);
+    dst[i] = v4("127.0.0.1", port_of(loop, rx[i]));
+    ASSERT_OK(tick_udp_recv_start(loop, rx[i], ring[i], sizeof(ring[i]), 512, mixed_recv, &m));
+  }
+  tx = bound_v4(loop);
+  for (i = 0; i < n; i++) {
+    /* Runs of equal size and destination, broken at random. */
+    int which, len;
+    struct iovec iov[2];
+    seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
+    which = (seed >> 3) % 8 == 0;
+    len = (seed >> 8) % 4 == 0 ? 1 + (int)((seed >> 12) % 299) : 100;
+    payload[i][0] = (unsigned char)((i << 1) | which);
+    memset(payload[i] + 1, 0x5a, 299);
+    /* Several buffers for some datagrams: they are gathered into the run. */
+    iov[0].iov_base = payload[i];
+    iov[0].iov_len = 1;
+    iov[1].iov_base = payload[i] + 1;
+    iov[1].iov_len = (size_t)len - 1;
+    m.expect[which][m.expect_n[which]] = payload[i][0];
+    m.expect_len[which][m.expect_n[which]++] = (size_t)len;
+    ASSERT_OK(tick_udp_send(loop, tx, iov, (i % 3 == 0 || len > 1) ? 2 : 1,
+                            (struct sockaddr *)&dst[which], NULL, NULL));
+    /* In rounds of 50, so that the receive buffers never overflow. */
+    if (i % 50 == 49 || i == n - 1)
+      while (m.got[0] + m.got[1] < i + 1) run_once(loop);
+  }
+  ASSERT_EQ(m.got[0], m.expect_n[0]);
+  ASSERT_EQ(m.got[1], m.expect_n[1]);
+  for (i = 0; i < 2; i++) ASSERT_OK(tick_udp_close(loop, rx[i], count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 3);
   ASSERT_OK(tick_loop_destroy(loop));
 }
 

@@ -520,6 +520,54 @@ TEST(udp_connected_send_to_closed_port_is_refused) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
+/* With receiving on, the ICMP error of a send to a closed port comes to the receive
+ * callback (the socket reports it once, to whichever call reads it first). */
+typedef struct rxerr_s {
+  int status, calls;
+} rxerr_t;
+
+static void rxerr_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                       const struct sockaddr *addr, unsigned flags, void *arg) {
+  rxerr_t *e = arg;
+  (void)flags;
+  e->calls++;
+  e->status = status;
+  ASSERT_LT(status, 0);
+  ASSERT(data == NULL && addr == NULL);
+  ASSERT_OK(tick_udp_close(loop, u, NULL, NULL));
+}
+
+static void rxerr_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  rxerr_t *e = arg;
+  struct iovec iov = {"?", 1};
+  /* A send may read the error first; then send again until the receive side sees one. */
+  if (e->calls == 0 && tick_udp_send(loop, u, &iov, 1, NULL, rxerr_sent, e) == 0) {
+    ASSERT(status == 0 || status == TICK_ECONNREFUSED);
+  }
+}
+
+TEST(udp_receive_reports_socket_errors) {
+  tick_loop_t *loop;
+  tick_udp_t gone, tx;
+  struct sockaddr_in dst;
+  struct iovec iov = {"?", 1};
+  char ring[64];
+  rxerr_t e = {0, 0};
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  gone = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, gone));
+  ASSERT_OK(tick_udp_close(loop, gone, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_udp_create(loop, AF_INET, &tx));
+  ASSERT_OK(tick_udp_connect(loop, tx, (struct sockaddr *)&dst));
+  ASSERT_OK(tick_udp_recv_start(loop, tx, ring, sizeof(ring), 0, rxerr_recv, &e));
+  ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, NULL, rxerr_sent, &e));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_ERR(e.status, TICK_ECONNREFUSED);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
 /* ------------------------------------------------- broadcast, multicast, options ---- */
 
 static void status_cb(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {

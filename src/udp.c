@@ -642,8 +642,6 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
     unsigned char *buf = h->rbuf;
     unsigned nslots = h->rslots, k;
     size_t slot = h->rslot;
-    tick_udp_recv_cb cb = h->recv_cb;
-    void *arg = h->recv_arg;
     int n;
     for (k = 0; k < nslots; k++) {
       iovs[k].iov_base = buf + (size_t)k * slot;
@@ -661,7 +659,7 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
       if (e == EAGAIN || e == EWOULDBLOCK) return;
       h->stats.recv_calls++;
       loop->depth++;
-      cb(loop, u, tick_translate_errno(e), NULL, NULL, 0, arg);
+      h->recv_cb(loop, u, tick_translate_errno(e), NULL, NULL, 0, h->recv_arg);
       loop->depth--;
       tick__drain(loop);
       return;
@@ -672,9 +670,9 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
       unsigned flags = (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) ? TICK_UDP_TRUNCATED : 0;
       /* Stopped, closed or given another buffer by an earlier callback: drop the rest. */
       if (!(h->flags & H_RECEIVING) || h->rbuf != buf) return;
-      loop->depth++;
-      cb(loop, u, (int)msgs[k].msg_len, iovs[k].iov_base,
-         (const struct sockaddr *)&addrs[k], flags, arg);
+      loop->depth++; /* the callback as it is now: a restart may have replaced it */
+      h->recv_cb(loop, u, (int)msgs[k].msg_len, iovs[k].iov_base,
+                 (const struct sockaddr *)&addrs[k], flags, h->recv_arg);
       loop->depth--;
       tick__drain(loop);
     }

@@ -297,6 +297,7 @@ static void udp_flush(tick_loop_t *loop, udp_state_t *st, udp_t *h) {
             giov_used += (unsigned)u->niov;
           }
           m->msg_iovlen = need;
+          memset(cm[count].buf, 0, sizeof(cm[count].buf)); /* the padding too */
           m->msg_control = cm[count].buf;
           m->msg_controllen = sizeof(cm[count].buf);
           c = CMSG_FIRSTHDR(m);

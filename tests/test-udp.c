@@ -959,3 +959,35 @@ TEST(udp_alloc_failure_each_site) {
   sites = test_alloc_each_failure(udp_alloc_scenario, NULL);
   ASSERT_GE(sites, 6);
 }
+
+/* Steady state makes no allocation: once the send records exist, a burst of sends, their
+ * completions and the receives allocate nothing. */
+TEST(udp_steady_state_does_not_allocate) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  static char ring[64 * 64];
+  struct iovec iov = {"s", 1};
+  stat_t s = {0};
+  int round, i, closed = 0;
+  size_t before = 0;
+  test_alloc_install();
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 64, stat_recv, &s));
+  for (round = 0; round < 3; round++) {
+    if (round == 2) before = test_alloc_count(); /* rounds 0-1 warm up */
+    for (i = 0; i < 64; i++)
+      ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, NULL, NULL));
+    while (s.received < 64 * (round + 1) || tick_udp_send_queue_count(loop, tx) != 0)
+      run_once(loop);
+  }
+  ASSERT_UEQ(test_alloc_count(), before);
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

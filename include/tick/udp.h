@@ -15,9 +15,11 @@
  * if it refused it (e.g. TICK_ECONNREFUSED on a connected socket whose peer port is
  * closed, TICK_EMSGSIZE), or with TICK_ECANCELED if the handle was closed first. Queued
  * datagrams are handed to the kernel after the drain that follows the current callback,
- * all of them in one sendmmsg() call per handle (64 at most per call), in the order they
- * were queued, so a burst of sends made in one callback costs one system call. Their
- * callbacks run in the next poll phase, in order. A send still queued when the handle is
+ * in the order they were queued, with one sendmmsg() call per handle for up to 64
+ * messages, and runs of equal-size datagrams to one destination sent as one segmented
+ * message (UDP_SEGMENT, when the kernel accepts it), so a burst of sends made in one
+ * callback costs one system call and one pass through the IP layer. Their callbacks run
+ * in the poll phase of the next iteration, in order. A send still queued when the handle is
  * closed (for instance queued in the same callback as the close) is cancelled.
  * The caller's data buffers must stay valid and unchanged until the send's callback has
  * run; the iovec array itself is copied by the call.

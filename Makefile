@@ -83,9 +83,10 @@ $(PC_FILE): tick.pc.in Makefile FORCE
 $(RUN_TESTS): $(TEST_OBJS) $(STATIC_LIB)
 	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_OBJS) $(STATIC_LIB) $(LDLIBS)
 
-$(BUILD)/tests/ordering/%: tests/ordering/%.c $(STATIC_LIB) tests/ordering/twin.h
+# -Wno-unused-function: the twins' helper headers define static helpers not every twin uses.
+$(BUILD)/tests/ordering/%: tests/ordering/%.c $(STATIC_LIB) $(wildcard tests/ordering/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -Wno-unused-function -o $@ $< $(STATIC_LIB) $(LDLIBS)
 
 $(BUILD)/examples/%: examples/%.c $(STATIC_LIB)
 	@mkdir -p $(@D)
@@ -154,20 +155,8 @@ FORCE:
 .PHONY: FORCE
 
 # ---------------------------------------------------------------- promises (issue 5) ----
-# The promise ordering twins live in tests/ordering-promise (numbers 500+) and use
-# ptwin.h on top of tests/ordering/twin.h; they run with the other twins in `make check`.
-# -Wno-unused-function: twin.h and ptwin.h define static helpers not every twin uses.
-PROMISE_ORDER_SRCS := $(sort $(wildcard tests/ordering-promise/*.c))
-PROMISE_ORDER_BINS := $(PROMISE_ORDER_SRCS:%.c=$(BUILD)/%)
-TEST_ARGS          += --ordering tests/ordering-promise $(BUILD)/tests/ordering-promise
-VALGRIND_EXTRA     += --ordering tests/ordering-promise build/valgrind/tests/ordering-promise
-test-build: $(PROMISE_ORDER_BINS)
-
-$(BUILD)/tests/ordering-promise/%: tests/ordering-promise/%.c $(STATIC_LIB) \
-    tests/ordering/twin.h $(wildcard tests/ordering-promise/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/ordering $(TEST_CFLAGS) -Wno-unused-function -o $@ $< \
-	  $(STATIC_LIB) $(LDLIBS)
+# The promise ordering twins (numbers 500+) are in tests/ordering with the others; they use
+# tests/ordering/ptwin.h on top of twin.h.
 
 # Promises/A+ conformance: npm's promises-aplus-tests 2.1.2 against the C core through a
 # Node-API addon built with the system compiler (no node-gyp). The addon links its own

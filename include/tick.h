@@ -25,6 +25,8 @@ extern "C" {
 #include "tick/loop.h"
 #include "tick/promise.h"
 #include "tick/thread.h"
+#include "tick/stream.h"
+#include "tick/tcp.h"
 #include "tick/udp.h"
 #include "tick/dns.h"
 

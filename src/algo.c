@@ -7,7 +7,7 @@
  * The sort is the only part with real engineering in it; it is described above
  * tick_sort() below and in docs/algo.md.
  */
-#include "internal.h"
+#include "sort.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -459,7 +459,28 @@ typedef struct tick__sort_kernels_s {
                const tick__sorter_t *s);
   void (*merge)(char *dst, const char *a, const char *a_end, const char *b,
                 const char *b_end, size_t size, const tick__sorter_t *s);
+  void (*merge_pair)(char *dst, const char *a, const char *a_end, const char *b,
+                     const char *b_end, size_t size, const tick__sorter_t *s);
 } tick__sort_kernels_t;
+
+/* Merges two sorted runs that need not be adjacent into another buffer, with the checks
+ * of tick__sort_pass (already in order, or the right run entirely first). Either run may
+ * be empty. Used by the parallel sort (tick__sort_merge_into). */
+static TICK__ALWAYS_INLINE void tick__sort_merge_pair(char *dst, const char *a,
+                                                      const char *a_end, const char *b,
+                                                      const char *b_end, size_t size,
+                                                      const tick__sorter_t *s) {
+  size_t a_bytes = (size_t)(a_end - a), b_bytes = (size_t)(b_end - b);
+  if (a_bytes == 0 || b_bytes == 0 || s->cmp(s->ctx, a_end - size, b) <= 0) {
+    if (a_bytes != 0) memcpy(dst, a, a_bytes);
+    if (b_bytes != 0) memcpy(dst + a_bytes, b, b_bytes);
+  } else if (s->cmp(s->ctx, a, b_end - size) > 0) {
+    memcpy(dst, b, b_bytes);
+    memcpy(dst + b_bytes, a, a_bytes);
+  } else if (tick__sort_merge2(dst, a, a_end, b, b_end, size, s) != 0) {
+    tick__sort_merge(dst, a, a_end, b, b_end, size, s);
+  }
+}
 
 #define TICK__SORT_KERNELS(suffix, size_expr)                                              \
   static void tick__sort_blocks_##suffix(char *dst, const char *src, char *park,          \
@@ -480,8 +501,15 @@ typedef struct tick__sort_kernels_s {
     (void)size;                                                                           \
     tick__sort_merge(dst, a, a_end, b, b_end, (size_expr), s);                            \
   }                                                                                       \
+  static void tick__sort_merge_pair_##suffix(char *dst, const char *a, const char *a_end, \
+                                             const char *b, const char *b_end,            \
+                                             size_t size, const tick__sorter_t *s) {      \
+    (void)size;                                                                           \
+    tick__sort_merge_pair(dst, a, a_end, b, b_end, (size_expr), s);                       \
+  }                                                                                       \
   static const tick__sort_kernels_t tick__sort_kernels_##suffix = {                       \
-      tick__sort_blocks_##suffix, tick__sort_pass_##suffix, tick__sort_merge_##suffix}
+      tick__sort_blocks_##suffix, tick__sort_pass_##suffix, tick__sort_merge_##suffix,    \
+      tick__sort_merge_pair_##suffix}
 
 TICK__SORT_KERNELS(4, 4);
 TICK__SORT_KERNELS(8, 8);
@@ -578,30 +606,66 @@ static void tick__sort_all(const tick__sort_kernels_t *k, char *base, char *tmp,
     k->merge(base, tmp, tmp + half * size, right, right_end, size, s);
 }
 
+static const tick__sort_kernels_t *tick__sort_kernels_for(size_t elem_size) {
+  switch (elem_size) {
+  case 4: return &tick__sort_kernels_4;
+  case 8: return &tick__sort_kernels_8;
+  case 16: return &tick__sort_kernels_16;
+  case 32: return &tick__sort_kernels_32;
+  default: return &tick__sort_kernels_any;
+  }
+}
+
+int tick__sort_presorted(void *base, size_t count, size_t elem_size, tick_compare_cb cmp,
+                         void *ctx) {
+  char *a = base;
+  size_t i;
+  if (count < 2) return 1;
+  if (cmp(ctx, a, a + elem_size) <= 0) {
+    for (i = 2; i < count && cmp(ctx, a + (i - 1) * elem_size, a + i * elem_size) <= 0; i++)
+      ;
+    return i == count;
+  }
+  for (i = 2; i < count && cmp(ctx, a + (i - 1) * elem_size, a + i * elem_size) > 0; i++)
+    ;
+  if (i != count) return 0;
+  tick__sort_reverse(a, count, elem_size);
+  return 1;
+}
+
+void tick__sort_into(void *base, void *tmp, size_t count, int into_tmp, size_t elem_size,
+                     tick_compare_cb cmp, void *ctx) {
+  tick__sorter_t s;
+  s.cmp = cmp;
+  s.ctx = ctx;
+  tick__sort_runs(tick__sort_kernels_for(elem_size), base, tmp, count, into_tmp, elem_size,
+                  &s);
+}
+
+void tick__sort_merge_into(void *dst, const void *a, size_t a_count, const void *b,
+                           size_t b_count, size_t elem_size, tick_compare_cb cmp,
+                           void *ctx) {
+  tick__sorter_t s;
+  const char *ac = a, *bc = b;
+  s.cmp = cmp;
+  s.ctx = ctx;
+  tick__sort_kernels_for(elem_size)
+      ->merge_pair(dst, ac, ac + a_count * elem_size, bc, bc + b_count * elem_size,
+                   elem_size, &s);
+}
+
 int tick_sort(void *base, size_t count, size_t elem_size, tick_compare_cb cmp, void *ctx) {
   tick__sorter_t s;
   const tick__sort_kernels_t *k;
   char *a = base, *tmp;
-  size_t i;
   int r = tick__check_array(base, count, elem_size, cmp != NULL);
   if (r != 0) return r;
   if (count < 2) return 0;
   s.cmp = cmp;
   s.ctx = ctx;
 
-  /* Already sorted, or strictly descending? */
-  if (cmp(ctx, a, a + elem_size) <= 0) {
-    for (i = 2; i < count && cmp(ctx, a + (i - 1) * elem_size, a + i * elem_size) <= 0; i++)
-      ;
-    if (i == count) return 0;
-  } else {
-    for (i = 2; i < count && cmp(ctx, a + (i - 1) * elem_size, a + i * elem_size) > 0; i++)
-      ;
-    if (i == count) {
-      tick__sort_reverse(a, count, elem_size);
-      return 0;
-    }
-  }
+  /* Already sorted, or strictly descending (then reversed in place)? */
+  if (tick__sort_presorted(a, count, elem_size, cmp, ctx)) return 0;
 
   if (count <= TICK__SORT_SMALL) {
     tick__sort_small(a, count, elem_size, &s);
@@ -609,13 +673,7 @@ int tick_sort(void *base, size_t count, size_t elem_size, tick_compare_cb cmp, v
   }
   tmp = tick__malloc((count + 1) / 2 * elem_size);
   if (tmp == NULL) return TICK_ENOMEM;
-  switch (elem_size) {
-  case 4: k = &tick__sort_kernels_4; break;
-  case 8: k = &tick__sort_kernels_8; break;
-  case 16: k = &tick__sort_kernels_16; break;
-  case 32: k = &tick__sort_kernels_32; break;
-  default: k = &tick__sort_kernels_any; break;
-  }
+  k = tick__sort_kernels_for(elem_size);
   tick__sort_all(k, a, tmp, count, elem_size, &s);
   tick__free(tmp);
   return 0;

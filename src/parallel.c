@@ -12,7 +12,9 @@
  * a slow chunk does not hold up the end; arrays of fewer than two grains run inline on
  * the caller, without touching the pool.
  */
+#include "parallel.h"
 #include "pool.h"
+#include "sort.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -36,6 +38,14 @@ struct par_s {
   void *ctx;
   unsigned char *partials; /* reduce: one accumulator per chunk, `stride` bytes apart */
   size_t stride;
+  struct {                 /* sort (see tick_parallel_sort) */
+    tick_compare_cb cmp;
+    char *src, *dst;       /* the phase's input and output buffers */
+    size_t nruns, run_len; /* sorted runs at the start, all of run_len but the last */
+    size_t group;          /* merge phase: runs per input run (1, 2, 4, ...) */
+    size_t pieces;         /* merge phase: pieces per pair of runs */
+    size_t *bounds;        /* merge phase: (pieces + 1) co-ranks per pair */
+  } sort;
   /* Shared progress. */
   atomic_size_t next_chunk;
   atomic_int error;   /* the first error recorded, 0 if none */
@@ -67,18 +77,11 @@ static void par_helper(void *arg) {
   pthread_mutex_unlock(&p->lock);
 }
 
-/* Runs every chunk, on the caller and up to one helper per pool thread. */
-static int par_run(par_t *p, tick_pool_t *pool) {
+/* Runs the `nchunks` chunks of `chunk_len` (the last one shorter) of [0, count), on the
+ * caller and up to one helper per pool thread. */
+static int par_exec(par_t *p, tick_pool_t *pool) {
   tick__job_t jobs[PAR_MAX_HELPERS];
   unsigned helpers = 0, threads = tick_pool_threads(pool), i;
-  size_t per_participant;
-  if (pool == NULL || p->count < 2 * PAR_GRAIN) {
-    p->chunk_len = p->count ? p->count : 1;
-  } else {
-    per_participant = p->count / ((size_t)threads + 1) / 4;
-    p->chunk_len = per_participant > PAR_GRAIN ? per_participant : PAR_GRAIN;
-  }
-  p->nchunks = (p->count + p->chunk_len - 1) / p->chunk_len;
   atomic_init(&p->next_chunk, 0);
   atomic_init(&p->error, 0);
   if (p->nchunks > 1) {
@@ -120,6 +123,62 @@ static int par_run(par_t *p, tick_pool_t *pool) {
   return atomic_load(&p->error);
 }
 
+/* Cuts [0, count) into chunks (see the top of the file) and runs them. */
+static int par_run(par_t *p, tick_pool_t *pool) {
+  size_t per_participant;
+  if (pool == NULL || p->count < 2 * PAR_GRAIN) {
+    p->chunk_len = p->count ? p->count : 1;
+  } else {
+    per_participant = p->count / ((size_t)tick_pool_threads(pool) + 1) / 4;
+    p->chunk_len = per_participant > PAR_GRAIN ? per_participant : PAR_GRAIN;
+  }
+  p->nchunks = (p->count + p->chunk_len - 1) / p->chunk_len;
+  return par_exec(p, pool);
+}
+
+/* ------------------------------------------------------------ argument checks ---- */
+
+int tick__parallel_check_each(const void *base, size_t count, size_t elem_size,
+                              tick_each_cb cb) {
+  size_t bytes;
+  if (cb == NULL || (count != 0 && (base == NULL || elem_size == 0))) return TICK_EINVAL;
+  return tick__mul_size(count, elem_size, &bytes);
+}
+
+int tick__parallel_check_map(const void *base, size_t count, size_t elem_size,
+                             const void *out, size_t out_elem_size, tick_map_cb cb) {
+  size_t in_bytes, out_bytes;
+  if (cb == NULL) return TICK_EINVAL;
+  if (count == 0) return 0;
+  if (base == NULL || out == NULL || elem_size == 0 || out_elem_size == 0) return TICK_EINVAL;
+  if (tick__mul_size(count, elem_size, &in_bytes) != 0 ||
+      tick__mul_size(count, out_elem_size, &out_bytes) != 0)
+    return TICK_EOVERFLOW;
+  if (out != base || elem_size != out_elem_size) {
+    uintptr_t a = (uintptr_t)base, b = (uintptr_t)out;
+    if (a < b + out_bytes && b < a + in_bytes) return TICK_EINVAL; /* partial overlap */
+  }
+  return 0;
+}
+
+int tick__parallel_check_reduce(const void *base, size_t count, size_t elem_size,
+                                const void *acc, tick_reduce_cb cb) {
+  size_t bytes;
+  if (cb == NULL || acc == NULL || elem_size == 0) return TICK_EINVAL;
+  if (count == 0) return 0;
+  if (base == NULL) return TICK_EINVAL;
+  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  if (elem_size > SIZE_MAX - 63) return TICK_EOVERFLOW; /* the accumulators' stride */
+  return 0;
+}
+
+int tick__parallel_check_sort(const void *base, size_t count, size_t elem_size,
+                              tick_compare_cb cmp) {
+  size_t bytes;
+  if (cmp == NULL || elem_size == 0 || (base == NULL && count > 0)) return TICK_EINVAL;
+  return tick__mul_size(count, elem_size, &bytes);
+}
+
 /* ---------------------------------------------------------------- for_each ---- */
 
 static int each_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
@@ -138,9 +197,8 @@ static int each_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
 int tick_parallel_for_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
                            tick_each_cb cb, void *ctx) {
   par_t p;
-  size_t bytes;
-  if (cb == NULL || (count != 0 && (base == NULL || elem_size == 0))) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  int r = tick__parallel_check_each(base, count, elem_size, cb);
+  if (r != 0) return r;
   memset(&p, 0, sizeof(p));
   p.run_chunk = each_chunk;
   p.count = count;
@@ -170,17 +228,8 @@ static int map_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
 int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                       void *out, size_t out_elem_size, tick_map_cb cb, void *ctx) {
   par_t p;
-  size_t in_bytes, out_bytes;
-  if (cb == NULL) return TICK_EINVAL;
-  if (count == 0) return 0;
-  if (base == NULL || out == NULL || elem_size == 0 || out_elem_size == 0) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &in_bytes) != 0 ||
-      tick__mul_size(count, out_elem_size, &out_bytes) != 0)
-    return TICK_EOVERFLOW;
-  if (out != base || elem_size != out_elem_size) {
-    const unsigned char *a = base, *b = out;
-    if (a < b + out_bytes && b < a + in_bytes) return TICK_EINVAL; /* partial overlap */
-  }
+  int r = tick__parallel_check_map(base, count, elem_size, out, out_elem_size, cb);
+  if (r != 0 || count == 0) return r;
   memset(&p, 0, sizeof(p));
   p.run_chunk = map_chunk;
   p.count = count;
@@ -212,12 +261,9 @@ static int reduce_chunk(par_t *p, size_t chunk, size_t begin, size_t end) {
 int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                          void *acc, tick_reduce_cb cb, void *ctx) {
   par_t p;
-  size_t bytes, c;
-  int r;
-  if (cb == NULL || acc == NULL || elem_size == 0) return TICK_EINVAL;
-  if (count == 0) return 0;
-  if (base == NULL) return TICK_EINVAL;
-  if (tick__mul_size(count, elem_size, &bytes) != 0) return TICK_EOVERFLOW;
+  size_t c;
+  int r = tick__parallel_check_reduce(base, count, elem_size, acc, cb);
+  if (r != 0 || count == 0) return r;
   memset(&p, 0, sizeof(p));
   p.run_chunk = reduce_chunk;
   p.count = count;
@@ -228,8 +274,8 @@ int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size
   /* At most count / PAR_GRAIN + 1 chunks (par_run's rule); sized before it runs. Each
    * accumulator starts on its own cache line: two threads folding into neighbouring
    * accumulators would otherwise fight over the line at every element (measured: the
-   * parallel sum was slower than the serial one). */
-  if (elem_size > SIZE_MAX - 63) return TICK_EOVERFLOW;
+   * parallel sum was slower than the serial one). The argument check made sure that
+   * rounding the size up cannot overflow. */
   p.stride = (elem_size + 63) & ~(size_t)63;
   p.partials = tick__reallocarray(NULL, count / PAR_GRAIN + 1, p.stride);
   if (p.partials == NULL) return TICK_ENOMEM;
@@ -239,5 +285,164 @@ int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size
   for (c = 0; r == 0 && c < p.nchunks; c++)
     r = cb(ctx, acc, p.partials + c * p.stride, c * p.chunk_len);
   tick__free(p.partials);
+  return r;
+}
+
+/* -------------------------------------------------------------------- sort ---- */
+
+/* tick_parallel_sort: the array is cut into a power-of-two number of runs (about two per
+ * participant, each of at least PAR_GRAIN elements), the runs are sorted in parallel with
+ * tick_sort's own machinery (sort.h), then pairs of runs are merged in rounds, ping-
+ * ponging between the array and one scratch buffer of the array's size, until one run is
+ * left in the array. A round is not one task per pair (the last round would be a single
+ * merge on one core): each pair's output is cut into equal pieces, and the piece that
+ * ends at output position k starts, in each input run, where the co-rank of k says (the
+ * "merge path": a binary search for how many of the first k outputs come from the left
+ * run, ties going left for stability). Every participant then claims pieces like chunks.
+ * The runs start in the buffer that makes the last round land in the array. */
+
+#define PAR_SORT_MIN (4 * PAR_GRAIN) /* below: tick_sort on the caller */
+/* Room for the co-ranks of one merge round, on the caller's stack (16 KiB). There are at
+ * most 256 runs (128 pairs), so one piece per pair always fits. */
+#define PAR_SORT_MAX_BOUNDS 2048
+
+static size_t sort_bound(const par_t *p, size_t run) {
+  size_t b = run * p->sort.run_len;
+  return b < p->count ? b : p->count;
+}
+
+static int sort_run_chunk(par_t *p, size_t run, size_t begin, size_t end) {
+  size_t lo = sort_bound(p, run), hi = sort_bound(p, run + 1), size = p->in_size;
+  (void)begin;
+  (void)end;
+  /* src is the array; the run ends up in dst (the array itself, or the scratch). */
+  if (hi > lo)
+    tick__sort_into(p->sort.src + lo * size, (char *)p->out + lo * size, hi - lo,
+                    p->sort.dst != p->sort.src, size, p->sort.cmp, p->ctx);
+  return 0;
+}
+
+/* The output position where piece `piece` of a pair of `len` elements begins (pieces of
+ * nearly equal length), computed without overflow. */
+static size_t sort_piece_start(const par_t *p, size_t len, size_t piece) {
+  size_t n = p->sort.pieces;
+  return len / n * piece + len % n * piece / n;
+}
+
+/* How many of the first k elements of the stable merge of a[0..na) and b[0..nb) come from
+ * a: the smallest i such that a[i] would not be taken before b[k - 1 - i]. */
+static size_t sort_corank(const par_t *p, const char *a, size_t na, const char *b, size_t nb,
+                          size_t k) {
+  size_t lo = k > nb ? k - nb : 0, hi = k < na ? k : na, size = p->in_size;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    /* a[mid] goes before b[k - 1 - mid] iff it is not greater (ties go to a). */
+    if (p->sort.cmp(p->ctx, a + mid * size, b + (k - 1 - mid) * size) <= 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Computes, on the caller, where every piece of this round starts in the left run of its
+ * pair (the right run's start follows: k - i), into p->sort.bounds. With a consistent
+ * comparator the co-ranks grow with k by at most the growth of k; they are clamped so
+ * that they do whatever the comparator says, so that the pieces always tile both runs and
+ * an inconsistent comparator still yields a permutation of the input, as tick_sort's. */
+static void sort_plan_round(par_t *p) {
+  size_t pairs = p->sort.nruns / (2 * p->sort.group), pair, q, size = p->in_size;
+  for (pair = 0; pair < pairs; pair++) {
+    size_t first = pair * 2 * p->sort.group;
+    size_t lo = sort_bound(p, first), mid = sort_bound(p, first + p->sort.group);
+    size_t hi = sort_bound(p, first + 2 * p->sort.group);
+    size_t *b = p->sort.bounds + pair * (p->sort.pieces + 1), prev_k = 0;
+    const char *a = p->sort.src + lo * size, *bb = p->sort.src + mid * size;
+    b[0] = 0;
+    for (q = 1; q <= p->sort.pieces; q++) {
+      size_t k = sort_piece_start(p, hi - lo, q);
+      size_t i = q == p->sort.pieces ? mid - lo : sort_corank(p, a, mid - lo, bb, hi - mid, k);
+      if (i < b[q - 1]) i = b[q - 1];
+      if (i > b[q - 1] + (k - prev_k)) i = b[q - 1] + (k - prev_k);
+      b[q] = i;
+      prev_k = k;
+    }
+  }
+}
+
+static int sort_merge_chunk(par_t *p, size_t task, size_t begin, size_t end) {
+  size_t pair = task / p->sort.pieces, piece = task % p->sort.pieces, size = p->in_size;
+  size_t first = pair * 2 * p->sort.group;
+  size_t lo = sort_bound(p, first), mid = sort_bound(p, first + p->sort.group);
+  size_t hi = sort_bound(p, first + 2 * p->sort.group);
+  const size_t *bounds = p->sort.bounds + pair * (p->sort.pieces + 1);
+  size_t k0 = sort_piece_start(p, hi - lo, piece), k1 = sort_piece_start(p, hi - lo, piece + 1);
+  size_t i0 = bounds[piece], i1 = bounds[piece + 1];
+  const char *a = p->sort.src + lo * size, *b = p->sort.src + mid * size;
+  (void)begin;
+  (void)end;
+  if (k1 > k0)
+    tick__sort_merge_into(p->sort.dst + (lo + k0) * size, a + i0 * size, i1 - i0,
+                          b + (k0 - i0) * size, (k1 - i1) - (k0 - i0), size, p->sort.cmp,
+                          p->ctx);
+  return 0;
+}
+
+int tick_parallel_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
+                       tick_compare_cb cmp, void *ctx) {
+  par_t p;
+  size_t bytes, participants, rounds = 0, max_pair, piece_len, pairs;
+  size_t bounds[PAR_SORT_MAX_BOUNDS];
+  char *tmp;
+  int r = tick__parallel_check_sort(base, count, elem_size, cmp);
+  if (r != 0) return r;
+  bytes = count * elem_size;
+  if (pool == NULL || count < PAR_SORT_MIN) return tick_sort(base, count, elem_size, cmp, ctx);
+  if (tick__sort_presorted(base, count, elem_size, cmp, ctx)) return 0;
+  tmp = tick__malloc(bytes);
+  if (tmp == NULL) return TICK_ENOMEM;
+
+  memset(&p, 0, sizeof(p));
+  p.in_size = elem_size;
+  p.ctx = ctx;
+  p.sort.cmp = cmp;
+  participants = (size_t)(tick_pool_threads(pool) < PAR_MAX_HELPERS ? tick_pool_threads(pool)
+                                                                     : PAR_MAX_HELPERS) + 1;
+  p.sort.nruns = 1;
+  while (p.sort.nruns < 2 * participants && count / (p.sort.nruns * 2) >= PAR_GRAIN) {
+    p.sort.nruns *= 2;
+    rounds++;
+  }
+  p.sort.run_len = (count + p.sort.nruns - 1) / p.sort.nruns;
+  p.count = count; /* for sort_bound */
+
+  /* Sort the runs into the buffer from which `rounds` merge rounds end in the array. */
+  p.run_chunk = sort_run_chunk;
+  p.sort.src = base;
+  p.sort.dst = rounds % 2 == 0 ? (char *)base : tmp;
+  p.out = tmp; /* the scratch partner when the runs are sorted in place */
+  p.chunk_len = 1;
+  p.nchunks = p.sort.nruns;
+  r = par_exec(&p, pool);
+
+  /* Merge rounds: the co-ranks are planned on the caller, the pieces merged by all. */
+  piece_len = count / (participants * 4);
+  if (piece_len < PAR_GRAIN) piece_len = PAR_GRAIN;
+  p.run_chunk = sort_merge_chunk;
+  for (p.sort.group = 1; r == 0 && p.sort.group < p.sort.nruns; p.sort.group *= 2) {
+    char *src = p.sort.dst;
+    p.sort.src = src;
+    p.sort.dst = src == (char *)base ? tmp : (char *)base;
+    max_pair = 2 * p.sort.group * p.sort.run_len;
+    p.sort.pieces = (max_pair + piece_len - 1) / piece_len;
+    pairs = p.sort.nruns / (2 * p.sort.group);
+    while (p.sort.pieces > 1 && pairs * (p.sort.pieces + 1) > PAR_SORT_MAX_BOUNDS)
+      p.sort.pieces /= 2;
+    p.sort.bounds = bounds;
+    sort_plan_round(&p);
+    p.nchunks = pairs * p.sort.pieces;
+    r = par_exec(&p, pool);
+  }
+  tick__free(tmp);
   return r;
 }

@@ -192,8 +192,13 @@ static void pool_init(pool_t *pool, size_t elem_size) {
 
 static void *pool_grow(pool_t *pool) {
   size_t count = pool->next_count;
-  pool_chunk_t *chunk = tick__malloc(sizeof(*chunk) + count * pool->elem_size);
+  size_t bytes = sizeof(pool_chunk_t) + count * pool->elem_size;
+  pool_chunk_t *chunk = tick__malloc(bytes);
   if (chunk == NULL) return NULL;
+  /* A large chunk is fresh mmap'd memory: fault its pages in with one call rather than
+   * one fault per page as records are first written (~20 us a fault on this VM; see
+   * tick__populate and docs/loop.md). Small chunks come from the heap, already touched. */
+  if (bytes >= 64 * 1024) tick__populate(chunk, bytes);
   chunk->count = count;
   chunk->next = pool->chunks;
   pool->chunks = chunk;

@@ -1,7 +1,7 @@
 /* test-promise.c - promises: every API, bad input, wrong thread, ownership and destructor
  * counts, allocation failure at each site, loop destruction with pending promises, and
  * the zero-allocation steady state. Orders that node can produce are tested against node
- * in tests/ordering-promise/; these tests cover what only C can check. */
+ * in tests/ordering/; these tests cover what only C can check. */
 #include "test.h"
 
 #include <pthread.h>

@@ -147,8 +147,8 @@ int tick_work_cancel(tick_loop_t *loop, tick_work_t job);
  * written). Other returns: 0, TICK_EINVAL (NULL cb, or NULL arrays with count > 0),
  * TICK_EOVERFLOW. Any thread, including a thread of `pool` itself (the caller never
  * waits for a job that has not started: it cancels it). The pool must not be destroyed
- * while a call runs. Not yet done: a parallel stable sort, and the forms that complete
- * on a loop (docs/threads.md). */
+ * while a call runs. tick_parallel_sort and the forms that complete on a loop (the
+ * loop thread does not block) follow. */
 int tick_parallel_for_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
                            tick_each_cb cb, void *ctx);
 
@@ -166,5 +166,104 @@ int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t 
  * first index of the chunk. Also TICK_ENOMEM (one accumulator per chunk is allocated). */
 int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                          void *acc, tick_reduce_cb cb, void *ctx);
+
+/* Stable sort in place, like tick_sort (same comparator, same result: equal elements keep
+ * their order), on the caller and the pool's threads. Arrays below 16384 elements and a
+ * NULL pool are sorted by tick_sort on the caller. Otherwise, after tick_sort's scan for
+ * sorted or strictly descending input (done at once, nothing allocated), the array is cut
+ * into runs sorted in parallel, which are then merged pairwise in rounds, each merge cut
+ * into pieces so that every thread works on every round (docs/threads.md). O(n log n)
+ * comparisons; one scratch allocation of `count` elements (twice tick_sort's), none for
+ * presorted input. The comparator is called concurrently from several threads, with
+ * pointers into the array or the scratch buffer; it must not modify the elements.
+ * Returns 0, TICK_EINVAL (NULL cmp, elem_size 0, NULL base with count > 0),
+ * TICK_EOVERFLOW or TICK_ENOMEM (the array is then unchanged). An inconsistent
+ * comparator leaves an unspecified order of the same elements, as with tick_sort. Any
+ * thread, a thread of `pool` included; the pool must outlive the call. */
+int tick_parallel_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
+                       tick_compare_cb cmp, void *ctx);
+
+/* ------------------------------------- parallel algorithms completing on a loop ---- */
+
+/* The same four algorithms, started from the loop thread: the call only checks its
+ * arguments and queues one pool job, whose work is the blocking form above (run on a
+ * thread of `pool`, which the other threads of the pool help); the loop thread goes on.
+ * When it is over, `done(loop, status, arg)` runs on the loop thread as a macrotask (the
+ * drain of ticks and microtasks follows it), exactly once, with status 0, the first error
+ * a callback returned, TICK_ENOMEM (reduce and sort could not get their scratch memory),
+ * or TICK_ECANCELED when the job was cancelled before it started (tick_work_cancel with
+ * the id stored in *job, or tick_loop_destroy): then no element was touched. A started
+ * job cannot be cancelled (tick_work_cancel returns TICK_EBUSY); make a callback return
+ * an error to stop it early. `done` may be NULL; `job` may be NULL.
+ * `pool` NULL means the loop's pool (tick_loop_pool). The arrays, `acc` and `ctx` must
+ * stay valid, and the caller must not touch the arrays or `acc`, until `done` has run.
+ * The job keeps the loop alive until then. Its records (the pool job's and the
+ * request's) come from per-loop free lists: no allocation in steady state. Every array
+ * is handed to the pool, whatever its size.
+ * Returns 0 (done will be called), or, and then nothing was started and done is never
+ * called: TICK_EINVAL (NULL loop, or the blocking form's argument checks), TICK_EOVERFLOW
+ * (likewise), TICK_ENOMEM, TICK_ECLOSING (the loop is being destroyed), TICK_EAGAIN (the
+ * loop's pool could not start a thread), TICK_EWRONGTHREAD. Loop thread. */
+int tick_parallel_for_each_start(tick_loop_t *loop, tick_pool_t *pool, void *base,
+                                 size_t count, size_t elem_size, tick_each_cb cb, void *ctx,
+                                 tick_work_done_cb done, void *arg, tick_work_t *job);
+int tick_parallel_map_start(tick_loop_t *loop, tick_pool_t *pool, const void *base,
+                            size_t count, size_t elem_size, void *out, size_t out_elem_size,
+                            tick_map_cb cb, void *ctx, tick_work_done_cb done, void *arg,
+                            tick_work_t *job);
+int tick_parallel_reduce_start(tick_loop_t *loop, tick_pool_t *pool, const void *base,
+                               size_t count, size_t elem_size, void *acc, tick_reduce_cb cb,
+                               void *ctx, tick_work_done_cb done, void *arg,
+                               tick_work_t *job);
+int tick_parallel_sort_start(tick_loop_t *loop, tick_pool_t *pool, void *base, size_t count,
+                             size_t elem_size, tick_compare_cb cmp, void *ctx,
+                             tick_work_done_cb done, void *arg, tick_work_t *job);
+
+/* Promise forms of the four: like the _start forms, but *promise (required) receives a
+ * new reference to a promise of the loop that settles on the loop thread, in the
+ * macrotask that would have called done: fulfilled when the algorithm succeeded, with
+ * the output as its value, borrowed and never freed by tick (`base` for for_each and
+ * sort, `out` for map, `acc` for reduce), or rejected with the status (a callback's
+ * error, TICK_ENOMEM or TICK_ECANCELED) and no reason. Same returns; on failure
+ * *promise is NULL. Loop thread. */
+int tick_parallel_for_each_promise(tick_loop_t *loop, tick_pool_t *pool, void *base,
+                                   size_t count, size_t elem_size, tick_each_cb cb,
+                                   void *ctx, tick_promise_t **promise,
+                                   tick_work_t *job);
+int tick_parallel_map_promise(tick_loop_t *loop, tick_pool_t *pool, const void *base,
+                              size_t count, size_t elem_size, void *out,
+                              size_t out_elem_size, tick_map_cb cb, void *ctx,
+                              tick_promise_t **promise, tick_work_t *job);
+int tick_parallel_reduce_promise(tick_loop_t *loop, tick_pool_t *pool, const void *base,
+                                 size_t count, size_t elem_size, void *acc,
+                                 tick_reduce_cb cb, void *ctx,
+                                 tick_promise_t **promise, tick_work_t *job);
+int tick_parallel_sort_promise(tick_loop_t *loop, tick_pool_t *pool, void *base,
+                               size_t count, size_t elem_size, tick_compare_cb cmp,
+                               void *ctx, tick_promise_t **promise,
+                               tick_work_t *job);
+
+/* ------------------------------------------------- a pool job with a promise ---- */
+
+/* The work of a job with a value: runs on a pool thread (it must not call loop
+ * functions). It returns 0 (or any non-negative value) to fulfil the job's promise with
+ * `*value`, or a negative error code to reject it with that code and `*value` as the
+ * reason. `*value` and `*free_value` start NULL; set `*free_value` to hand tick the
+ * value's ownership (it is called exactly once, when the last promise carrying the value
+ * is freed: the rules of tick/promise.h). */
+typedef int (*tick_work_value_cb)(void *arg, void **value, tick_free_cb *free_value);
+
+/* Queues `work(arg, &value, &free_value)` on `pool` (NULL: the loop's pool) and sets
+ * *promise (required) to a new reference to a promise of `loop` that settles on the loop
+ * thread, as a macrotask, once the work has returned (see tick_work_value_cb), or is
+ * rejected with TICK_ECANCELED when the job was cancelled before it started
+ * (tick_work_cancel with the id stored in *job, which may be NULL, or tick_loop_destroy);
+ * the work then never runs. Reactions run in the drain after that macrotask. The job
+ * keeps the loop alive until the promise has settled; `arg` must stay valid until then
+ * (tick never frees it). Returns 0, TICK_EINVAL (NULL loop, work or promise), TICK_ENOMEM,
+ * TICK_ECLOSING, TICK_EAGAIN, TICK_EWRONGTHREAD; on failure *promise is NULL and the work
+ * never runs. Loop thread. */
+int tick_work_promise(tick_loop_t *loop, tick_pool_t *pool, tick_work_value_cb work,
+                      void *arg, tick_promise_t **promise, tick_work_t *job);
 
 #endif

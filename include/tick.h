@@ -28,6 +28,8 @@ extern "C" {
 #include "tick/stream.h"
 #include "tick/tcp.h"
 #include "tick/fs.h"
+#include "tick/udp.h"
+#include "tick/dns.h"
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@ typedef enum tick__module_e {
   TICK__MODULE_WORK, /* pool jobs that complete on the loop: records (work.c, issue 6) */
   TICK__MODULE_NET, /* streams and TCP: free lists of write requests and streams (stream.c) */
   TICK__MODULE_FS, /* file requests (fs.c, issue 8) */
+  TICK__MODULE_UDP, /* UDP handles and their send records (udp.c, issue 7) */
+  TICK__MODULE_DNS, /* DNS requests in flight (dns.c, issue 7) */
   TICK__MODULE_MAX
 } tick__module_t;
 

@@ -79,6 +79,15 @@
   XX(ECLOSING, -4003, "loop or handle is closing")                                 \
   XX(ETYPE, -4004, "type error")                                                   \
   XX(EAGGREGATE, -4005, "all promises were rejected")                              \
+  XX(EAI_ADDRFAMILY, -4030, "address family not supported for host")              \
+  XX(EAI_AGAIN, -4031, "temporary failure in name resolution")                     \
+  XX(EAI_BADFLAGS, -4032, "bad ai_flags value")                                    \
+  XX(EAI_FAIL, -4033, "permanent failure in name resolution")                      \
+  XX(EAI_FAMILY, -4034, "ai_family not supported")                                 \
+  XX(EAI_NODATA, -4035, "no address associated with host")                         \
+  XX(EAI_NONAME, -4036, "unknown node or service")                                 \
+  XX(EAI_SERVICE, -4037, "service not available for socket type")                 \
+  XX(EAI_SOCKTYPE, -4038, "socket type not supported")                             \
   XX(EOF, -4095, "end of file")                                                    \
   XX(EUNKNOWN, -4094, "unknown error")
 

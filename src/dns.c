@@ -1,0 +1,285 @@
+/* dns.c - getaddrinfo/getnameinfo on the loop's thread pool.
+ *
+ * One record per request (allocated at the call: a lookup allocates inside libc anyway,
+ * so a free list would save nothing that matters). The worker writes only the record's
+ * result fields; the loop thread reads them in the done callback, after the pool's
+ * hand-over, and alone touches `canceled`. A cancelled request whose lookup already ran
+ * has its result freed here and reports TICK_ECANCELED.
+ */
+#include "idtab.h"
+#include "loop.h"
+
+#include <netdb.h>
+#include <string.h>
+
+enum { KIND_ADDRINFO = 1, KIND_NAMEINFO };
+
+typedef struct dns_req_s {
+  tick_nameinfo_t ni; /* first: the getnameinfo promise's value is the record itself */
+  uint64_t id;
+  tick_work_t job;
+  int kind;
+  int canceled;
+  int eai, sys_errno; /* the worker's result */
+  tick_getaddrinfo_cb ai_cb;
+  tick_getnameinfo_cb ni_cb;
+  tick_resolver_t *resolver;
+  void *arg;
+  const char *node, *service; /* copies inside `strings`, or NULL */
+  struct addrinfo hints;
+  int has_hints;
+  struct addrinfo *res;
+  struct sockaddr_in6 addr; /* getnameinfo's input (in or in6) */
+  socklen_t addrlen;
+  int flags;
+  char strings[];
+} dns_req_t;
+
+typedef struct dns_state_s {
+  tick__idtab_t reqs;
+} dns_state_t;
+
+static void dns_destroy(tick_loop_t *loop, void *state) {
+  dns_state_t *st = state;
+  (void)loop;
+  tick__idtab_free(&st->reqs);
+  tick__free(st);
+}
+
+static const tick__module_hooks_t dns_hooks = {
+    .after_drain = NULL, .destroy = dns_destroy, .pre_destroy = NULL};
+
+static dns_state_t *dns_state(tick_loop_t *loop, int create) {
+  dns_state_t *st = tick__loop_module_state(loop, TICK__MODULE_DNS);
+  if (st != NULL || !create) return st;
+  st = tick__calloc(1, sizeof(*st));
+  if (st == NULL) return NULL;
+  tick__idtab_init(&st->reqs);
+  tick__loop_set_module(loop, TICK__MODULE_DNS, &dns_hooks, st);
+  return st;
+}
+
+/* EAI_* to tick codes. */
+static int translate_eai(int eai, int sys_errno) {
+  switch (eai) {
+    case 0: return 0;
+#ifdef EAI_ADDRFAMILY
+    case EAI_ADDRFAMILY: return TICK_EAI_ADDRFAMILY;
+#endif
+    case EAI_AGAIN: return TICK_EAI_AGAIN;
+    case EAI_BADFLAGS: return TICK_EAI_BADFLAGS;
+    case EAI_FAIL: return TICK_EAI_FAIL;
+    case EAI_FAMILY: return TICK_EAI_FAMILY;
+    case EAI_MEMORY: return TICK_ENOMEM;
+#ifdef EAI_NODATA
+    case EAI_NODATA: return TICK_EAI_NODATA;
+#endif
+    case EAI_NONAME: return TICK_EAI_NONAME;
+    case EAI_OVERFLOW: return TICK_EOVERFLOW;
+    case EAI_SERVICE: return TICK_EAI_SERVICE;
+    case EAI_SOCKTYPE: return TICK_EAI_SOCKTYPE;
+#ifdef EAI_CANCELED
+    case EAI_CANCELED: return TICK_ECANCELED;
+#endif
+    case EAI_SYSTEM: return sys_errno > 0 ? tick_translate_errno(sys_errno) : TICK_EUNKNOWN;
+    default: return TICK_EUNKNOWN;
+  }
+}
+
+/* Pool thread. */
+static void dns_work(void *arg) {
+  dns_req_t *r = arg;
+  errno = 0;
+  if (r->kind == KIND_ADDRINFO) {
+    r->eai = getaddrinfo(r->node, r->service, r->has_hints ? &r->hints : NULL, &r->res);
+  } else {
+    r->eai = getnameinfo((const struct sockaddr *)&r->addr, r->addrlen, r->ni.host,
+                         sizeof(r->ni.host), r->ni.service, sizeof(r->ni.service), r->flags);
+  }
+  r->sys_errno = errno;
+}
+
+void tick_freeaddrinfo(struct addrinfo *res) {
+  if (res != NULL) freeaddrinfo(res);
+}
+
+static void free_addrinfo_value(void *p) { tick_freeaddrinfo(p); }
+static void free_record(void *p) { tick__free(p); }
+
+/* Loop thread, as a macrotask (the pool drains after it). */
+static void dns_done(tick_loop_t *loop, int status, void *arg) {
+  dns_req_t *r = arg;
+  dns_state_t *st = dns_state(loop, 0);
+  tick__idtab_remove(&st->reqs, r->id);
+  if (status == 0) status = r->canceled ? TICK_ECANCELED : translate_eai(r->eai, r->sys_errno);
+  if (status != 0 && r->res != NULL) {
+    freeaddrinfo(r->res);
+    r->res = NULL;
+  }
+  if (r->resolver != NULL) {
+    tick_resolver_t *res = r->resolver;
+    if (status != 0) {
+      tick_resolver_reject(res, status, NULL, NULL);
+    } else if (r->kind == KIND_ADDRINFO) {
+      tick_resolver_resolve(res, r->res, free_addrinfo_value);
+    } else {
+      tick_resolver_resolve(res, &r->ni, free_record);
+      r = NULL; /* the promise owns the record now */
+    }
+    tick_resolver_release(res);
+  } else if (r->kind == KIND_ADDRINFO) {
+    r->ai_cb(loop, status, status == 0 ? r->res : NULL, r->arg);
+  } else {
+    r->ni_cb(loop, status, status == 0 ? r->ni.host : NULL, status == 0 ? r->ni.service : NULL,
+             r->arg);
+  }
+  tick__free(r);
+}
+
+/* Queues a filled record. On failure nothing was queued and the caller still owns it. */
+static int dns_submit(tick_loop_t *loop, dns_req_t *r, tick_dns_t *req) {
+  dns_state_t *st = dns_state(loop, 1);
+  tick_pool_t *pool;
+  int rc;
+  if (st == NULL) return TICK_ENOMEM;
+  rc = tick__idtab_reserve(&st->reqs);
+  if (rc == 0) rc = tick_loop_pool(loop, &pool);
+  if (rc == 0) rc = tick_work_queue(loop, pool, dns_work, dns_done, r, &r->job);
+  if (rc != 0) return rc;
+  r->id = tick__idtab_add(&st->reqs, r);
+  if (req != NULL) req->id = r->id;
+  return 0;
+}
+
+static int addrinfo_request(tick_loop_t *loop, const char *node, const char *service,
+                            const struct addrinfo *hints, dns_req_t **out) {
+  size_t nlen = node ? strlen(node) + 1 : 0, slen = service ? strlen(service) + 1 : 0;
+  dns_req_t *r;
+  TICK__CHECK_LOOP(loop);
+  if (node == NULL && service == NULL) return TICK_EINVAL;
+  r = tick__calloc(1, sizeof(*r) + nlen + slen);
+  if (r == NULL) return TICK_ENOMEM;
+  r->kind = KIND_ADDRINFO;
+  if (node != NULL) {
+    memcpy(r->strings, node, nlen);
+    r->node = r->strings;
+  }
+  if (service != NULL) {
+    memcpy(r->strings + nlen, service, slen);
+    r->service = r->strings + nlen;
+  }
+  if (hints != NULL) {
+    r->has_hints = 1;
+    r->hints.ai_flags = hints->ai_flags;
+    r->hints.ai_family = hints->ai_family;
+    r->hints.ai_socktype = hints->ai_socktype;
+    r->hints.ai_protocol = hints->ai_protocol;
+  }
+  *out = r;
+  return 0;
+}
+
+static int nameinfo_request(tick_loop_t *loop, const struct sockaddr *addr, int flags,
+                            dns_req_t **out) {
+  dns_req_t *r;
+  TICK__CHECK_LOOP(loop);
+  if (addr == NULL || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+    return TICK_EINVAL;
+  r = tick__calloc(1, sizeof(*r));
+  if (r == NULL) return TICK_ENOMEM;
+  r->kind = KIND_NAMEINFO;
+  r->addrlen = addr->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                           : (socklen_t)sizeof(struct sockaddr_in);
+  memcpy(&r->addr, addr, r->addrlen);
+  r->flags = flags;
+  *out = r;
+  return 0;
+}
+
+int tick_getaddrinfo(tick_loop_t *loop, const char *node, const char *service,
+                     const struct addrinfo *hints, tick_getaddrinfo_cb cb, void *arg,
+                     tick_dns_t *req) {
+  dns_req_t *r;
+  int rc;
+  rc = addrinfo_request(loop, node, service, hints, &r);
+  if (rc != 0) return rc;
+  r->ai_cb = cb;
+  r->arg = arg;
+  if (cb == NULL) rc = TICK_EINVAL;
+  if (rc == 0) rc = dns_submit(loop, r, req);
+  if (rc != 0) tick__free(r);
+  return rc;
+}
+
+int tick_getnameinfo(tick_loop_t *loop, const struct sockaddr *addr, int flags,
+                     tick_getnameinfo_cb cb, void *arg, tick_dns_t *req) {
+  dns_req_t *r;
+  int rc;
+  rc = nameinfo_request(loop, addr, flags, &r);
+  if (rc != 0) return rc;
+  r->ni_cb = cb;
+  r->arg = arg;
+  if (cb == NULL) rc = TICK_EINVAL;
+  if (rc == 0) rc = dns_submit(loop, r, req);
+  if (rc != 0) tick__free(r);
+  return rc;
+}
+
+/* Gives the record a deferred promise, then submits it. */
+static int submit_promise(tick_loop_t *loop, dns_req_t *r, tick_promise_t **out,
+                          tick_dns_t *req) {
+  tick_promise_t *p;
+  int rc = tick_promise_create_deferred(loop, &p, &r->resolver);
+  if (rc != 0) {
+    tick__free(r);
+    return rc;
+  }
+  rc = dns_submit(loop, r, req);
+  if (rc != 0) {
+    tick_resolver_release(r->resolver);
+    tick_promise_release(p);
+    tick__free(r);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+int tick_getaddrinfo_promise(tick_loop_t *loop, const char *node, const char *service,
+                             const struct addrinfo *hints, tick_promise_t **out,
+                             tick_dns_t *req) {
+  dns_req_t *r;
+  int rc = tick__loop_check(loop);
+  if (rc != 0) return rc;
+  if (out == NULL) return TICK_EINVAL;
+  rc = addrinfo_request(loop, node, service, hints, &r);
+  if (rc != 0) return rc;
+  return submit_promise(loop, r, out, req);
+}
+
+int tick_getnameinfo_promise(tick_loop_t *loop, const struct sockaddr *addr, int flags,
+                             tick_promise_t **out, tick_dns_t *req) {
+  dns_req_t *r;
+  int rc = tick__loop_check(loop);
+  if (rc != 0) return rc;
+  if (out == NULL) return TICK_EINVAL;
+  rc = nameinfo_request(loop, addr, flags, &r);
+  if (rc != 0) return rc;
+  return submit_promise(loop, r, out, req);
+}
+
+int tick_dns_cancel(tick_loop_t *loop, tick_dns_t req) {
+  dns_state_t *st;
+  dns_req_t *r;
+  int rc;
+  TICK__CHECK_LOOP(loop);
+  st = dns_state(loop, 0);
+  if (st == NULL || (r = tick__idtab_get(&st->reqs, req.id)) == NULL) return TICK_ESTALE;
+  if (r->canceled) return TICK_EALREADY;
+  rc = tick_work_cancel(loop, r->job);
+  /* 0: it will never run (done reports TICK_ECANCELED). TICK_EBUSY: running or finished
+   * but not delivered: done discards its result. */
+  if (rc != 0 && rc != TICK_EBUSY) return rc;
+  r->canceled = 1;
+  return 0;
+}

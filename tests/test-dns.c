@@ -1,0 +1,418 @@
+/* test-dns.c - getaddrinfo/getnameinfo on the pool without the network: "localhost",
+ * numeric hosts and services, a name under .invalid (fails locally), cancellation before
+ * and after the lookup started, loop destroy with requests in flight, promise forms,
+ * misuse and allocation failure at each site. */
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+typedef struct ai_s {
+  int calls, status;
+  int port;
+  int family;
+  char host[64];
+} ai_t;
+
+static void ai_done(tick_loop_t *loop, int status, struct addrinfo *res, void *arg) {
+  ai_t *a = arg;
+  (void)loop;
+  a->calls++;
+  a->status = status;
+  if (status == 0) {
+    ASSERT(res != NULL);
+    a->family = res->ai_family;
+    if (res->ai_family == AF_INET) {
+      const struct sockaddr_in *sin = (const struct sockaddr_in *)res->ai_addr;
+      a->port = ntohs(sin->sin_port);
+      inet_ntop(AF_INET, &sin->sin_addr, a->host, sizeof(a->host));
+    } else {
+      const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)res->ai_addr;
+      a->port = ntohs(sin6->sin6_port);
+      inet_ntop(AF_INET6, &sin6->sin6_addr, a->host, sizeof(a->host));
+    }
+  } else {
+    ASSERT(res == NULL);
+  }
+  tick_freeaddrinfo(res);
+}
+
+static ai_t lookup(const char *node, const char *service, int family, int flags) {
+  tick_loop_t *loop;
+  struct addrinfo hints;
+  ai_t a;
+  tick_dns_t req;
+  memset(&a, 0, sizeof(a));
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = flags;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_getaddrinfo(loop, node, service, &hints, ai_done, &a, &req));
+  ASSERT_EQ(a.calls, 0); /* never synchronous */
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_ERR(tick_dns_cancel(loop, req), TICK_ESTALE); /* its callback ran */
+  ASSERT_OK(tick_loop_destroy(loop));
+  return a;
+}
+
+TEST(dns_localhost) {
+  ai_t a = lookup("localhost", "80", AF_INET, 0);
+  ASSERT_EQ(a.status, 0);
+  ASSERT_EQ(a.family, AF_INET);
+  ASSERT_EQ(a.port, 80);
+  ASSERT_STR_EQ(a.host, "127.0.0.1");
+}
+
+TEST(dns_numeric_hosts_and_services) {
+  ai_t a = lookup("127.0.0.1", "53", AF_UNSPEC, AI_NUMERICHOST | AI_NUMERICSERV);
+  ASSERT_EQ(a.status, 0);
+  ASSERT_STR_EQ(a.host, "127.0.0.1");
+  ASSERT_EQ(a.port, 53);
+  a = lookup("::1", "8080", AF_INET6, AI_NUMERICHOST | AI_NUMERICSERV);
+  ASSERT_EQ(a.status, 0);
+  ASSERT_EQ(a.family, AF_INET6);
+  ASSERT_STR_EQ(a.host, "::1");
+  ASSERT_EQ(a.port, 8080);
+  a = lookup(NULL, "7", AF_INET, AI_PASSIVE | AI_NUMERICSERV); /* service only */
+  ASSERT_EQ(a.status, 0);
+  ASSERT_STR_EQ(a.host, "0.0.0.0");
+}
+
+TEST(dns_failure_codes) {
+  ai_t a = lookup("not-a-number", NULL, AF_UNSPEC, AI_NUMERICHOST);
+  ASSERT_ERR(a.status, TICK_EAI_NONAME);
+  /* .invalid never resolves (RFC 6761) and fails here without the network. */
+  a = lookup("tick-test.invalid", NULL, AF_UNSPEC, 0);
+  ASSERT(a.status == TICK_EAI_NONAME || a.status == TICK_EAI_NODATA ||
+         a.status == TICK_EAI_AGAIN);
+  a = lookup("127.0.0.1", "no-such-service-here", AF_INET, AI_NUMERICHOST);
+  ASSERT_ERR(a.status, TICK_EAI_SERVICE);
+  a = lookup("127.0.0.1", "80", 12345, AI_NUMERICHOST);
+  ASSERT_ERR(a.status, TICK_EAI_FAMILY);
+  a = lookup("127.0.0.1", "80", AF_INET, 0x7fff0000);
+  ASSERT_ERR(a.status, TICK_EAI_BADFLAGS);
+  ASSERT_STR_EQ(tick_err_name(TICK_EAI_NONAME), "EAI_NONAME");
+  ASSERT_STR_EQ(tick_strerror(TICK_EAI_AGAIN), "temporary failure in name resolution");
+}
+
+typedef struct ni_s {
+  int calls, status;
+  char host[1025], service[32];
+} ni_t;
+
+static void ni_done(tick_loop_t *loop, int status, const char *host, const char *service,
+                    void *arg) {
+  ni_t *n = arg;
+  (void)loop;
+  n->calls++;
+  n->status = status;
+  if (status == 0) {
+    snprintf(n->host, sizeof(n->host), "%s", host);
+    snprintf(n->service, sizeof(n->service), "%s", service);
+  } else {
+    ASSERT(host == NULL && service == NULL);
+  }
+}
+
+TEST(dns_getnameinfo_loopback) {
+  tick_loop_t *loop;
+  struct sockaddr_in a;
+  struct sockaddr_in6 a6;
+  ni_t n1, n2, n3;
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons(80);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  memset(&a6, 0, sizeof(a6));
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(443);
+  a6.sin6_addr = in6addr_loopback;
+  memset(&n1, 0, sizeof(n1));
+  memset(&n2, 0, sizeof(n2));
+  memset(&n3, 0, sizeof(n3));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_getnameinfo(loop, (struct sockaddr *)&a, NI_NUMERICHOST | NI_NUMERICSERV,
+                             ni_done, &n1, NULL));
+  ASSERT_OK(tick_getnameinfo(loop, (struct sockaddr *)&a, NI_NUMERICSERV, ni_done, &n2, NULL));
+  ASSERT_OK(tick_getnameinfo(loop, (struct sockaddr *)&a6, NI_NUMERICHOST | NI_NUMERICSERV,
+                             ni_done, &n3, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(n1.calls + n2.calls + n3.calls, 3);
+  ASSERT_EQ(n1.status, 0);
+  ASSERT_STR_EQ(n1.host, "127.0.0.1");
+  ASSERT_STR_EQ(n1.service, "80");
+  ASSERT_EQ(n2.status, 0); /* /etc/hosts names it (localhost), or the number comes back */
+  ASSERT(n2.host[0] != 0);
+  ASSERT_STR_EQ(n3.host, "::1");
+  ASSERT_STR_EQ(n3.service, "443");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A pool of one thread held by a blocker job, so that what is queued behind it has not
+ * started; `marker` jobs tell the test when everything before them has run. */
+typedef struct gate_s {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int open;
+  atomic_int marker, started;
+} gate_t;
+
+static void blocker(void *arg) {
+  gate_t *g = arg;
+  atomic_store(&g->started, 1);
+  pthread_mutex_lock(&g->lock);
+  while (!g->open) pthread_cond_wait(&g->cond, &g->lock);
+  pthread_mutex_unlock(&g->lock);
+}
+
+static void marker(void *arg) { atomic_store(&((gate_t *)arg)->marker, 1); }
+
+static void gate_open(gate_t *g) {
+  pthread_mutex_lock(&g->lock);
+  g->open = 1;
+  pthread_cond_broadcast(&g->cond);
+  pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_init(gate_t *g) {
+  pthread_mutex_init(&g->lock, NULL);
+  pthread_cond_init(&g->cond, NULL);
+  g->open = 0;
+  atomic_init(&g->marker, 0);
+  atomic_init(&g->started, 0);
+}
+
+static void gate_destroy(gate_t *g) {
+  pthread_mutex_destroy(&g->lock);
+  pthread_cond_destroy(&g->cond);
+}
+
+TEST(dns_cancel_before_start) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  gate_t g;
+  ai_t a;
+  ni_t n;
+  tick_dns_t r1, r2;
+  struct sockaddr_in sa;
+  memset(&a, 0, sizeof(a));
+  memset(&n, 0, sizeof(n));
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  gate_init(&g);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_work_queue(loop, pool, blocker, NULL, &g, NULL));
+  ASSERT_OK(tick_getaddrinfo(loop, "localhost", NULL, NULL, ai_done, &a, &r1));
+  ASSERT_OK(tick_getnameinfo(loop, (struct sockaddr *)&sa, 0, ni_done, &n, &r2));
+  ASSERT_OK(tick_dns_cancel(loop, r1));
+  ASSERT_OK(tick_dns_cancel(loop, r2));
+  ASSERT_ERR(tick_dns_cancel(loop, r1), TICK_EALREADY);
+  ASSERT_EQ(a.calls + n.calls, 0); /* reported later, never from inside cancel */
+  gate_open(&g);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_ERR(a.status, TICK_ECANCELED);
+  ASSERT_EQ(n.calls, 1);
+  ASSERT_ERR(n.status, TICK_ECANCELED);
+  ASSERT_ERR(tick_dns_cancel(loop, r1), TICK_ESTALE);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  gate_destroy(&g);
+}
+
+TEST(dns_cancel_while_running_discards_result) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  gate_t g;
+  ai_t a;
+  tick_dns_t r;
+  tick_promise_t *p;
+  tick_dns_t pr;
+  memset(&a, 0, sizeof(a));
+  gate_init(&g);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_getaddrinfo(loop, "127.0.0.1", "1", NULL, ai_done, &a, &r));
+  ASSERT_OK(tick_getaddrinfo_promise(loop, "127.0.0.1", "2", NULL, &p, &pr));
+  ASSERT_OK(tick_work_queue(loop, pool, marker, NULL, &g, NULL));
+  /* One thread runs jobs in order: once the marker ran, both lookups have finished on
+   * the pool but the loop has not taken their results yet. */
+  while (!atomic_load(&g.marker)) usleep(1000);
+  ASSERT_OK(tick_dns_cancel(loop, r));
+  ASSERT_OK(tick_dns_cancel(loop, pr));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_ERR(a.status, TICK_ECANCELED); /* the result was freed (leak checkers agree) */
+  ASSERT_EQ(tick_promise_state(p), TICK_PROMISE_REJECTED);
+  ASSERT_ERR(tick_promise_error(p), TICK_ECANCELED);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  gate_destroy(&g);
+}
+
+TEST(dns_loop_destroy_with_requests_in_flight) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  gate_t g;
+  ai_t a;
+  memset(&a, 0, sizeof(a));
+  gate_init(&g);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_work_queue(loop, pool, blocker, NULL, &g, NULL));
+  ASSERT_OK(tick_getaddrinfo(loop, "localhost", "80", NULL, ai_done, &a, NULL));
+  while (!atomic_load(&g.started)) usleep(1000);
+  /* The lookup had not started: destroy cancels it and reports it before returning; the
+   * blocker is running, so destroy refuses. */
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_ERR(a.status, TICK_ECANCELED);
+  gate_open(&g);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  gate_destroy(&g);
+}
+
+TEST(dns_promise_forms) {
+  tick_loop_t *loop;
+  tick_promise_t *p, *q, *bad;
+  struct addrinfo hints;
+  struct sockaddr_in sa;
+  const struct addrinfo *res;
+  const tick_nameinfo_t *ni;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  hints.ai_flags = AI_NUMERICHOST;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(9);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_getaddrinfo_promise(loop, "127.0.0.1", "9", &hints, &p, NULL));
+  ASSERT_OK(tick_getnameinfo_promise(loop, (struct sockaddr *)&sa, NI_NUMERICHOST | NI_NUMERICSERV,
+                                     &q, NULL));
+  ASSERT_OK(tick_getaddrinfo_promise(loop, "x", NULL, &hints, &bad, NULL));
+  ASSERT_EQ(tick_promise_state(p), TICK_PROMISE_PENDING);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(tick_promise_state(p), TICK_PROMISE_FULFILLED);
+  res = tick_promise_value(p);
+  ASSERT(res != NULL);
+  ASSERT_EQ(res->ai_family, AF_INET);
+  ASSERT_EQ(ntohs(((const struct sockaddr_in *)res->ai_addr)->sin_port), 9);
+  ni = tick_promise_value(q);
+  ASSERT_STR_EQ(ni->host, "127.0.0.1");
+  ASSERT_STR_EQ(ni->service, "9");
+  ASSERT_ERR(tick_promise_error(bad), TICK_EAI_NONAME);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_promise_release(q));
+  ASSERT_OK(tick_promise_release(bad));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static void *dns_wrong_thread_main(void *arg) {
+  tick_loop_t *loop = arg;
+  tick_dns_t r = {1};
+  static int results[3];
+  results[0] = tick_getaddrinfo(loop, "localhost", NULL, NULL, ai_done, NULL, NULL);
+  results[1] = tick_dns_cancel(loop, r);
+  results[2] = tick_getaddrinfo_promise(loop, "localhost", NULL, NULL, NULL, NULL);
+  return results;
+}
+
+TEST(dns_bad_arguments_and_wrong_thread) {
+  tick_loop_t *loop;
+  pthread_t th;
+  void *ret;
+  int *results, i;
+  struct sockaddr sa;
+  tick_promise_t *p;
+  tick_dns_t bogus = {77};
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_family = AF_UNIX;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_ERR(tick_getaddrinfo(NULL, "localhost", NULL, NULL, ai_done, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_getaddrinfo(loop, "localhost", NULL, NULL, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_getaddrinfo(loop, NULL, NULL, NULL, ai_done, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_getnameinfo(loop, NULL, 0, ni_done, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_getnameinfo(loop, &sa, 0, ni_done, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_getnameinfo_promise(loop, &sa, 0, &p, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_getaddrinfo_promise(loop, "localhost", NULL, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_dns_cancel(loop, bogus), TICK_ESTALE);
+  ASSERT_ERR(tick_dns_cancel(NULL, bogus), TICK_EINVAL);
+  ASSERT_EQ(pthread_create(&th, NULL, dns_wrong_thread_main, loop), 0);
+  ASSERT_EQ(pthread_join(th, &ret), 0);
+  results = ret;
+  for (i = 0; i < 3; i++) ASSERT_ERR(results[i], TICK_EWRONGTHREAD);
+  tick_freeaddrinfo(NULL);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static void quiet_ai(tick_loop_t *loop, int status, struct addrinfo *res, void *arg) {
+  (void)loop;
+  (void)status;
+  ++*(int *)arg;
+  tick_freeaddrinfo(res);
+}
+
+static void quiet_ni(tick_loop_t *loop, int status, const char *host, const char *service,
+                     void *arg) {
+  (void)loop; (void)status; (void)host; (void)service;
+  ++*(int *)arg;
+}
+
+static int dns_alloc_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_pool_t *pool = arg;
+  tick_promise_t *p = NULL, *q = NULL;
+  struct sockaddr_in sa;
+  int r, calls = 0, accepted = 0;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  r = tick_loop_set_pool(loop, pool);
+  if (r != 0) {
+    ASSERT_OK(tick_loop_destroy(loop));
+    return r;
+  }
+  r = tick_getaddrinfo(loop, "127.0.0.1", "80", NULL, quiet_ai, &calls, NULL);
+  if (r == 0) {
+    accepted++;
+    r = tick_getnameinfo(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, quiet_ni, &calls, NULL);
+  }
+  if (r == 0) {
+    accepted++;
+    r = tick_getaddrinfo_promise(loop, "127.0.0.1", NULL, NULL, &p, NULL);
+  }
+  if (r == 0) r = tick_getnameinfo_promise(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, &q, NULL);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(calls, accepted);
+  if (p != NULL) ASSERT_OK(tick_promise_release(p));
+  if (q != NULL) ASSERT_OK(tick_promise_release(q));
+  ASSERT_OK(tick_loop_destroy(loop));
+  return r;
+}
+
+TEST(dns_alloc_failure_each_site) {
+  tick_pool_t *pool;
+  size_t sites;
+  /* The pool is made before the harness starts failing allocations, so its threads exist
+   * throughout (the pool's own allocation sites are tested in test-thread.c). */
+  test_alloc_install();
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  sites = test_alloc_each_failure(dns_alloc_scenario, pool);
+  ASSERT_GE(sites, 4);
+  ASSERT_OK(tick_pool_destroy(pool));
+}

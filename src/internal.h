@@ -45,6 +45,8 @@ static inline int tick__mul_size(size_t a, size_t b, size_t *out) {
 typedef enum tick__module_e {
   TICK__MODULE_PROMISE = 0,
   TICK__MODULE_POOL,
+  TICK__MODULE_SIGNAL,  /* signal watchers (signal.c, issue 8) */
+  TICK__MODULE_PROCESS, /* child processes (process.c, issue 8) */
   TICK__MODULE_MAX
 } tick__module_t;
 

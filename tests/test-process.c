@@ -434,7 +434,9 @@ TEST(process_missing_program_is_an_error) {
   ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EACCES);
   ASSERT_UEQ(p.id, TICK_NULL_ID);
   ASSERT_EQ(e.calls, 0);
-  ASSERT_EQ(tick_loop_alive(loop), 0);
+  /* Nothing keeps the loop (in the SIGCHLD fallback, used under valgrind, the internal
+   * watcher still has its close phase to go through). */
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   assert_no_children(); /* no zombie */
   ASSERT_EQ(count_fds(), fds);
   ASSERT_OK(tick_loop_destroy(loop));

@@ -1,7 +1,7 @@
 // spawn.js - node's child_process.spawn, the peer of spawn.c (read its header).
 //
-// Same workloads: N (BENCH_SPAWN_CHILDREN, default 200) `true` children with stdio 'ignore', one at a time and 16 at a
-// time, each new spawn from the 'exit' event of one before. Counted: from the first spawn
+// Same workloads: N (BENCH_SPAWN_CHILDREN, default 200) `true` children with stdio
+// 'ignore', one at a time and 16 at a time, each new spawn from the 'exit' event of one before. Counted: from the first spawn
 // to the last 'exit'; time per process. Each workload runs in its own node process.
 'use strict';
 
@@ -9,7 +9,8 @@ const { spawn } = require('child_process');
 const { mark, elapsed, print, runWorkloads } = require('./lib/bench.js');
 
 // BENCH_SPAWN_CHILDREN as in spawn.c (default 200, the issue's count is 1000).
-const CHILDREN = Number(process.env.BENCH_SPAWN_CHILDREN) > 0 ? Number(process.env.BENCH_SPAWN_CHILDREN) : 200;
+const CHILDREN =
+  Number(process.env.BENCH_SPAWN_CHILDREN) > 0 ? Number(process.env.BENCH_SPAWN_CHILDREN) : 200;
 
 function run(workload, parallel, done) {
   let started = 0;

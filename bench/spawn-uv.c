@@ -1,7 +1,8 @@
 /* spawn-uv.c - libuv's uv_spawn, the peer of spawn.c (read its header).
  *
  * Same workloads: N (BENCH_SPAWN_CHILDREN, default 200) `true` children, stdio on
- * /dev/null (libuv's default for fds 0-2 not given), one at a time and 16 at a time, each new spawn from the exit callback.
+ * /dev/null (libuv's default for fds 0-2 not given), one at a time and 16 at a time,
+ * each new spawn from the exit callback.
  * Counted: from the first spawn to the last exit callback; time per process.
  */
 #include <uv.h>

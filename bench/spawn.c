@@ -2,9 +2,9 @@
  * uv_spawn (spawn-uv.c) and node's child_process.spawn (spawn.js).
  *
  * Workloads (each in its own process, bench_workload_child):
- * - "spawn+wait true, one at a time": N children (default 200, see children()) running `true` (found in PATH, stdio
- *   on /dev/null), each spawned from the exit callback of the one before, so the time is
- *   the latency of spawn + exec + exit + reap, all of it.
+ * - "spawn+wait true, one at a time": N children (default 200, see children()) running
+ *   `true` (found in PATH, stdio on /dev/null), each spawned from the exit callback of
+ *   the one before, so the time is the latency of spawn + exec + exit + reap, all of it.
  * - "spawn+wait true, 16 at a time": the same N with 16 running at once.
  * Counted: from the first spawn to the last exit callback; time per process. The CPU time
  * is this process's only (the children's is not counted: it is the same program for

@@ -1,8 +1,9 @@
 // spawn.js - node's child_process.spawn, the peer of spawn.c (read its header).
 //
 // Same workloads: N (BENCH_SPAWN_CHILDREN, default 200) `true` children with stdio
-// 'ignore', one at a time and 16 at a time, each new spawn from the 'exit' event of one before. Counted: from the first spawn
-// to the last 'exit'; time per process. Each workload runs in its own node process.
+// 'ignore', one at a time and 16 at a time, each new spawn from the 'exit' event of one
+// before. Counted: from the first spawn to the last 'exit'; time per process. Each
+// workload runs in its own node process.
 'use strict';
 
 const { spawn } = require('child_process');
@@ -36,7 +37,9 @@ function run(workload, parallel, done) {
   for (let i = 0; i < parallel; i++) startOne();
 }
 
+const ONE = 'spawn+wait true, one at a time';
+const SIXTEEN = 'spawn+wait true, 16 at a time';
 runWorkloads([
-  { name: 'spawn+wait true, one at a time', run: (done) => run('spawn+wait true, one at a time', 1, done) },
-  { name: 'spawn+wait true, 16 at a time', run: (done) => run('spawn+wait true, 16 at a time', 16, done) },
+  { name: ONE, run: (done) => run(ONE, 1, done) },
+  { name: SIXTEEN, run: (done) => run(SIXTEEN, 16, done) },
 ]);

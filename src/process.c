@@ -440,11 +440,13 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
 
   memset(&a, 0, sizeof(a));
   n = o->stdio_count < 3 ? 3 : o->stdio_count;
-  for (i = 0; i < n; i++) parent_end[i] = -1;
+  for (i = 0; i < n; i++) {
+    parent_end[i] = -1;
+    a.src[i] = -1; /* the cleanup below reads every entry, set or not */
+  }
   for (i = 0; i < n; i++) {
     int t = i < o->stdio_count ? o->stdio[i].type : TICK_STDIO_IGNORE;
     int fds[2];
-    a.src[i] = -1;
     switch (t) {
       case TICK_STDIO_IGNORE:
         if (i > 2) break;

@@ -27,6 +27,8 @@ extern "C" {
 #include "tick/thread.h"
 #include "tick/signal.h"
 #include "tick/process.h"
+#include "tick/stream.h"
+#include "tick/tcp.h"
 
 #ifdef __cplusplus
 }

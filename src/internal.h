@@ -47,6 +47,7 @@ typedef enum tick__module_e {
   TICK__MODULE_POOL,
   TICK__MODULE_SIGNAL,  /* signal watchers (signal.c, issue 8) */
   TICK__MODULE_PROCESS, /* child processes (process.c, issue 8) */
+  TICK__MODULE_NET, /* streams and TCP: free lists of write requests and streams (stream.c) */
   TICK__MODULE_MAX
 } tick__module_t;
 

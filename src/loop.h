@@ -78,7 +78,8 @@ typedef enum tick__kind_e {
   TICK__FREE = 0,
   TICK__TIMER,
   TICK__IMMEDIATE,
-  TICK__POLL
+  TICK__POLL,
+  TICK__STREAM /* a TCP socket or pipe: the slot points at its tick__stream_t (stream.h) */
 } tick__kind_t;
 
 /* Object flags. */
@@ -117,6 +118,9 @@ typedef struct tick__obj_s {
       tick_close_cb close_cb; /* set by close; `arg` then becomes the close argument */
       void *arg;
     } poll;
+    struct {
+      struct tick__stream_s *ptr;
+    } stream;
   } u;
 } tick__obj_t;
 

@@ -8,6 +8,7 @@
  * timers or ticks makes no system call.
  */
 #include "loop.h"
+#include "stream.h"
 
 #include <string.h>
 #include <sys/epoll.h>
@@ -177,8 +178,14 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
       loop->inbox_fd_ready = 1;
       continue;
     }
+    if (o == NULL) {
+      /* Not a watcher: a stream (stream.c) handles its own events. */
+      o = tick__slab_lookup(&loop->slab, events[i].data.u64, TICK__STREAM, NULL);
+      if (o != NULL) tick__stream_io(loop, o->u.stream.ptr, events[i].events);
+      continue;
+    }
     /* An earlier callback of this batch may have stopped or closed this watcher. */
-    if (o == NULL || !(o->flags & TICK__F_ACTIVE)) continue;
+    if (!(o->flags & TICK__F_ACTIVE)) continue;
     if (events[i].events & (EPOLLIN | EPOLLPRI)) ready |= TICK_READABLE;
     if (events[i].events & EPOLLOUT) ready |= TICK_WRITABLE;
     if (events[i].events & (EPOLLERR | EPOLLHUP)) ready |= TICK_DISCONNECT;
@@ -221,6 +228,10 @@ void tick__run_closing(tick_loop_t *loop) {
     void *arg = o->u.poll.arg;
     tick__queue_remove(loop, &batch, idx);
     loop->closing_count--;
+    if (o->kind == TICK__STREAM) { /* streams cancel their requests first (stream.c) */
+      tick__stream_close_phase(loop, idx);
+      continue;
+    }
     loop->poll_count--;
     if (o->u.poll.fd >= 0) loop->fd_map[o->u.poll.fd] = 0; /* -1: tick__close_defer */
     tick__slab_release(&loop->slab, idx);

@@ -3,7 +3,8 @@
  * fd), env and cwd, uid/gid, many children at once, a missing program (an error, no
  * zombie, no descriptor left), detached children, closing before the exit, the promise
  * form, the SIGCHLD fallback, bad input, wrong thread, allocation failure at each site,
- * and examples/supervisor run end to end. */
+ * examples/supervisor run end to end, and the parent's pipe ends wrapped as tick streams
+ * (tick_pipe_open, from branch net). */
 #include "test.h"
 
 #include <dirent.h>
@@ -739,4 +740,114 @@ TEST_TIMEOUT(process_supervisor_example, 60) {
   ASSERT_OK(tick_loop_destroy(loop));
   close(fd);
   unlink(log_path);
+}
+
+/* ----------------------------------------------- stdio pipes as tick streams ---- */
+
+/* The parent's pipe ends wrapped with tick_pipe_open (tick/stream.h, branch net): a
+ * child's large output read through a stream, and a child's stdin written through one
+ * and shut down (cat copies it back). */
+typedef struct streamed_s {
+  char buf[65536];
+  size_t total;
+  char head[64];
+  int eof, closes, shutdown_status;
+} streamed_t;
+
+static void stream_alloc(tick_loop_t *loop, tick_stream_t s, size_t suggested,
+                         tick_buf_t *buf, void *arg) {
+  streamed_t *st = arg;
+  (void)loop, (void)s, (void)suggested;
+  *buf = tick_buf(st->buf, sizeof(st->buf));
+}
+
+static void stream_closed(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  ((streamed_t *)arg)->closes++;
+}
+
+static void stream_read(tick_loop_t *loop, tick_stream_t s, ssize_t nread,
+                        const tick_buf_t *buf, void *arg) {
+  streamed_t *st = arg;
+  if (nread > 0) {
+    if (st->total < sizeof(st->head) - 1) {
+      size_t k = sizeof(st->head) - 1 - st->total;
+      memcpy(st->head + st->total, buf->base, k < (size_t)nread ? k : (size_t)nread);
+    }
+    st->total += (size_t)nread;
+    return;
+  }
+  if (nread == 0) return;
+  ASSERT_EQ(nread, TICK_EOF);
+  st->eof = 1;
+  ASSERT_OK(tick_stream_close(loop, s, stream_closed, st));
+}
+
+TEST(process_pipe_as_stream_large_output) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  size_t mb = slow_build() ? 4 : 32;
+  char count[32];
+  char *argv[] = {"head", "-c", count, "/dev/zero", NULL};
+  tick_stdio_t stdio[2] = {{TICK_STDIO_IGNORE, -1}, {TICK_STDIO_PIPE_FROM_CHILD, -1}};
+  tick_stream_t out;
+  streamed_t *st = calloc(1, sizeof(*st));
+  exit_t e;
+  ASSERT(st != NULL);
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  snprintf(count, sizeof(count), "%zu", mb << 20);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  o.stdio = stdio;
+  o.stdio_count = 2;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_OK(tick_pipe_open(loop, stdio[1].fd, &out)); /* the stream owns the fd now */
+  ASSERT_OK(tick_read_start(loop, out, stream_alloc, stream_read, st));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 0);
+  ASSERT_EQ(st->eof, 1);
+  ASSERT_EQ(st->closes, 1);
+  ASSERT_UEQ(st->total, mb << 20);
+  ASSERT_OK(tick_loop_destroy(loop));
+  free(st);
+}
+
+static void stdin_shut(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  streamed_t *st = arg;
+  st->shutdown_status = status;
+  ASSERT_OK(tick_stream_close(loop, s, NULL, NULL));
+}
+
+TEST(process_stdin_as_stream) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"cat", NULL};
+  tick_stdio_t stdio[2] = {{TICK_STDIO_PIPE_TO_CHILD, -1}, {TICK_STDIO_PIPE_FROM_CHILD, -1}};
+  tick_stream_t in, out;
+  tick_buf_t b = tick_buf("through a stream\n", 17);
+  streamed_t *st = calloc(1, sizeof(*st));
+  exit_t e;
+  ASSERT(st != NULL);
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  st->shutdown_status = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  o.stdio = stdio;
+  o.stdio_count = 2;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
+  ASSERT_OK(tick_pipe_open(loop, stdio[1].fd, &out));
+  ASSERT_OK(tick_write(loop, in, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_shutdown(loop, in, stdin_shut, st));
+  ASSERT_OK(tick_read_start(loop, out, stream_alloc, stream_read, st));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(st->shutdown_status, 0);
+  ASSERT_STR_EQ(st->head, "through a stream\n");
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  free(st);
 }

@@ -397,7 +397,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   ssize_t got = -1;
 
   TICK__CHECK_LOOP(loop);
-  if (o == NULL || o->file == NULL || o->stdio_count < 0 || o->stdio_count > STDIO_MAX ||
+  if (o == NULL || o->file == NULL || o->file[0] == '\0' || o->stdio_count < 0 || o->stdio_count > STDIO_MAX ||
       (o->stdio_count > 0 && o->stdio == NULL) ||
       (o->flags & ~(unsigned)(TICK_PROCESS_SETUID | TICK_PROCESS_SETGID |
                               TICK_PROCESS_DETACHED)))

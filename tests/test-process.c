@@ -621,6 +621,8 @@ TEST(process_bad_input) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_ERR(tick_spawn(loop, NULL, &p), TICK_EINVAL);
   ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL); /* no file */
+  o.file = "";
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
   o.file = "true";
   o.stdio = bad_type;
   o.stdio_count = 1;
@@ -640,6 +642,20 @@ TEST(process_bad_input) {
   ASSERT_ERR(tick_process_close(loop, p, NULL, NULL), TICK_ESTALE);
   ASSERT_EQ(pthread_create(&t, NULL, wrong_thread, loop), 0);
   ASSERT_EQ(pthread_join(t, NULL), 0);
+  /* And a good one with the defaults: argv NULL means { file, NULL }. */
+  {
+    exit_t e;
+    memset(&e, 0, sizeof(e));
+    e.close_in_cb = 1;
+    memset(&o, 0, sizeof(o));
+    o.file = "true";
+    o.exit_cb = on_exit_cb;
+    o.arg = &e;
+    ASSERT_OK(tick_spawn(loop, &o, &e.p));
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+    ASSERT_EQ(e.calls, 1);
+    ASSERT_EQ(e.status, 0);
+  }
   ASSERT_OK(tick_loop_destroy(loop));
   assert_no_children();
 }

@@ -86,7 +86,8 @@ typedef struct tick_process_options_s {
 /* Starts a child process. All the memory `options` points to may be freed when it
  * returns. Returns 0 and sets *process_out (may be NULL if not needed, then the handle
  * closes itself after the exit callback), or an error, with nothing left behind (no child,
- * no zombie, no descriptor): TICK_EINVAL (NULL loop/options/file, bad stdio entry),
+ * no zombie, no descriptor): TICK_EINVAL (NULL loop/options, NULL or empty file, bad
+ * stdio entry or flag),
  * TICK_ENOMEM, TICK_ENOSYS (no pidfd), a system error from pipe/clone (TICK_EMFILE,
  * TICK_EAGAIN), or the child's error before exec: TICK_ENOENT (no such program or cwd),
  * TICK_EACCES, TICK_EPERM (uid/gid), TICK_ENOTDIR... The running process keeps the loop

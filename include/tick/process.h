@@ -99,9 +99,10 @@ int tick_spawn(tick_loop_t *loop, const tick_process_options_t *options,
  * may belong to another process: do not signal it yourself. */
 int tick_process_pid(const tick_loop_t *loop, tick_process_t process);
 
-/* Sends `signum` to the child (0 only checks it is there). Returns 0, TICK_ESRCH once it
- * has exited (the exit callback may not have run yet), TICK_EINVAL, TICK_ESTALE, TICK_EPERM.
- * Uses the pidfd, so it can never hit a recycled pid. */
+/* Sends `signum` (0..64; 0 only checks) to the child. Returns 0, TICK_ESRCH once its exit
+ * has been reported (before that a child that already died is an unreaped zombie and the
+ * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. tick reaps the
+ * child only when it reports the exit, so the pid signalled is never a recycled one. */
 int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum);
 
 /* Whether a running child keeps the loop alive (default: yes). 0 or TICK_ESTALE. */

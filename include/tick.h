@@ -25,6 +25,8 @@ extern "C" {
 #include "tick/loop.h"
 #include "tick/promise.h"
 #include "tick/thread.h"
+#include "tick/signal.h"
+#include "tick/process.h"
 #include "tick/stream.h"
 #include "tick/tcp.h"
 #include "tick/fs.h"

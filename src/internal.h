@@ -46,6 +46,8 @@ typedef enum tick__module_e {
   TICK__MODULE_PROMISE = 0,
   TICK__MODULE_POOL,
   TICK__MODULE_WORK, /* pool jobs that complete on the loop: records (work.c, issue 6) */
+  TICK__MODULE_SIGNAL,  /* signal watchers (signal.c, issue 8) */
+  TICK__MODULE_PROCESS, /* child processes (process.c, issue 8) */
   TICK__MODULE_NET, /* streams and TCP: free lists of write requests and streams (stream.c) */
   TICK__MODULE_FS, /* file requests (fs.c, issue 8) */
   TICK__MODULE_UDP, /* UDP handles and their send records (udp.c, issue 7) */

@@ -327,6 +327,10 @@ void tick__run_timers(tick_loop_t *loop);
 void tick__run_check(tick_loop_t *loop);
 void tick__run_poll(tick_loop_t *loop, int timeout_ms);
 void tick__run_closing(tick_loop_t *loop);
+/* Queues `cb(loop, arg)` for the close phase of this iteration, as if a handle without an
+ * fd had been closed (issue 8: signal watchers and processes use it for their close
+ * callbacks). It keeps the loop alive until it ran. Returns 0 or TICK_ENOMEM. */
+int tick__close_defer(tick_loop_t *loop, tick_close_cb cb, void *arg);
 
 /* The nearest timer list expiry, or -1 if there is none. */
 int64_t tick__timers_next_expiry(const tick_loop_t *loop);

@@ -245,6 +245,25 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
   if (loop->iowatch != NULL) iowatch_run(loop, prepared);
 }
 
+int tick__close_defer(tick_loop_t *loop, tick_close_cb cb, void *arg) {
+  uint32_t idx;
+  tick__obj_t *o;
+  int r = tick__slab_reserve(&loop->slab);
+  if (r != 0) return r;
+  idx = tick__slab_take(&loop->slab);
+  o = tick__slab_at(&loop->slab, idx);
+  o->kind = TICK__POLL;
+  o->flags = TICK__F_CLOSING;
+  memset(&o->u.poll, 0, sizeof(o->u.poll));
+  o->u.poll.fd = -1;
+  o->u.poll.close_cb = cb;
+  o->u.poll.arg = arg;
+  loop->poll_count++;
+  tick__queue_push(loop, &loop->closing, idx);
+  loop->closing_count++;
+  return 0;
+}
+
 void tick__run_closing(tick_loop_t *loop) {
   tick__queue_t batch = loop->closing;
   loop->closing.head = loop->closing.tail = TICK__NONE;
@@ -260,7 +279,7 @@ void tick__run_closing(tick_loop_t *loop) {
       continue;
     }
     loop->poll_count--;
-    loop->fd_map[o->u.poll.fd] = 0;
+    if (o->u.poll.fd >= 0) loop->fd_map[o->u.poll.fd] = 0; /* -1: tick__close_defer */
     tick__slab_release(&loop->slab, idx);
     if (cb != NULL) {
       loop->depth++;

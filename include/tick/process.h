@@ -1,0 +1,136 @@
+/* tick/process.h - child processes: spawn, exit callback, kill, stdio pipes.
+ * Included by <tick.h>.
+ *
+ * tick_spawn starts a program and returns once it has exec'd (or failed to: a missing
+ * program is an error returned by tick_spawn, such as TICK_ENOENT, and leaves no zombie).
+ * The exit callback runs on the loop thread as a macrotask of the poll phase (the drain of
+ * SEMANTICS.md section 3 follows it) with the exit status or the terminating signal.
+ * Exits are watched through a pidfd in the loop's epoll set, so tick needs no SIGCHLD
+ * handler and never reaps children it did not spawn. pidfd (Linux 5.3) is required: on an
+ * older kernel tick_spawn returns TICK_ENOSYS before starting anything.
+ *
+ * Handles are generation-counted ids (tick/loop.h, "Handles"). A process handle lives
+ * until tick_process_close (before or after the exit); the id is stale from then on.
+ * Every function is "loop thread" unless it says otherwise. docs/process.md has the
+ * details: how the child is started (clone with CLONE_VM|CLONE_VFORK), signal dispositions
+ * in the child, what closing before the exit means.
+ */
+#ifndef TICK_PROCESS_H
+#define TICK_PROCESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct tick_process_s { uint64_t id; } tick_process_t;
+
+/* What one file descriptor of the child is (tick_stdio_t.type). */
+enum {
+  /* Ignore: fd 0, 1, 2 are opened on /dev/null; other fds are left closed. The default
+   * for the fds 0..2 that `stdio` does not list (as libuv). */
+  TICK_STDIO_IGNORE = 0,
+  /* The child gets the parent's descriptor of the same number. */
+  TICK_STDIO_INHERIT,
+  /* The child gets `fd` (a descriptor of the parent; it stays the parent's). */
+  TICK_STDIO_FD,
+  /* A pipe the parent writes and the child reads (typically stdin). */
+  TICK_STDIO_PIPE_TO_CHILD,
+  /* A pipe the child writes and the parent reads (typically stdout, stderr). */
+  TICK_STDIO_PIPE_FROM_CHILD
+};
+
+typedef struct tick_stdio_s {
+  int type;
+  /* TICK_STDIO_FD: the parent's descriptor to give. For the pipe types, tick_spawn stores
+   * here the parent's end: non-blocking, close-on-exec, owned by the caller, who closes
+   * it. Wrap it with the stream API (tick/stream.h, when present) or watch it with
+   * tick_poll. On failure nothing is stored and no pipe is left open. */
+  int fd;
+} tick_stdio_t;
+
+/* tick_process_options_t.flags */
+enum {
+  TICK_PROCESS_SETUID = 1u << 0,   /* set the child's user id to `uid` (and drop
+                                      supplementary groups) */
+  TICK_PROCESS_SETGID = 1u << 1,   /* set the child's group id to `gid` */
+  TICK_PROCESS_DETACHED = 1u << 2  /* the child leads a new session (setsid): it has no
+                                      controlling terminal and is not in the parent's
+                                      process group, so a ^C does not reach it */
+};
+
+/* Called once, on the loop thread, when the child has exited. `exit_status` is its exit
+ * code (0..255) when it exited, 0 when it was killed by a signal; `term_signal` is that
+ * signal or 0. The handle stays valid until closed. */
+typedef void (*tick_process_exit_cb)(tick_loop_t *loop, tick_process_t process,
+                                     int exit_status, int term_signal, void *arg);
+
+typedef struct tick_process_options_s {
+  /* The program. Without a '/' it is searched in the PATH of the child's environment
+   * (`env` if given, else the parent's), "/usr/local/bin:/usr/bin:/bin" if it has none. */
+  const char *file;
+  /* NULL-terminated argument vector; NULL means { file, NULL }. */
+  char *const *argv;
+  /* NULL-terminated "NAME=value" strings; NULL inherits the parent's environment. */
+  char *const *env;
+  /* Working directory of the child; NULL keeps the parent's. */
+  const char *cwd;
+  unsigned flags;       /* TICK_PROCESS_* */
+  uid_t uid;            /* with TICK_PROCESS_SETUID */
+  gid_t gid;            /* with TICK_PROCESS_SETGID */
+  /* stdio[i] is the child's fd i (at most 64 entries). */
+  tick_stdio_t *stdio;
+  int stdio_count;
+  tick_process_exit_cb exit_cb; /* may be NULL */
+  void *arg;
+} tick_process_options_t;
+
+/* Starts a child process. All the memory `options` points to may be freed when it
+ * returns. Returns 0 and sets *process_out (may be NULL if not needed, then the handle
+ * closes itself after the exit callback), or an error, with nothing left behind (no child,
+ * no zombie, no descriptor): TICK_EINVAL (NULL loop/options, NULL or empty file, bad
+ * stdio entry or flag),
+ * TICK_ENOMEM, TICK_ENOSYS (no pidfd), a system error from pipe/clone (TICK_EMFILE,
+ * TICK_EAGAIN), or the child's error before exec: TICK_ENOENT (no such program or cwd),
+ * TICK_EACCES, TICK_EPERM (uid/gid), TICK_ENOTDIR... The running process keeps the loop
+ * alive until its exit callback has run (unless unref'd). */
+int tick_spawn(tick_loop_t *loop, const tick_process_options_t *options,
+               tick_process_t *process_out);
+
+/* The child's pid (a positive count), or TICK_ESTALE. After the exit callback the pid
+ * may belong to another process: do not signal it yourself. */
+int tick_process_pid(const tick_loop_t *loop, tick_process_t process);
+
+/* Sends `signum` (0..64; 0 only checks) to the child. Returns 0, TICK_ESRCH once its exit
+ * has been reported (before that a child that already died is an unreaped zombie and the
+ * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. tick reaps the
+ * child only when it reports the exit, so the pid signalled is never a recycled one. */
+int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum);
+
+/* Whether a running child keeps the loop alive (default: yes). 0 or TICK_ESTALE. */
+int tick_process_unref(tick_loop_t *loop, tick_process_t process);
+int tick_process_ref(tick_loop_t *loop, tick_process_t process);
+
+/* Closes the handle: the exit callback will not run any more, `close_cb(loop, arg)` (may
+ * be NULL) runs in the close phase of this iteration, exactly once, and the id is stale
+ * from now on. Closing before the exit does not kill the child: tick stops watching it
+ * and, like libuv, no longer reaps it (kill it and wait for the exit callback first, or
+ * reap it yourself, if it must not linger as a zombie). Returns 0, TICK_ESTALE. */
+int tick_process_close(tick_loop_t *loop, tick_process_t process, tick_close_cb close_cb,
+                       void *arg);
+
+/* ------------------------------------------------------------- promise form ---- */
+
+/* What the promise of tick_spawn_promise fulfils with (owned by the promise). */
+typedef struct tick_process_exit_s {
+  int pid;
+  int exit_status;
+  int term_signal;
+} tick_process_exit_t;
+
+/* Spawns like tick_spawn (options->exit_cb and ->arg are ignored) and sets *promise_out to
+ * a new reference to a promise that fulfils with a tick_process_exit_t * when the child
+ * exits; the handle then closes itself. Spawn errors are returned, as by tick_spawn, and
+ * no promise is made. A promise never rejects. */
+int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
+                       tick_promise_t **promise_out);
+
+#endif

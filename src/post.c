@@ -1,26 +1,39 @@
 /* post.c - the loop's cross-thread inbox: tick_post from any thread, wakers, and the
  * completion path of the thread pool.
  *
- * Two queues feed the loop from other threads:
- * - posts: (cb, arg) pairs in a segmented task queue (the loop's tick__tq_t) under a
- *   mutex. A post is two stores and a counter bump inside the lock; the loop takes the
- *   whole queue at once by swapping it with an empty one, so it holds the lock for O(1)
- *   however long the burst was, and runs the batch without it. Blocks are recycled on
- *   both sides, so a steady stream of posts does not allocate.
+ * Three queues feed the loop from other threads:
+ * - producer queues: one single-producer single-consumer queue per (posting thread,
+ *   loop), found through a pthread key the loop creates, registered on the thread's first
+ *   post. The producer writes (cb, arg) into a block of slots and publishes with a
+ *   release store of its count; the loop reads the count with an acquire load and takes
+ *   what it saw. No lock and no shared counter on the posting path: one atomic exchange
+ *   (the closing handshake below) and plain stores. Spent blocks go back to the producer
+ *   through one spare slot, so a steady stream does not allocate.
+ * - locked posts: (cb, arg) pairs in a segmented task queue (the loop's tick__tq_t) under
+ *   a mutex, for loops that could not get a pthread key and for a post whose thread
+ *   could not register (out of memory). The loop takes the whole queue at once.
  * - nodes: intrusive completions (pool jobs, wakers) on a lock-free LIFO. Pushing is one
  *   compare-and-swap and can never fail; the loop takes the whole list with one exchange
  *   and reverses it, so each pushing thread's nodes run in the order it pushed them. No
  *   node is ever popped alone, so the usual ABA problem of lock-free stacks cannot occur.
  *
+ * Closing (Dekker's handshake). A producer queue's `busy` is 1 while its thread is inside
+ * tick_post: the poster sets it with an atomic exchange (a full barrier), then loads
+ * `closing`; tick__inbox_close stores `closing` (sequentially consistent) and then waits
+ * until no queue is busy. So either the poster sees `closing` and refuses, or the closer
+ * sees it busy and waits until its post is published and it has left; after the wait
+ * every accepted post is counted by tick__inbox_pending and no poster touches the inbox.
+ *
  * Wake-ups. A cross-thread wake through the eventfd costs a system call for the poster
  * and a context switch for the loop, so posters write it only when the loop is about to
  * block or blocked (`sleeping`) and nobody has written since it went to sleep
  * (`wake_sent`): one write per burst, none while the loop is awake. No wake-up is lost:
- * the loop stores `sleeping = 1` and then looks at both queues; a poster publishes its
- * work and then loads `sleeping`. With sequentially consistent operations on both sides
- * (or the queue's mutex, for posts) at least one of them sees the other: either the loop
- * finds the work and does not block, or the poster sees it asleep and writes. See
- * docs/threads.md for the measured costs.
+ * the loop stores `sleeping = 1` and then looks at every queue; a poster publishes its
+ * work and then loads `sleeping`. For nodes and locked posts the CAS or the mutex orders
+ * the two; for producer queues the poster's exchange of `busy` comes before its load of
+ * `sleeping`, and the loop treats a busy queue like a non-empty one (it does not block):
+ * if the loop saw the queue idle, the poster's exchange came after the loop's store and
+ * its load sees `sleeping`. See docs/threads.md for the design and the measured costs.
  */
 #include "loop.h"
 
@@ -33,21 +46,57 @@
 #include <sched.h>
 #include <unistd.h>
 
+/* A producer queue: an unbounded SPSC queue of blocks of slots, one per (posting thread,
+ * loop). 16 KiB blocks: a block change (one exchange of the spare slot) every 1023 posts. */
+#define PQ_SLOTS 1023
+/* Posts taken from one queue before the loop turns to the next. */
+#define PQ_TURN 256
+
+typedef struct pq_block_s {
+  struct pq_block_s *next; /* written by the producer before it publishes the first slot */
+  void *pad_;
+  tick__task_t tasks[PQ_SLOTS];
+} pq_block_t;
+
+enum { PQ_IDLE = 0, PQ_BUSY = 1, PQ_ABANDONED = 2 };
+
+typedef struct tick__pq_s tick__pq_t;
+struct tick__pq_s {
+  /* Written by the producer on every post; read by the loop. */
+  atomic_size_t published; /* posts made visible, release-stored */
+  atomic_int busy;         /* PQ_BUSY inside tick_post, PQ_ABANDONED once the thread exited */
+  pq_block_t *tail;        /* producer only */
+  uint32_t tail_pos;       /* producer only */
+  char pad1_[64];
+  /* A spent block, handed from the loop back to the producer. */
+  _Atomic(pq_block_t *) spare;
+  char pad2_[64];
+  /* Loop thread only. */
+  pq_block_t *head;
+  uint32_t head_pos;
+  size_t consumed;
+  size_t limit;            /* `published` when the current poll phase began */
+  tick__pq_t *next;        /* the inbox's list (changed under its lock) */
+};
+
 struct tick__inbox_s {
   /* Written by posting threads. */
   pthread_mutex_t lock;
   tick__tq_t posts;           /* guarded by `lock` */
   int closed;                 /* guarded by `lock` */
-  atomic_size_t pending;      /* posts accepted and not yet taken by the loop */
+  atomic_size_t pending;      /* locked posts accepted and not yet taken by the loop */
   _Atomic(tick__node_t *) nodes;
-  atomic_int closing;         /* `closed` for the lock-free paths (wakers) */
+  _Atomic(tick__pq_t *) queues; /* producer queues, newest first; pushed under `lock` */
+  atomic_int closing;         /* `closed` for the lock-free paths */
   atomic_int pushers;         /* threads between publishing work and their last touch */
+  pthread_key_t key;          /* this loop's producer queue on each thread */
+  int has_key;                /* 0: pthread_key_create failed, every post takes the lock */
   char pad_[64];              /* keeps the loop's wake state off the posters' line */
   /* Read by posters, written by the loop around each blocking wait. */
   atomic_int sleeping;
   atomic_int wake_sent;
   int efd;
-  /* Loop thread only: the posts being run by the current poll phase. */
+  /* Loop thread only: the locked posts being run by the current poll phase. */
   tick__tq_t batch;
 };
 
@@ -61,6 +110,9 @@ struct tick_waker_s {
 };
 
 /* ---------------------------------------------------------------- the inbox ---- */
+
+static void pq_thread_exit(void *arg);
+static void pq_free(tick__pq_t *q);
 
 int tick__inbox_create(tick_loop_t *loop) {
   struct epoll_event ev;
@@ -82,8 +134,12 @@ int tick__inbox_create(tick_loop_t *loop) {
     return err;
   }
   pthread_mutex_init(&ib->lock, NULL);
+  /* Without a key (the process used all PTHREAD_KEYS_MAX of them) posts take the lock:
+   * slower, but the same guarantees. */
+  ib->has_key = pthread_key_create(&ib->key, pq_thread_exit) == 0;
   atomic_init(&ib->pending, 0);
   atomic_init(&ib->nodes, NULL);
+  atomic_init(&ib->queues, NULL);
   atomic_init(&ib->closing, 0);
   atomic_init(&ib->pushers, 0);
   atomic_init(&ib->sleeping, 0);
@@ -94,7 +150,18 @@ int tick__inbox_create(tick_loop_t *loop) {
 
 void tick__inbox_free(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
+  tick__pq_t *q, *next;
   if (ib == NULL) return;
+  /* tick__inbox_close has run: no poster is inside tick_post (none may start: posting to
+   * a destroyed loop is the program's bug) and every queue is drained. Deleting the key
+   * first means a thread that exits from now on does not call pq_thread_exit on a queue
+   * freed below; threads still alive keep a dangling value under a deleted key, which
+   * pthread_getspecific never returns again (a new key starts NULL in every thread). */
+  if (ib->has_key) pthread_key_delete(ib->key);
+  for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = next) {
+    next = q->next;
+    pq_free(q);
+  }
   /* A pool worker (or a waking thread) may have published its last completion, which
    * the loop has already run, and still be inside inbox_wake(): wait for it to leave
    * before freeing what it reads. It is a few instructions and at most one write(2)
@@ -111,10 +178,17 @@ void tick__inbox_free(tick_loop_t *loop) {
 
 void tick__inbox_close(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
+  tick__pq_t *q;
   pthread_mutex_lock(&ib->lock);
   ib->closed = 1;
   atomic_store(&ib->closing, 1);
   pthread_mutex_unlock(&ib->lock);
+  /* The closer's half of the handshake (top of this file): a poster that is busy may
+   * have passed its check of `closing` before the store above; wait until it has
+   * published and left. It is a few stores away (or an allocation of a block), so this
+   * is the same kind of short wait as for `pushers` in tick__inbox_free. */
+  for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = q->next)
+    while (atomic_load_explicit(&q->busy, memory_order_acquire) == PQ_BUSY) sched_yield();
 }
 
 int tick__inbox_closing(const tick_loop_t *loop) {
@@ -123,10 +197,17 @@ int tick__inbox_closing(const tick_loop_t *loop) {
 
 int tick__inbox_pending(const tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
+  const tick__pq_t *q;
   /* Relaxed loads are enough here: a value that is a moment old only decides whether to
-   * block, and tick__inbox_sleep_begin re-checks with the ordering that matters. */
-  return atomic_load_explicit(&ib->pending, memory_order_relaxed) != 0 ||
-         atomic_load_explicit(&ib->nodes, memory_order_relaxed) != NULL || ib->batch.len != 0;
+   * block, and tick__inbox_sleep_begin re-checks with the ordering that matters. (After
+   * tick__inbox_close, which tick_loop_destroy calls first, the counts are exact: the
+   * close waited for every poster with acquire loads.) */
+  if (atomic_load_explicit(&ib->pending, memory_order_relaxed) != 0 ||
+      atomic_load_explicit(&ib->nodes, memory_order_relaxed) != NULL || ib->batch.len != 0)
+    return 1;
+  for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = q->next)
+    if (atomic_load_explicit(&q->published, memory_order_relaxed) != q->consumed) return 1;
+  return 0;
 }
 
 /* Any thread, after publishing work: writes the eventfd if the loop sleeps and nobody has
@@ -144,13 +225,24 @@ static void inbox_wake(tick__inbox_t *ib) {
 
 int tick__inbox_sleep_begin(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
-  int busy;
+  tick__pq_t *q;
+  int busy = 0, work;
   atomic_store(&ib->sleeping, 1);
   pthread_mutex_lock(&ib->lock);
-  busy = ib->posts.len != 0;
+  work = ib->posts.len != 0;
   pthread_mutex_unlock(&ib->lock);
-  if (busy || atomic_load(&ib->nodes) != NULL) {
+  if (atomic_load(&ib->nodes) != NULL) work = 1;
+  for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL && !work;
+       q = q->next) {
+    /* Busy: a poster is between its exchange and its check of `sleeping`, which may
+     * have read 0; its post is a few stores away, so do not block on it. */
+    if (atomic_load(&q->busy) == PQ_BUSY) busy = 1;
+    if (atomic_load(&q->published) != q->consumed) work = 1;
+  }
+  if (work || busy) {
     atomic_store(&ib->sleeping, 0);
+    /* Give a preempted poster the core rather than spin on it through epoll_wait. */
+    if (!work) sched_yield();
     return 0;
   }
   return 1;
@@ -176,6 +268,138 @@ void tick__inbox_push(tick_loop_t *loop, tick__node_t *node) {
   atomic_fetch_sub_explicit(&ib->pushers, 1, memory_order_release);
 }
 
+/* ----------------------------------------------------------- producer queues ---- */
+
+static void pq_free(tick__pq_t *q) {
+  pq_block_t *b = q->head, *next;
+  while (b != NULL) {
+    next = b->next;
+    tick__free(b);
+    b = next;
+  }
+  tick__free(atomic_load_explicit(&q->spare, memory_order_acquire));
+  tick__free(q);
+}
+
+/* The key's destructor, on a posting thread as it exits (only while the loop, and so the
+ * key, exists). Its one store is the thread's last touch of the queue: from then on the
+ * loop may free it once drained (pq_reclaim), or tick__inbox_free frees it. */
+static void pq_thread_exit(void *arg) {
+  tick__pq_t *q = arg;
+  atomic_store_explicit(&q->busy, PQ_ABANDONED, memory_order_release);
+}
+
+/* The calling thread's first post to this loop: makes its queue and registers it. Returns
+ * 0, TICK_ENOMEM or TICK_ECLOSING. */
+static int pq_register(tick__inbox_t *ib, tick__pq_t **out) {
+  tick__pq_t *q = tick__calloc(1, sizeof(*q));
+  pq_block_t *b;
+  if (q == NULL) return TICK_ENOMEM;
+  b = tick__malloc(sizeof(*b));
+  if (b == NULL) {
+    tick__free(q);
+    return TICK_ENOMEM;
+  }
+  b->next = NULL;
+  q->head = q->tail = b;
+  atomic_init(&q->published, 0);
+  atomic_init(&q->busy, PQ_IDLE);
+  atomic_init(&q->spare, NULL);
+  /* pthread_setspecific may allocate (glibc's second-level array), outside the
+   * allocator hook; it fails cleanly. */
+  if (pthread_setspecific(ib->key, q) != 0) {
+    pq_free(q);
+    return TICK_ENOMEM;
+  }
+  pthread_mutex_lock(&ib->lock);
+  if (ib->closed) {
+    pthread_mutex_unlock(&ib->lock);
+    (void)pthread_setspecific(ib->key, NULL);
+    pq_free(q);
+    return TICK_ECLOSING;
+  }
+  q->next = atomic_load_explicit(&ib->queues, memory_order_relaxed);
+  atomic_store_explicit(&ib->queues, q, memory_order_release);
+  pthread_mutex_unlock(&ib->lock);
+  *out = q;
+  return 0;
+}
+
+/* The posting thread's hot path. */
+static int pq_post(tick__inbox_t *ib, tick__pq_t *q, tick_task_cb cb, void *arg) {
+  tick__task_t *t;
+  size_t n;
+  /* Once the poster can see `closing`, it refuses without touching `busy`, so a closer
+   * never waits on threads that keep calling after the refusal. */
+  if (TICK__UNLIKELY(atomic_load_explicit(&ib->closing, memory_order_relaxed)))
+    return TICK_ECLOSING;
+  atomic_exchange(&q->busy, PQ_BUSY);
+  if (TICK__UNLIKELY(atomic_load(&ib->closing))) {
+    atomic_store_explicit(&q->busy, PQ_IDLE, memory_order_release);
+    return TICK_ECLOSING;
+  }
+  if (TICK__UNLIKELY(q->tail_pos == PQ_SLOTS)) {
+    pq_block_t *b = atomic_exchange_explicit(&q->spare, NULL, memory_order_acquire);
+    if (b == NULL) b = tick__malloc(sizeof(*b));
+    if (b == NULL) {
+      atomic_store_explicit(&q->busy, PQ_IDLE, memory_order_release);
+      return TICK_ENOMEM;
+    }
+    b->next = NULL;
+    q->tail->next = b;
+    q->tail = b;
+    q->tail_pos = 0;
+  }
+  t = &q->tail->tasks[q->tail_pos++];
+  t->cb = cb;
+  t->arg = arg;
+  n = atomic_load_explicit(&q->published, memory_order_relaxed); /* only this thread writes it */
+  atomic_store_explicit(&q->published, n + 1, memory_order_release);
+  inbox_wake(ib);
+  atomic_store_explicit(&q->busy, PQ_IDLE, memory_order_release);
+  return 0;
+}
+
+/* Loop thread: the next task of a queue with consumed < published. */
+static inline tick__task_t pq_pop(tick__pq_t *q) {
+  if (TICK__UNLIKELY(q->head_pos == PQ_SLOTS)) {
+    /* The producer wrote `next` before publishing the slot we are about to read. */
+    pq_block_t *spent = q->head, *old;
+    q->head = spent->next;
+    q->head_pos = 0;
+    old = atomic_exchange_explicit(&q->spare, spent, memory_order_acq_rel);
+    if (old != NULL) tick__free(old); /* the producer is far ahead: keep only one */
+  }
+  q->consumed++;
+  return q->head->tasks[q->head_pos++];
+}
+
+/* Loop thread: frees the queues of threads that have exited, once drained. */
+static void pq_reclaim(tick__inbox_t *ib) {
+  tick__pq_t *q, *prev = NULL, *next;
+  for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = next) {
+    next = q->next;
+    /* The acquire load of PQ_ABANDONED makes the thread's last publication visible. */
+    if (atomic_load_explicit(&q->busy, memory_order_acquire) == PQ_ABANDONED &&
+        atomic_load_explicit(&q->published, memory_order_relaxed) == q->consumed) {
+      pthread_mutex_lock(&ib->lock); /* registrations push at the head */
+      if (prev == NULL && atomic_load_explicit(&ib->queues, memory_order_relaxed) == q) {
+        atomic_store_explicit(&ib->queues, next, memory_order_release);
+      } else {
+        if (prev == NULL) /* new queues were pushed since the walk began */
+          for (prev = atomic_load_explicit(&ib->queues, memory_order_relaxed);
+               prev->next != q; prev = prev->next) {
+          }
+        prev->next = next;
+      }
+      pthread_mutex_unlock(&ib->lock);
+      pq_free(q);
+      continue;
+    }
+    prev = q;
+  }
+}
+
 static void run_macrotask_node(tick_loop_t *loop, tick__node_t *node) {
   loop->depth++;
   node->run(loop, node);
@@ -185,6 +409,8 @@ static void run_macrotask_node(tick_loop_t *loop, tick__node_t *node) {
 
 void tick__inbox_run(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
+  tick__pq_t *head, *q;
+  int any = 0, dead = 0;
   if (loop->inbox_fd_ready) {
     uint64_t value;
     ssize_t n = read(ib->efd, &value, sizeof(value));
@@ -210,6 +436,16 @@ void tick__inbox_run(tick_loop_t *loop) {
       fifo = next;
     }
   }
+  /* Producer queues: only what was published when this point was reached (a producer
+   * faster than the loop cannot hold it in this phase forever). The snapshot is taken
+   * before the locked posts are, and those run first: a thread whose registration
+   * failed posted there before it posted to its queue, so its order holds. */
+  head = atomic_load_explicit(&ib->queues, memory_order_acquire);
+  for (q = head; q != NULL; q = q->next) {
+    q->limit = atomic_load_explicit(&q->published, memory_order_acquire);
+    if (q->limit != q->consumed) any = 1;
+    else if (atomic_load_explicit(&q->busy, memory_order_relaxed) == PQ_ABANDONED) dead = 1;
+  }
   if (atomic_load_explicit(&ib->pending, memory_order_relaxed) != 0) {
     tick__tq_t taken;
     pthread_mutex_lock(&ib->lock);
@@ -226,15 +462,37 @@ void tick__inbox_run(tick_loop_t *loop) {
       tick__drain(loop);
     }
   }
+  /* Round robin, PQ_TURN posts per queue per round, so that producers share the phase
+   * (and the latency) rather than each waiting for the whole backlog of the others. */
+  while (any) {
+    any = 0;
+    for (q = head; q != NULL; q = q->next) {
+      size_t turn = q->limit - q->consumed;
+      if (turn == 0) continue;
+      if (turn > PQ_TURN) {
+        turn = PQ_TURN;
+        any = 1;
+      }
+      while (turn-- != 0) {
+        tick__task_t t = pq_pop(q);
+        loop->depth++;
+        t.cb(loop, t.arg);
+        loop->depth--;
+        tick__drain(loop);
+      }
+      if (q->consumed == q->limit &&
+          atomic_load_explicit(&q->busy, memory_order_relaxed) == PQ_ABANDONED)
+        dead = 1;
+    }
+  }
+  if (dead) pq_reclaim(ib);
 }
 
 /* ------------------------------------------------------------------ posting ---- */
 
-int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg) {
-  tick__inbox_t *ib;
+/* The locked path: loops without a key, threads that could not register. */
+static int locked_post(tick__inbox_t *ib, tick_task_cb cb, void *arg) {
   int r;
-  if (loop == NULL || cb == NULL) return TICK_EINVAL;
-  ib = loop->inbox;
   pthread_mutex_lock(&ib->lock);
   if (ib->closed) {
     r = TICK_ECLOSING;
@@ -242,17 +500,33 @@ int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg) {
     r = tick__tq_push(&ib->posts, cb, arg);
     if (r == 0) {
       /* Writers of `pending` hold the lock, so a plain store is enough: the atomic type
-       * is only for the loop's unlocked reads. No read-modify-write on the hot path. */
+       * is only for the loop's unlocked reads. */
       atomic_store_explicit(&ib->pending, ib->posts.len, memory_order_relaxed);
-      /* The wake-up is decided and written inside the lock: it is rare (once per burst,
-       * only while the loop sleeps), and once the lock is released this thread touches
-       * the inbox no more, so a destroy that closes the inbox after this critical section
-       * can free it at once. */
+      /* The wake-up is decided and written inside the lock: once the lock is released
+       * this thread touches the inbox no more, so a destroy that closes the inbox after
+       * this critical section can free it at once. */
       inbox_wake(ib);
     }
   }
   pthread_mutex_unlock(&ib->lock);
   return r;
+}
+
+int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg) {
+  tick__inbox_t *ib;
+  tick__pq_t *q;
+  int r;
+  if (loop == NULL || cb == NULL) return TICK_EINVAL;
+  ib = loop->inbox;
+  if (TICK__LIKELY(ib->has_key)) {
+    q = pthread_getspecific(ib->key);
+    if (TICK__LIKELY(q != NULL)) return pq_post(ib, q, cb, arg);
+    r = pq_register(ib, &q);
+    if (r == 0) return pq_post(ib, q, cb, arg);
+    if (r == TICK_ECLOSING) return r;
+    /* Out of memory for a queue: the locked queue may still have room. */
+  }
+  return locked_post(ib, cb, arg);
 }
 
 int tick_post_close(tick_loop_t *loop) {

@@ -27,8 +27,10 @@
  * Every accepted post runs exactly once, as its own macrotask: posts are never merged
  * (unlike uv_async_send). Posts from one thread run in the order that thread made them;
  * posts from different threads interleave in an unspecified order. The poster never
- * waits for the loop: it takes a short lock, and writes to an eventfd only when the loop
- * is asleep and no other poster has already woken it (one wake-up per burst).
+ * waits for the loop and takes no lock shared with other posters: each thread posts into
+ * its own queue (made on its first post to this loop, freed once the thread has exited
+ * and its posts have run), and writes to an eventfd only when the loop is asleep and no
+ * other poster has already woken it (one wake-up per burst).
  *
  * An accepted post keeps the loop alive until it has run; the possibility of future
  * posts does not (use a waker for that).
@@ -37,7 +39,9 @@
  * grow), or TICK_ECLOSING once tick_post_close() or tick_loop_destroy() has been called
  * on the loop: a refused post is never run, and the caller keeps ownership of `arg`.
  * Calling it on a loop that has been destroyed is undefined behaviour: stop the posting
- * threads (they see TICK_ECLOSING after tick_post_close) before the final destroy. */
+ * threads (they see TICK_ECLOSING after tick_post_close) before the final destroy, and do
+ * not let a thread that posted to the loop exit while tick_loop_destroy() runs (join it
+ * before, or let it exit after: docs/threads.md says why). */
 int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg);
 
 /* Begins closing the loop to other threads: from now on tick_post() and

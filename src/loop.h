@@ -246,6 +246,7 @@ struct tick_loop_s {
 
   const tick__module_hooks_t *modules[TICK__MODULE_MAX];
   void *module_state[TICK__MODULE_MAX];
+  unsigned drain_hooks; /* modules with an after_drain hook (tick__drain's fast path) */
 
   /* Threads (issue 6, post.c and pool.c). `inbox` is created with the loop and never
    * changes until destroy, so other threads may read the pointer; everything they touch

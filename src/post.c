@@ -7,7 +7,7 @@
  *   post. The producer writes (cb, arg) into a block of slots and publishes with a
  *   release store of its count; the loop reads the count with an acquire load and takes
  *   what it saw. No lock and no shared counter on the posting path: one atomic exchange
- *   (the closing handshake below) and plain stores. Spent blocks go back to the producer
+ *   on the queue's own line (below) and plain stores. Spent blocks go back to the producer
  *   through one spare slot, so a steady stream does not allocate.
  * - locked posts: (cb, arg) pairs in a segmented task queue (the loop's tick__tq_t) under
  *   a mutex, for loops that could not get a pthread key and for a post whose thread
@@ -17,23 +17,22 @@
  *   and reverses it, so each pushing thread's nodes run in the order it pushed them. No
  *   node is ever popped alone, so the usual ABA problem of lock-free stacks cannot occur.
  *
- * Closing (Dekker's handshake). A producer queue's `busy` is 1 while its thread is inside
- * tick_post: the poster sets it with an atomic exchange (a full barrier), then loads
- * `closing`; tick__inbox_close stores `closing` (sequentially consistent) and then waits
- * until no queue is busy. So either the poster sees `closing` and refuses, or the closer
- * sees it busy and waits until its post is published and it has left; after the wait
- * every accepted post is counted by tick__inbox_pending and no poster touches the inbox.
+ * Closing. A poster checks `closing` first; a post that passed the check is accepted and
+ * published (it runs, like any post accepted before the close). Each producer queue's
+ * `pub` word holds the count of published posts and, in its low bit, "the poster is
+ * inside tick_post": one atomic exchange sets both, a release store clears the bit when
+ * the poster leaves. tick__inbox_close waits until no bit is set, so a poster whose post
+ * already ran may still be finishing its wake-up check, and destroy waits for it.
  *
  * Wake-ups. A cross-thread wake through the eventfd costs a system call for the poster
  * and a context switch for the loop, so posters write it only when the loop is about to
  * block or blocked (`sleeping`) and nobody has written since it went to sleep
  * (`wake_sent`): one write per burst, none while the loop is awake. No wake-up is lost:
  * the loop stores `sleeping = 1` and then looks at every queue; a poster publishes its
- * work and then loads `sleeping`. For nodes and locked posts the CAS or the mutex orders
- * the two; for producer queues the poster's exchange of `busy` comes before its load of
- * `sleeping`, and the loop treats a busy queue like a non-empty one (it does not block):
- * if the loop saw the queue idle, the poster's exchange came after the loop's store and
- * its load sees `sleeping`. See docs/threads.md for the design and the measured costs.
+ * work and then loads `sleeping`. With sequentially consistent operations on both sides
+ * (the CAS for nodes, the mutex for locked posts, the exchange of `pub` for producer
+ * queues) at least one of them sees the other: either the loop finds the work and does
+ * not block, or the poster sees it asleep and writes. See docs/threads.md.
  */
 #include "loop.h"
 
@@ -58,15 +57,18 @@ typedef struct pq_block_s {
   tick__task_t tasks[PQ_SLOTS];
 } pq_block_t;
 
-enum { PQ_IDLE = 0, PQ_BUSY = 1, PQ_ABANDONED = 2 };
+/* The loop's view of `pub`. */
+static inline size_t pq_published(size_t pub) { return pub >> 1; }
+static inline int pq_busy(size_t pub) { return (int)(pub & 1); }
 
 typedef struct tick__pq_s tick__pq_t;
 struct tick__pq_s {
   /* Written by the producer on every post; read by the loop. */
-  atomic_size_t published; /* posts made visible, release-stored */
-  atomic_int busy;         /* PQ_BUSY inside tick_post, PQ_ABANDONED once the thread exited */
+  atomic_size_t pub;       /* (posts published << 1) | 1 while the poster is in tick_post */
+  atomic_int abandoned;    /* 1 once the thread has exited (its last touch) */
   pq_block_t *tail;        /* producer only */
   uint32_t tail_pos;       /* producer only */
+  size_t count;            /* producer only: posts published */
   char pad1_[64];
   /* A spent block, handed from the loop back to the producer. */
   _Atomic(pq_block_t *) spare;
@@ -75,7 +77,7 @@ struct tick__pq_s {
   pq_block_t *head;
   uint32_t head_pos;
   size_t consumed;
-  size_t limit;            /* `published` when the current poll phase began */
+  size_t limit;            /* posts published when the current poll phase began */
   tick__pq_t *next;        /* the inbox's list (changed under its lock) */
 };
 
@@ -183,12 +185,12 @@ void tick__inbox_close(tick_loop_t *loop) {
   ib->closed = 1;
   atomic_store(&ib->closing, 1);
   pthread_mutex_unlock(&ib->lock);
-  /* The closer's half of the handshake (top of this file): a poster that is busy may
-   * have passed its check of `closing` before the store above; wait until it has
-   * published and left. It is a few stores away (or an allocation of a block), so this
-   * is the same kind of short wait as for `pushers` in tick__inbox_free. */
+  /* A poster whose post is published may still be in its wake-up check: wait until it
+   * has left (a few instructions, at most a write(2)), so that "the post ran" keeps
+   * meaning the loop may be destroyed. The same kind of short wait as for `pushers` in
+   * tick__inbox_free. */
   for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = q->next)
-    while (atomic_load_explicit(&q->busy, memory_order_acquire) == PQ_BUSY) sched_yield();
+    while (pq_busy(atomic_load_explicit(&q->pub, memory_order_acquire))) sched_yield();
 }
 
 int tick__inbox_closing(const tick_loop_t *loop) {
@@ -206,7 +208,8 @@ int tick__inbox_pending(const tick_loop_t *loop) {
       atomic_load_explicit(&ib->nodes, memory_order_relaxed) != NULL || ib->batch.len != 0)
     return 1;
   for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = q->next)
-    if (atomic_load_explicit(&q->published, memory_order_relaxed) != q->consumed) return 1;
+    if (pq_published(atomic_load_explicit(&q->pub, memory_order_relaxed)) != q->consumed)
+      return 1;
   return 0;
 }
 
@@ -226,23 +229,17 @@ static void inbox_wake(tick__inbox_t *ib) {
 int tick__inbox_sleep_begin(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
   tick__pq_t *q;
-  int busy = 0, work;
+  int work;
   atomic_store(&ib->sleeping, 1);
   pthread_mutex_lock(&ib->lock);
   work = ib->posts.len != 0;
   pthread_mutex_unlock(&ib->lock);
   if (atomic_load(&ib->nodes) != NULL) work = 1;
   for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL && !work;
-       q = q->next) {
-    /* Busy: a poster is between its exchange and its check of `sleeping`, which may
-     * have read 0; its post is a few stores away, so do not block on it. */
-    if (atomic_load(&q->busy) == PQ_BUSY) busy = 1;
-    if (atomic_load(&q->published) != q->consumed) work = 1;
-  }
-  if (work || busy) {
+       q = q->next)
+    if (pq_published(atomic_load(&q->pub)) != q->consumed) work = 1;
+  if (work) {
     atomic_store(&ib->sleeping, 0);
-    /* Give a preempted poster the core rather than spin on it through epoll_wait. */
-    if (!work) sched_yield();
     return 0;
   }
   return 1;
@@ -286,7 +283,7 @@ static void pq_free(tick__pq_t *q) {
  * loop may free it once drained (pq_reclaim), or tick__inbox_free frees it. */
 static void pq_thread_exit(void *arg) {
   tick__pq_t *q = arg;
-  atomic_store_explicit(&q->busy, PQ_ABANDONED, memory_order_release);
+  atomic_store_explicit(&q->abandoned, 1, memory_order_release);
 }
 
 /* The calling thread's first post to this loop: makes its queue and registers it. Returns
@@ -302,8 +299,8 @@ static int pq_register(tick__inbox_t *ib, tick__pq_t **out) {
   }
   b->next = NULL;
   q->head = q->tail = b;
-  atomic_init(&q->published, 0);
-  atomic_init(&q->busy, PQ_IDLE);
+  atomic_init(&q->pub, 0);
+  atomic_init(&q->abandoned, 0);
   atomic_init(&q->spare, NULL);
   /* pthread_setspecific may allocate (glibc's second-level array), outside the
    * allocator hook; it fails cleanly. */
@@ -325,26 +322,21 @@ static int pq_register(tick__inbox_t *ib, tick__pq_t **out) {
   return 0;
 }
 
-/* The posting thread's hot path. */
+/* The posting thread's hot path: the slot, then one exchange that publishes the post,
+ * marks the poster as inside tick_post, and (a full barrier) orders the publication
+ * before the load of `sleeping` in inbox_wake; then a release store to leave. */
 static int pq_post(tick__inbox_t *ib, tick__pq_t *q, tick_task_cb cb, void *arg) {
   tick__task_t *t;
-  size_t n;
-  /* Once the poster can see `closing`, it refuses without touching `busy`, so a closer
-   * never waits on threads that keep calling after the refusal. */
-  if (TICK__UNLIKELY(atomic_load_explicit(&ib->closing, memory_order_relaxed)))
+  /* The post's linearisation point: one that passes this check is accepted, even if the
+   * loop closes before it is published (it then runs, like any post accepted before the
+   * close). Only a program bug (destroying a loop while a thread may still call
+   * tick_post on it) can free the queue under a poster that passed it. */
+  if (TICK__UNLIKELY(atomic_load_explicit(&ib->closing, memory_order_acquire)))
     return TICK_ECLOSING;
-  atomic_exchange(&q->busy, PQ_BUSY);
-  if (TICK__UNLIKELY(atomic_load(&ib->closing))) {
-    atomic_store_explicit(&q->busy, PQ_IDLE, memory_order_release);
-    return TICK_ECLOSING;
-  }
   if (TICK__UNLIKELY(q->tail_pos == PQ_SLOTS)) {
     pq_block_t *b = atomic_exchange_explicit(&q->spare, NULL, memory_order_acquire);
     if (b == NULL) b = tick__malloc(sizeof(*b));
-    if (b == NULL) {
-      atomic_store_explicit(&q->busy, PQ_IDLE, memory_order_release);
-      return TICK_ENOMEM;
-    }
+    if (b == NULL) return TICK_ENOMEM;
     b->next = NULL;
     q->tail->next = b;
     q->tail = b;
@@ -353,10 +345,10 @@ static int pq_post(tick__inbox_t *ib, tick__pq_t *q, tick_task_cb cb, void *arg)
   t = &q->tail->tasks[q->tail_pos++];
   t->cb = cb;
   t->arg = arg;
-  n = atomic_load_explicit(&q->published, memory_order_relaxed); /* only this thread writes it */
-  atomic_store_explicit(&q->published, n + 1, memory_order_release);
+  q->count++;
+  atomic_exchange(&q->pub, (q->count << 1) | 1);
   inbox_wake(ib);
-  atomic_store_explicit(&q->busy, PQ_IDLE, memory_order_release);
+  atomic_store_explicit(&q->pub, q->count << 1, memory_order_release);
   return 0;
 }
 
@@ -379,9 +371,9 @@ static void pq_reclaim(tick__inbox_t *ib) {
   tick__pq_t *q, *prev = NULL, *next;
   for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = next) {
     next = q->next;
-    /* The acquire load of PQ_ABANDONED makes the thread's last publication visible. */
-    if (atomic_load_explicit(&q->busy, memory_order_acquire) == PQ_ABANDONED &&
-        atomic_load_explicit(&q->published, memory_order_relaxed) == q->consumed) {
+    /* The acquire load of `abandoned` makes the thread's last publication visible. */
+    if (atomic_load_explicit(&q->abandoned, memory_order_acquire) &&
+        pq_published(atomic_load_explicit(&q->pub, memory_order_relaxed)) == q->consumed) {
       pthread_mutex_lock(&ib->lock); /* registrations push at the head */
       if (prev == NULL && atomic_load_explicit(&ib->queues, memory_order_relaxed) == q) {
         atomic_store_explicit(&ib->queues, next, memory_order_release);
@@ -442,9 +434,9 @@ void tick__inbox_run(tick_loop_t *loop) {
    * failed posted there before it posted to its queue, so its order holds. */
   head = atomic_load_explicit(&ib->queues, memory_order_acquire);
   for (q = head; q != NULL; q = q->next) {
-    q->limit = atomic_load_explicit(&q->published, memory_order_acquire);
+    q->limit = pq_published(atomic_load_explicit(&q->pub, memory_order_acquire));
     if (q->limit != q->consumed) any = 1;
-    else if (atomic_load_explicit(&q->busy, memory_order_relaxed) == PQ_ABANDONED) dead = 1;
+    else if (atomic_load_explicit(&q->abandoned, memory_order_relaxed)) dead = 1;
   }
   if (atomic_load_explicit(&ib->pending, memory_order_relaxed) != 0) {
     tick__tq_t taken;
@@ -480,8 +472,7 @@ void tick__inbox_run(tick_loop_t *loop) {
         loop->depth--;
         tick__drain(loop);
       }
-      if (q->consumed == q->limit &&
-          atomic_load_explicit(&q->busy, memory_order_relaxed) == PQ_ABANDONED)
+      if (q->consumed == q->limit && atomic_load_explicit(&q->abandoned, memory_order_relaxed))
         dead = 1;
     }
   }

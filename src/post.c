@@ -4,8 +4,8 @@
  * Three queues feed the loop from other threads:
  * - producer queues: one single-producer single-consumer queue per (posting thread,
  *   loop), found through a pthread key the loop creates, registered on the thread's first
- *   post. The producer writes (cb, arg) into a block of slots and publishes with a
- *   release store of its count; the loop reads the count with an acquire load and takes
+ *   post. The producer writes (cb, arg) into a block of slots and publishes with an
+ *   atomic exchange of its count; the loop reads the count with an acquire load and takes
  *   what it saw. No lock and no shared counter on the posting path: one atomic exchange
  *   on the queue's own line (below) and plain stores. Spent blocks go back to the producer
  *   through one spare slot, so a steady stream does not allocate.
@@ -57,7 +57,10 @@ typedef struct pq_block_s {
   tick__task_t tasks[PQ_SLOTS];
 } pq_block_t;
 
-/* The loop's view of `pub`. */
+/* The loop's view of `pub`. Counts of posts are kept modulo PQ_COUNT_MASK + 1 on both
+ * sides, so that the count still fits beside the bit on 32-bit machines (after 2^31
+ * posts). Only differences of counts are used. */
+#define PQ_COUNT_MASK (SIZE_MAX >> 1)
 static inline size_t pq_published(size_t pub) { return pub >> 1; }
 static inline int pq_busy(size_t pub) { return (int)(pub & 1); }
 
@@ -345,7 +348,7 @@ static int pq_post(tick__inbox_t *ib, tick__pq_t *q, tick_task_cb cb, void *arg)
   t = &q->tail->tasks[q->tail_pos++];
   t->cb = cb;
   t->arg = arg;
-  q->count++;
+  q->count = (q->count + 1) & PQ_COUNT_MASK;
   atomic_exchange(&q->pub, (q->count << 1) | 1);
   inbox_wake(ib);
   atomic_store_explicit(&q->pub, q->count << 1, memory_order_release);
@@ -362,7 +365,7 @@ static inline tick__task_t pq_pop(tick__pq_t *q) {
     old = atomic_exchange_explicit(&q->spare, spent, memory_order_acq_rel);
     if (old != NULL) tick__free(old); /* the producer is far ahead: keep only one */
   }
-  q->consumed++;
+  q->consumed = (q->consumed + 1) & PQ_COUNT_MASK;
   return q->head->tasks[q->head_pos++];
 }
 
@@ -459,7 +462,7 @@ void tick__inbox_run(tick_loop_t *loop) {
   while (any) {
     any = 0;
     for (q = head; q != NULL; q = q->next) {
-      size_t turn = q->limit - q->consumed;
+      size_t turn = (q->limit - q->consumed) & PQ_COUNT_MASK;
       if (turn == 0) continue;
       if (turn > PQ_TURN) {
         turn = PQ_TURN;

@@ -1468,3 +1468,296 @@ TEST(stream_write_array_alloc_failure) {
   ASSERT_OK(tick_loop_destroy(loop));
   ASSERT_UEQ(test_alloc_live(), 0);
 }
+
+/* ------------------------------------------------------------ review: re-entrancy ---- */
+
+/* A socketpair wrapped as two streams: deterministic, no accept needed. */
+static void stream_pair(tick_loop_t *loop, tick_stream_t *a, tick_stream_t *b, int sv[2]) {
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_OK(tick_pipe_open(loop, sv[0], a));
+  ASSERT_OK(tick_pipe_open(loop, sv[1], b));
+}
+
+/* Fills the kernel's buffer of `s` so that the next tick_write is queued. */
+static void fill_socket(tick_loop_t *loop, tick_stream_t s) {
+  static char chunk[65536];
+  tick_buf_t b = tick_buf(chunk, sizeof(chunk));
+  while (tick_try_write(loop, s, &b, 1) > 0) {
+  }
+}
+
+typedef struct reent_s {
+  tick_stream_t a, b;
+  int writes[8], nwrites, shut, closed, reads, order[32], norder;
+  int close_from; /* which callback closes */
+  char buf[256];
+} reent_t;
+
+static void reent_log(reent_t *r, int what) {
+  ASSERT_LT(r->norder, 32);
+  r->order[r->norder++] = what;
+}
+
+static void reent_write_cb(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  reent_t *r = arg;
+  tick_buf_t b = tick_buf("x", 1);
+  r->writes[r->nwrites++] = status;
+  reent_log(r, 1);
+  if (status == TICK_ECANCELED) {
+    /* Inside a cancellation: the stream is closing, every call says so. */
+    ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
+    ASSERT_ERR(tick_stream_close(loop, s, NULL, NULL), TICK_ECLOSING);
+    ASSERT_ERR(tick_shutdown(loop, s, NULL, NULL), TICK_ECLOSING);
+  }
+}
+
+static void reent_shut_cb(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  reent_t *r = arg;
+  (void)loop;
+  (void)s;
+  r->shut = status == 0 ? 1 : status;
+  reent_log(r, 2);
+}
+
+static void reent_closed(tick_loop_t *loop, void *arg) {
+  reent_t *r = arg;
+  (void)loop;
+  r->closed++;
+  reent_log(r, 3);
+}
+
+static void reent_alloc(tick_loop_t *loop, tick_stream_t s, size_t sz, tick_buf_t *b,
+                        void *arg) {
+  reent_t *r = arg;
+  (void)sz;
+  *b = tick_buf(r->buf, sizeof(r->buf));
+  if (r->close_from == 1) ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
+}
+
+static void reent_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
+                       void *arg) {
+  reent_t *r = arg;
+  r->reads++;
+  ASSERT_PTR_EQ(b->base, r->buf); /* the buffer always comes back */
+  if (r->close_from == 1) {
+    ASSERT_EQ(n, 0); /* closed in the alloc callback: nothing was read */
+    return;
+  }
+  ASSERT_GT(n, 0);
+  ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
+  ASSERT_ERR(tick_read_stop(loop, s), TICK_ECLOSING);
+}
+
+/* The stream `a` has writes queued (its peer does not read) and a shutdown pending when
+ * it is closed from its alloc or read callback: every request completes exactly once,
+ * in order, before the close callback, and no read callback follows. */
+static void close_in_read_path(int close_from) {
+  tick_loop_t *loop;
+  reent_t r;
+  int sv[2], i;
+  static char big[1 << 16];
+  memset(&r, 0, sizeof(r));
+  r.close_from = close_from;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  stream_pair(loop, &r.a, &r.b, sv);
+  fill_socket(loop, r.a);
+  for (i = 0; i < 3; i++) {
+    tick_buf_t b = tick_buf(big, sizeof(big));
+    ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  }
+  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_read_start(loop, r.a, reent_alloc, reent_read, &r));
+  ASSERT_EQ(write(sv[1], "hello", 5), 5); /* the peer writes: a becomes readable */
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(r.reads, 1);
+  ASSERT_EQ(r.nwrites, 3);
+  for (i = 0; i < 3; i++) ASSERT_ERR(r.writes[i], TICK_ECANCELED);
+  ASSERT_ERR(r.shut, TICK_ECANCELED);
+  ASSERT_EQ(r.closed, 1);
+  ASSERT_EQ(r.norder, 5);
+  ASSERT_EQ(r.order[3], 2);
+  ASSERT_EQ(r.order[4], 3);
+  ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(stream_close_in_alloc_cb) { close_in_read_path(1); }
+TEST(stream_close_in_read_cb) { close_in_read_path(2); }
+
+/* Closed from a queued write's callback (poll phase) with more writes queued behind it,
+ * and from the callback of a write that completed inside tick_write (a next-tick). */
+static void reent_write_close(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  reent_t *r = arg;
+  r->writes[r->nwrites++] = status;
+  reent_log(r, 1);
+  ASSERT_OK(status);
+  ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
+}
+
+static void drain_peer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  reent_t *r = arg;
+  (void)t;
+  ASSERT_OK(tick_read_start(loop, r->b, reent_alloc, never_read, r));
+}
+
+TEST(stream_close_in_write_cb) {
+  tick_loop_t *loop;
+  reent_t r;
+  int sv[2], i;
+  static char big[1 << 16];
+  tick_buf_t b = tick_buf(big, sizeof(big));
+  memset(&r, 0, sizeof(r));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  stream_pair(loop, &r.a, &r.b, sv);
+  fill_socket(loop, r.a);
+  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_close, &r)); /* queued */
+  for (i = 0; i < 3; i++) ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_set_timeout(loop, 1, drain_peer, &r, NULL)); /* then a becomes writable */
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0); /* b reads EOF, then stops */
+  ASSERT_EQ(r.nwrites, 4);
+  ASSERT_OK(r.writes[0]);
+  for (i = 1; i < 4; i++) ASSERT_ERR(r.writes[i], TICK_ECANCELED);
+  ASSERT_ERR(r.shut, TICK_ECANCELED);
+  ASSERT_EQ(r.closed, 1);
+  ASSERT_EQ(r.norder, 6);
+  ASSERT_EQ(r.order[4], 2);
+  ASSERT_EQ(r.order[5], 3);
+  ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  /* The fast path: a write the kernel takes at once, closed from its callback (a
+   * next-tick), with a shutdown requested behind it. */
+  memset(&r, 0, sizeof(r));
+  stream_pair(loop, &r.a, &r.b, sv);
+  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_close, &r));
+  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(r.nwrites, 1);
+  ASSERT_ERR(r.shut, TICK_ECANCELED);
+  ASSERT_EQ(r.closed, 1);
+  ASSERT_EQ(r.norder, 3);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Closed from its shutdown callback (next-tick and poll-phase forms). */
+static void reent_shut_close(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  reent_t *r = arg;
+  r->shut = status == 0 ? 1 : status;
+  reent_log(r, 2);
+  ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
+  ASSERT_ERR(tick_stream_close(loop, s, reent_closed, r), TICK_ECLOSING);
+}
+
+TEST(stream_close_in_shutdown_cb) {
+  tick_loop_t *loop;
+  reent_t r;
+  int sv[2];
+  static char big[1 << 16];
+  tick_buf_t b = tick_buf(big, sizeof(big));
+  memset(&r, 0, sizeof(r));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  stream_pair(loop, &r.a, &r.b, sv);
+  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_close, &r)); /* nothing queued */
+  ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(r.shut, 1);
+  ASSERT_EQ(r.closed, 1);
+  /* After queued writes: the shutdown completes in the poll phase. */
+  memset(&r, 0, sizeof(r));
+  stream_pair(loop, &r.a, &r.b, sv);
+  fill_socket(loop, r.a);
+  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_close, &r));
+  ASSERT_OK(tick_set_timeout(loop, 1, drain_peer, &r, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(r.nwrites, 1);
+  ASSERT_OK(r.writes[0]);
+  ASSERT_EQ(r.shut, 1);
+  ASSERT_EQ(r.closed, 1);
+  ASSERT_EQ(r.norder, 3);
+  ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Closed from the connect callback (success and timeout) and from the accept callback
+ * (the listener itself, with more connections waiting in its backlog). */
+typedef struct cc_s {
+  tick_stream_t listener, clients[4];
+  int connects[4], nconnects, accepts, closed, port;
+} cc_t;
+
+static void cc_connected_close(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  cc_t *c = arg;
+  tick_buf_t b = tick_buf("x", 1);
+  c->connects[c->nconnects++] = status;
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &c->closed));
+  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ECLOSING);
+}
+
+static void cc_accept_close(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                            void *arg) {
+  cc_t *cc = arg;
+  ASSERT_OK(status);
+  cc->accepts++;
+  /* Close the listener and the new stream: no accept callback after this one. */
+  ASSERT_OK(tick_stream_close(loop, l, on_closed_count, &cc->closed));
+  ASSERT_OK(tick_stream_close(loop, c, on_closed_count, &cc->closed));
+  ASSERT_ERR(tick_tcp_listen(loop, l, 0, cc_accept_close, cc), TICK_ECLOSING);
+}
+
+TEST(tcp_close_in_connect_and_accept_cb) {
+  tick_loop_t *loop;
+  cc_t c;
+  int i;
+  memset(&c, 0, sizeof(c));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  c.listener = listen_on(loop, "127.0.0.1", 16, cc_accept_close, &c, &c.port);
+  for (i = 0; i < 4; i++) {
+    ASSERT_OK(tick_tcp_create(loop, AF_INET, &c.clients[i]));
+    ASSERT_OK(tick_tcp_connect_ip(loop, c.clients[i], "127.0.0.1", c.port, 5000,
+                                  cc_connected_close, &c));
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(c.accepts, 1);
+  ASSERT_EQ(c.nconnects, 4);
+  /* The backlog took them; closing the listener resets those not yet accepted, which
+   * their connect may already report. */
+  for (i = 0; i < 4; i++)
+    if (c.connects[i] != TICK_ECONNRESET) ASSERT_OK(c.connects[i]);
+  ASSERT_EQ(c.closed, 6);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(tcp_close_in_connect_timeout_cb) {
+  /* A full backlog that never accepts: the connects that do not fit time out, and their
+   * callbacks close the streams. */
+  tick_loop_t *loop;
+  tick_stream_t s[8];
+  cc_t c;
+  struct sockaddr_storage a;
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), port, i, timeouts = 0;
+  memset(&c, 0, sizeof(c));
+  ASSERT_OK(tick_ip_addr("127.0.0.1", 0, &a));
+  ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in)), 0);
+  ASSERT_EQ(listen(fd, 0), 0);
+  ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  port = tick_ip_port(&a);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  for (i = 0; i < 4; i++) {
+    ASSERT_OK(tick_tcp_create(loop, AF_INET, &s[i]));
+    ASSERT_OK(tick_tcp_connect_ip(loop, s[i], "127.0.0.1", port, 100, cc_connected_close, &c));
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(c.nconnects, 4);
+  for (i = 0; i < 4; i++)
+    if (c.connects[i] == TICK_ETIMEDOUT) timeouts++;
+  ASSERT_GT(timeouts, 0);
+  ASSERT_EQ(c.closed, 4);
+  ASSERT_OK(tick_loop_destroy(loop));
+  close(fd);
+}

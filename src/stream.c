@@ -10,6 +10,7 @@
 #include "stream.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -287,13 +288,23 @@ static uint32_t bufs_advance(tick_buf_t *bufs, uint32_t cur, uint32_t n, size_t 
   return cur;
 }
 
+/* Checks a write's arguments and the stream's state; sets *out and *total (the bytes in
+ * bufs). A total above SSIZE_MAX is refused: no write system call takes one (the kernel
+ * says EINVAL), and a sum that wrapped around SIZE_MAX would make a write of nothing
+ * look complete. */
 static int write_check(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
-                       size_t nbufs, tick__stream_t **out) {
+                       size_t nbufs, tick__stream_t **out, size_t *total) {
   tick__stream_t *s;
+  size_t t = 0, i;
   int r;
   TICK__CHECK_LOOP(loop);
   if (bufs == NULL && nbufs > 0) return TICK_EINVAL;
   if (nbufs > UINT32_MAX) return TICK_EINVAL;
+  for (i = 0; i < nbufs; i++) {
+    if (bufs[i].len > (size_t)SSIZE_MAX - t) return TICK_EINVAL;
+    t += bufs[i].len;
+  }
+  *total = t;
   r = tick__stream_get(loop, stream, &s);
   if (r != 0) return r;
   if (s->flags & TICK__S_SHUT_REQ) return TICK_EPIPE;
@@ -308,9 +319,8 @@ int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
   tick__wreq_t *w;
   size_t total, done = 0;
   uint32_t cur = 0;
-  int r = write_check(loop, stream, bufs, nbufs, &s);
+  int r = write_check(loop, stream, bufs, nbufs, &s, &total);
   if (r != 0) return r;
-  total = bufs_total(bufs, nbufs);
   /* Everything that can fail is done before a byte is written. */
   w = wreq_get(loop);
   if (w == NULL) return TICK_ENOMEM;
@@ -413,10 +423,11 @@ int tick_try_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bu
                    size_t nbufs) {
   tick__stream_t *s;
   ssize_t n;
-  int r = write_check(loop, stream, bufs, nbufs, &s);
+  size_t total;
+  int r = write_check(loop, stream, bufs, nbufs, &s, &total);
   if (r != 0) return r;
   if (s->wq_head != NULL) return TICK_EAGAIN;
-  if (nbufs == 0) return 0;
+  if (total == 0) return 0;
   n = stream_writev(s, bufs, nbufs);
   if (n > INT32_MAX) n = INT32_MAX; /* the count fits an int; the rest is the caller's */
   return (int)n;

@@ -1761,3 +1761,31 @@ TEST(tcp_close_in_connect_timeout_cb) {
   ASSERT_OK(tick_loop_destroy(loop));
   close(fd);
 }
+
+/* ------------------------------------------------------------ review: bad sizes ---- */
+
+/* Buffers whose lengths add up past SIZE_MAX (or past what one write can be) are bad
+ * input: refused at once, never "written" by a wrapped-around total. */
+TEST(stream_write_total_overflow) {
+  tick_loop_t *loop;
+  tick_stream_t a, b;
+  int sv[2], status = 1;
+  char x[4];
+  tick_buf_t bufs[2];
+  size_t q;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  stream_pair(loop, &a, &b, sv);
+  bufs[0] = tick_buf(x, SIZE_MAX / 2 + 1);
+  bufs[1] = tick_buf(x, SIZE_MAX / 2 + 1); /* the sum wraps to 0 */
+  ASSERT_ERR(tick_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
+  ASSERT_ERR(tick_try_write(loop, a, bufs, 2), TICK_EINVAL);
+  bufs[1] = tick_buf(x, 2); /* no wrap, but more than one write can be (> SSIZE_MAX) */
+  ASSERT_ERR(tick_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
+  ASSERT_OK(tick_stream_write_queue_size(loop, a, &q));
+  ASSERT_UEQ(q, 0);
+  ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(status, 1); /* no callback: the calls failed */
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -101,8 +101,8 @@ int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
  * Writes go out in the order they were made, never interleaved. tick tries the write
  * system call at once when nothing is queued, so a small write on an idle socket costs
  * one syscall and no epoll change. Returns 0 (the request is accepted and its callback
- * will run), TICK_EINVAL (NULL bufs with nbufs > 0, nbufs 0 is allowed and completes
- * with 0), TICK_ENOTCONN, TICK_EPIPE (after shutdown, or the write side failed),
+ * will run), TICK_EINVAL (NULL bufs with nbufs > 0, or lengths adding up to more than
+ * SSIZE_MAX; nbufs 0 is allowed and completes with 0), TICK_ENOTCONN, TICK_EPIPE (after shutdown, or the write side failed),
  * TICK_ENOMEM, TICK_ESTALE, TICK_ECLOSING. A write that the system refuses (EPIPE,
  * ECONNRESET) is accepted and reports the error through its callback. */
 int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,

@@ -445,6 +445,8 @@ int tick_stream_write_queue_size(const tick_loop_t *loop, tick_stream_t stream,
   return 0;
 }
 
+static void read_promise_cancel(tick_loop_t *loop, tick__stream_t *s);
+
 /* The write side: shutdown(SHUT_WR) for sockets; a write-only pipe is closed. */
 static int do_shutdown(tick_loop_t *loop, tick__stream_t *s) {
   int fl;
@@ -455,7 +457,10 @@ static int do_shutdown(tick_loop_t *loop, tick__stream_t *s) {
   }
   fl = fcntl(s->fd, F_GETFL);
   if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY) {
-    s->flags &= ~(uint32_t)(TICK__S_READING | TICK__S_READ_PROMISE);
+    /* Nothing can be read from a closed fd: a pending read promise is cancelled (its
+     * reactions run in the drain after the shutdown's own callback). */
+    if (s->flags & TICK__S_READ_PROMISE) read_promise_cancel(loop, s);
+    s->flags &= ~(uint32_t)TICK__S_READING;
     /* Stops the registration first (the fd is about to go). */
     s->flags |= TICK__S_FAILED;
     if (s->registered != 0) {
@@ -863,6 +868,14 @@ static void read_promise_end(tick_loop_t *loop, tick__stream_t *s) {
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;
   tick__stream_update(loop, s);
+}
+
+/* Rejects a pending read promise with TICK_ECANCELED. */
+static void read_promise_cancel(tick_loop_t *loop, tick__stream_t *s) {
+  tick_resolver_t *res = s->read_resolver;
+  read_promise_end(loop, s);
+  tick_resolver_reject(res, TICK_ECANCELED, NULL, NULL);
+  tick_resolver_release(res);
 }
 
 static void read_promise_alloc(tick_loop_t *loop, tick_stream_t stream, size_t suggested,

@@ -1789,3 +1789,41 @@ TEST(stream_write_total_overflow) {
   ASSERT_EQ(status, 1); /* no callback: the calls failed */
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------ review: pipes ---- */
+
+static int record_error(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                        void *arg) {
+  int *err = arg;
+  (void)loop;
+  (void)next;
+  ASSERT_EQ(*err, 1); /* settled once */
+  *err = tick_promise_error(settled);
+  return 0;
+}
+
+/* The shutdown of a write-only pipe closes its fd. A read promise pending on that stream
+ * (nothing can ever arrive) must still settle: it is cancelled, once, and not leaked. */
+TEST(stream_pipe_shutdown_settles_read_promise) {
+  tick_loop_t *loop;
+  tick_stream_t r, w;
+  tick_promise_t *pr;
+  int fds[2], err = 1, shut = 0, closed = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(pipe(fds), 0);
+  ASSERT_OK(tick_pipe_open(loop, fds[0], &r));
+  ASSERT_OK(tick_pipe_open(loop, fds[1], &w));
+  ASSERT_OK(tick_read_promise(loop, w, 0, 0, &pr));
+  ASSERT_OK(tick_promise_catch(pr, record_error, &err, NULL, NULL));
+  ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_shutdown(loop, w, count_status, &shut));
+  ASSERT_OK(tick_stream_close(loop, r, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(shut);
+  ASSERT_ERR(err, TICK_ECANCELED);
+  ASSERT_OK(tick_stream_close(loop, w, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_ERR(err, TICK_ECANCELED);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -1827,3 +1827,130 @@ TEST(stream_pipe_shutdown_settles_read_promise) {
   ASSERT_ERR(err, TICK_ECANCELED);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------ review: write queue ---- */
+
+/* Random writes (1 to 1500 buffers each, some empty, more than one system call's 1024
+ * buffers), try-writes whenever the queue is empty, and a reader that sometimes pauses:
+ * every byte arrives once, in order, and each callback runs once, in order. */
+typedef struct wstress_s {
+  tick_loop_t *loop;
+  tick_stream_t a, b;
+  unsigned char *data; /* the byte stream: data[i] = pattern of i */
+  size_t total, sent, received;
+  uint32_t rng;
+  int requests, completed, next_done, paused;
+  char rbuf[4096];
+} wstress_t;
+
+static uint32_t ws_rand(wstress_t *w) {
+  w->rng = w->rng * 1103515245u + 12345u;
+  return (w->rng >> 8) & 0xffffff;
+}
+
+static void ws_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg);
+
+static void ws_issue(wstress_t *w) {
+  static tick_buf_t bufs[1500];
+  size_t n = 1 + ws_rand(w) % 1500, i;
+  if (w->sent == w->total) return;
+  if (ws_rand(w) % 4 == 0) {
+    size_t q;
+    ASSERT_OK(tick_stream_write_queue_size(w->loop, w->a, &q));
+    if (q == 0) { /* a try-write only when nothing is queued (else TICK_EAGAIN) */
+      size_t len = 1 + ws_rand(w) % 3000;
+      int r;
+      if (len > w->total - w->sent) len = w->total - w->sent;
+      bufs[0] = tick_buf(w->data + w->sent, len);
+      r = tick_try_write(w->loop, w->a, bufs, 1);
+      if (r != TICK_EAGAIN) {
+        ASSERT_GT(r, 0);
+        w->sent += (size_t)r;
+      }
+      return;
+    }
+  }
+  for (i = 0; i < n && w->sent < w->total; i++) {
+    size_t len = ws_rand(w) % 7 == 0 ? 0 : 1 + ws_rand(w) % 200;
+    if (len > w->total - w->sent) len = w->total - w->sent;
+    bufs[i] = tick_buf(w->data + w->sent, len);
+    w->sent += len;
+  }
+  ASSERT_OK(tick_write(w->loop, w->a, bufs, i, ws_done, (void *)(intptr_t)w->requests));
+  w->requests++;
+}
+
+static wstress_t *ws_global;
+
+static void ws_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  wstress_t *w = ws_global;
+  (void)loop;
+  (void)s;
+  ASSERT_OK(status);
+  ASSERT_EQ((intptr_t)arg, w->next_done); /* in order */
+  w->next_done++;
+  w->completed++;
+  ws_issue(w);
+}
+
+static void ws_alloc(tick_loop_t *loop, tick_stream_t s, size_t sz, tick_buf_t *b,
+                     void *arg) {
+  wstress_t *w = arg;
+  (void)loop;
+  (void)s;
+  (void)sz;
+  *b = tick_buf(w->rbuf, 1 + ws_rand(w) % sizeof(w->rbuf));
+}
+
+static void ws_resume(tick_loop_t *loop, tick_timer_t t, void *arg);
+
+static void ws_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
+                    void *arg) {
+  wstress_t *w = arg;
+  ssize_t i;
+  if (n == 0) return;
+  ASSERT_GT(n, 0);
+  for (i = 0; i < n; i++) ASSERT_EQ((unsigned char)b->base[i], w->data[w->received + (size_t)i]);
+  w->received += (size_t)n;
+  if (w->received == w->total) {
+    ASSERT_OK(tick_stream_close(loop, s, NULL, NULL));
+    ASSERT_OK(tick_stream_close(loop, w->a, NULL, NULL));
+    return;
+  }
+  if (ws_rand(w) % 50 == 0) { /* pause: let the writer's queue build up */
+    ASSERT_OK(tick_read_stop(loop, s));
+    ASSERT_OK(tick_set_timeout(loop, 1, ws_resume, w, NULL));
+  }
+  if (ws_rand(w) % 3 == 0 || w->received == w->sent) ws_issue(w); /* never run dry */
+}
+
+static void ws_resume(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  wstress_t *w = arg;
+  (void)t;
+  ASSERT_OK(tick_read_start(loop, w->b, ws_alloc, ws_read, w));
+}
+
+TEST(stream_write_stress_order) {
+  wstress_t *w = calloc(1, sizeof(*w));
+  tick_loop_t *loop;
+  int sv[2], i, sndbuf = 4096;
+  size_t k;
+  ws_global = w;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  w->loop = loop;
+  w->rng = 12345;
+  w->total = slow_build() ? (2u << 20) : (16u << 20);
+  w->data = malloc(w->total);
+  for (k = 0; k < w->total; k++) w->data[k] = (unsigned char)(k * 131 + (k >> 9));
+  stream_pair(loop, &w->a, &w->b, sv);
+  /* A small send buffer: many partial writes. */
+  ASSERT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+  ASSERT_OK(tick_read_start(loop, w->b, ws_alloc, ws_read, w));
+  for (i = 0; i < 8; i++) ws_issue(w);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(w->received, w->total);
+  ASSERT_EQ(w->completed, w->requests);
+  ASSERT_OK(tick_loop_destroy(loop));
+  free(w->data);
+  free(w);
+}

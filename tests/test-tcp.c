@@ -1954,3 +1954,65 @@ TEST(stream_write_stress_order) {
   free(w->data);
   free(w);
 }
+
+/* ------------------------------------------------------------ review: fd watchers ---- */
+
+/* Level semantics: a watcher whose fd stays readable is called again in the next poll
+ * phase (one call per phase), until it is drained; writable likewise. A watcher closed
+ * by another watcher's callback in the same poll phase is not called. */
+typedef struct lvl_s {
+  int fds[2], calls, writable_calls, w_closed, closed;
+  uint64_t iters[8];
+  tick_poll_t r, w, other;
+} lvl_t;
+
+static void lvl_readable(tick_loop_t *loop, tick_poll_t w, int status, unsigned events,
+                         void *arg) {
+  lvl_t *l = arg;
+  char c;
+  ASSERT_OK(status);
+  ASSERT(events & TICK_READABLE);
+  ASSERT_LT(l->calls, 8);
+  l->iters[l->calls++] = tick_loop_iteration(loop);
+  ASSERT_EQ(read(l->fds[0], &c, 1), 1); /* one byte per call: still readable */
+  if (l->calls == 3) {
+    ASSERT_OK(tick_poll_close(loop, w, on_closed_count, &l->closed));
+    /* The writable watcher is ready in this same poll phase: closed here, not called. */
+    ASSERT_OK(tick_poll_close(loop, l->w, on_closed_count, &l->closed));
+    l->w_closed = 1;
+  }
+}
+
+static void lvl_writable(tick_loop_t *loop, tick_poll_t w, int status, unsigned events,
+                         void *arg) {
+  lvl_t *l = arg;
+  (void)loop;
+  (void)w;
+  ASSERT_OK(status);
+  ASSERT_EQ(events, TICK_WRITABLE);
+  ASSERT_EQ(l->w_closed, 0);
+  l->writable_calls++;
+}
+
+TEST(poll_level_triggered) {
+  tick_loop_t *loop;
+  lvl_t l;
+  memset(&l, 0, sizeof(l));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(pipe(l.fds), 0);
+  ASSERT_EQ(write(l.fds[1], "abcd", 4), 4);
+  ASSERT_OK(tick_poll_create(loop, l.fds[0], &l.r));
+  ASSERT_OK(tick_poll_create(loop, l.fds[1], &l.w));
+  ASSERT_OK(tick_poll_start(loop, l.r, TICK_READABLE, lvl_readable, &l));
+  ASSERT_OK(tick_poll_start(loop, l.w, TICK_WRITABLE, lvl_writable, &l));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(l.calls, 3);
+  ASSERT_UEQ(l.iters[1], l.iters[0] + 1); /* once per poll phase, in consecutive ones */
+  ASSERT_UEQ(l.iters[2], l.iters[1] + 1);
+  ASSERT_GE(l.writable_calls, 2);
+  ASSERT_LE(l.writable_calls, 3);
+  ASSERT_EQ(l.closed, 2);
+  close(l.fds[0]);
+  close(l.fds[1]);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -2016,3 +2016,110 @@ TEST(poll_level_triggered) {
   close(l.fds[1]);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------ review: promise OOM ---- */
+
+/* The promise forms on a socketpair with each allocation failing in turn: every promise
+ * made settles exactly once (a read whose buffer cannot be allocated rejects with
+ * TICK_ENOMEM), and nothing leaks. */
+typedef struct pafs_s {
+  tick_stream_t a, b;
+  int made, settled, closed;
+} pafs_t;
+
+static int pafs_settled(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                        void *arg) {
+  pafs_t *p = arg;
+  int st = tick_promise_state(settled);
+  (void)loop;
+  (void)next;
+  if (st == TICK_PROMISE_REJECTED) {
+    int e = tick_promise_error(settled);
+    if (e != TICK_ENOMEM && e != TICK_ECANCELED && e != TICK_ETIMEDOUT)
+      test_fail(__FILE__, __LINE__, "unexpected rejection %s", tick_err_name(e));
+  }
+  p->settled++;
+  return 0;
+}
+
+static int pafs_track(pafs_t *p, int r, tick_promise_t **prp) {
+  tick_promise_t *pr = *prp;
+  if (r != 0) {
+    ASSERT_ERR(r, TICK_ENOMEM);
+    return r;
+  }
+  p->made++;
+  r = tick_promise_then(pr, pafs_settled, pafs_settled, p, NULL, NULL);
+  ASSERT_OK(tick_promise_release(pr));
+  if (r != 0) {
+    ASSERT_ERR(r, TICK_ENOMEM);
+    p->made--; /* no reaction: it settles unobserved */
+  }
+  return r;
+}
+
+static void pafs_close_all(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  pafs_t *p = arg;
+  (void)t;
+  ASSERT_OK(tick_stream_close(loop, p->a, on_closed_count, &p->closed));
+  ASSERT_OK(tick_stream_close(loop, p->b, on_closed_count, &p->closed));
+}
+
+static int pafs_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_promise_t *pr;
+  pafs_t p;
+  int sv[2], r, r2;
+  tick_buf_t bufs[6];
+  int i;
+  (void)arg;
+  memset(&p, 0, sizeof(p));
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  r = tick_pipe_open(loop, sv[0], &p.a);
+  if (r != 0) {
+    close(sv[0]);
+    close(sv[1]);
+    ASSERT_OK(tick_loop_destroy(loop));
+    return r;
+  }
+  r = tick_pipe_open(loop, sv[1], &p.b);
+  if (r != 0) {
+    close(sv[1]);
+    ASSERT_OK(tick_stream_close(loop, p.a, NULL, NULL));
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+    ASSERT_OK(tick_loop_destroy(loop));
+    return r;
+  }
+  for (i = 0; i < 6; i++) bufs[i] = tick_buf("hello", 5);
+  r = tick_write_promise(loop, p.a, bufs, 6, &pr);
+  r = pafs_track(&p, r, &pr);
+  r2 = tick_read_promise(loop, p.b, 8, 5000, &pr);
+  r2 = pafs_track(&p, r2, &pr);
+  if (r == 0) r = r2;
+  r2 = tick_shutdown_promise(loop, p.a, &pr);
+  r2 = pafs_track(&p, r2, &pr);
+  if (r == 0) r = r2;
+  r2 = tick_read_promise(loop, p.a, 0, 5, &pr); /* nothing comes: it times out */
+  r2 = pafs_track(&p, r2, &pr);
+  if (r == 0) r = r2;
+  r2 = tick_set_timeout(loop, 30, pafs_close_all, &p, NULL);
+  if (r2 != 0) {
+    ASSERT_ERR(r2, TICK_ENOMEM);
+    pafs_close_all(loop, (tick_timer_t){0}, &p);
+    if (r == 0) r = r2;
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(p.settled, p.made);
+  ASSERT_EQ(p.closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+  return r;
+}
+
+TEST(stream_promise_alloc_failure_each_site) {
+  size_t sites;
+  test_alloc_install();
+  sites = test_alloc_each_failure(pafs_scenario, NULL);
+  ASSERT_GE(sites, 8);
+}

@@ -2123,3 +2123,34 @@ TEST(stream_promise_alloc_failure_each_site) {
   sites = test_alloc_each_failure(pafs_scenario, NULL);
   ASSERT_GE(sites, 8);
 }
+
+/* ------------------------------------------------------------ review: options ---- */
+
+/* Keep-alive's delay is applied (TCP_KEEPIDLE), and a delay the kernel cannot take is
+ * refused by the call itself, whether the socket exists yet or not, leaving the option
+ * as it was (not half-applied, not deferred to a failing bind). */
+TEST(tcp_keepalive_delay) {
+  tick_loop_t *loop;
+  tick_stream_t s, later;
+  int fd, on = 0, idle = 0;
+  socklen_t len = sizeof(on);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &s));
+  ASSERT_OK(tick_stream_fileno(loop, s, &fd));
+  ASSERT_OK(tick_tcp_keepalive(loop, s, 1, 42));
+  ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &len), 0);
+  ASSERT_EQ(idle, 42);
+  ASSERT_OK(tick_tcp_keepalive(loop, s, 0, 0));
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len), 0);
+  ASSERT_EQ(on, 0);
+  ASSERT_ERR(tick_tcp_keepalive(loop, s, 1, 40000), TICK_EINVAL); /* above 32767 s */
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len), 0);
+  ASSERT_EQ(on, 0);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &later));
+  ASSERT_ERR(tick_tcp_keepalive(loop, later, 1, 40000), TICK_EINVAL);
+  ASSERT_OK(tick_tcp_bind_ip(loop, later, "127.0.0.1", 0, 0));
+  ASSERT_OK(tick_stream_close(loop, s, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, later, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -2154,3 +2154,83 @@ TEST(tcp_keepalive_delay) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* Bind flags: SO_REUSEPORT lets two listeners share a port; IPV6_V6ONLY decides whether
+ * a listener on [::] takes IPv4 connections. */
+static void count_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                         void *arg) {
+  int *n = arg;
+  (void)l;
+  ASSERT_OK(status);
+  (*n)++;
+  ASSERT_OK(tick_stream_close(loop, c, NULL, NULL));
+}
+
+static void close_on_connect(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  int *st = arg;
+  *st = status;
+  ASSERT_OK(tick_stream_close(loop, s, NULL, NULL));
+}
+
+TEST(tcp_bind_flags) {
+  tick_loop_t *loop;
+  tick_stream_t l1, l2, l3, c;
+  struct sockaddr_storage a;
+  int port, accepted = 0, st = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &l1));
+  ASSERT_OK(tick_tcp_bind_ip(loop, l1, "127.0.0.1", 0, TICK_TCP_REUSEPORT));
+  ASSERT_OK(tick_tcp_listen(loop, l1, 0, count_accept, &accepted));
+  ASSERT_OK(tick_tcp_getsockname(loop, l1, &a));
+  port = tick_ip_port(&a);
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &l2));
+  ASSERT_OK(tick_tcp_bind_ip(loop, l2, "127.0.0.1", port, TICK_TCP_REUSEPORT));
+  ASSERT_OK(tick_tcp_listen(loop, l2, 0, count_accept, &accepted));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &l3));
+  ASSERT_ERR(tick_tcp_bind_ip(loop, l3, "127.0.0.1", port, 0), TICK_EADDRINUSE);
+  ASSERT_ERR(tick_tcp_bind_ip(loop, l3, "127.0.0.1", port, TICK_TCP_IPV6ONLY), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_bind_ip(loop, l3, "127.0.0.1", port, 1u << 7), TICK_EINVAL);
+  ASSERT_OK(tick_stream_close(loop, l1, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, l2, NULL, NULL));
+  ASSERT_OK(tick_stream_close(loop, l3, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  /* [::] with IPV6_V6ONLY: an IPv4 connect to its port is refused. */
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &l1));
+  ASSERT_OK(tick_tcp_bind_ip(loop, l1, "::", 0, TICK_TCP_IPV6ONLY));
+  ASSERT_OK(tick_tcp_listen(loop, l1, 0, count_accept, &accepted));
+  ASSERT_OK(tick_tcp_getsockname(loop, l1, &a));
+  port = tick_ip_port(&a);
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &c));
+  ASSERT_OK(tick_tcp_connect_ip(loop, c, "127.0.0.1", port, 2000, close_on_connect, &st));
+  ASSERT_OK(tick_stream_unref(loop, l1));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_ERR(st, TICK_ECONNREFUSED);
+  ASSERT_OK(tick_stream_close(loop, l1, NULL, NULL));
+  /* Without the flag, [::] is dual-stack (the Linux default, unless the system says
+   * otherwise): the IPv4 client gets in. */
+  {
+    FILE *f = fopen("/proc/sys/net/ipv6/bindv6only", "r");
+    int v6only = 0;
+    if (f != NULL) {
+      if (fscanf(f, "%d", &v6only) != 1) v6only = 0;
+      fclose(f);
+    }
+    if (v6only) {
+      ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+      ASSERT_OK(tick_loop_destroy(loop));
+      return;
+    }
+  }
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &l1));
+  ASSERT_OK(tick_tcp_bind_ip(loop, l1, "::", 0, 0));
+  ASSERT_OK(tick_tcp_listen(loop, l1, 0, count_accept, &accepted));
+  ASSERT_OK(tick_tcp_getsockname(loop, l1, &a));
+  port = tick_ip_port(&a);
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &c));
+  ASSERT_OK(tick_tcp_connect_ip(loop, c, "127.0.0.1", port, 2000, close_on_connect, &st));
+  while (accepted == 0) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(st);
+  ASSERT_OK(tick_stream_close(loop, l1, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

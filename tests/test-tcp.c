@@ -1544,6 +1544,9 @@ static void reent_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick
     return;
   }
   ASSERT_GT(n, 0);
+  /* The loop cannot be destroyed or re-entered from a callback. */
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_ERR(tick_loop_run(loop, TICK_RUN_NOWAIT), TICK_EBUSY);
   ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
   ASSERT_ERR(tick_read_stop(loop, s), TICK_ECLOSING);
 }
@@ -2232,5 +2235,49 @@ TEST(tcp_bind_flags) {
   ASSERT_OK(st);
   ASSERT_OK(tick_stream_close(loop, l1, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Stopping the loop from a read callback: run() returns after that iteration with the
+ * stream still reading (alive: 1); a later run() picks up where it was. */
+static void stop_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
+                      void *arg) {
+  reent_t *r = arg;
+  (void)b;
+  if (n == 0) return; /* a full buffer is read again: that read may find nothing */
+  ASSERT_EQ(n, 1);    /* the alloc callback gives one byte at a time */
+  r->reads++;
+  if (r->reads == 2) ASSERT_OK(tick_loop_stop(loop));
+  if (r->reads == 8) ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
+}
+
+static void one_byte_alloc(tick_loop_t *loop, tick_stream_t s, size_t sz, tick_buf_t *b,
+                           void *arg) {
+  reent_t *r = arg;
+  (void)loop;
+  (void)s;
+  (void)sz;
+  *b = tick_buf(r->buf, 1);
+}
+
+TEST(stream_loop_stop_in_read_cb) {
+  tick_loop_t *loop;
+  reent_t r;
+  int sv[2];
+  memset(&r, 0, sizeof(r));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  stream_pair(loop, &r.a, &r.b, sv);
+  ASSERT_EQ(write(sv[1], "hello", 5), 5);
+  ASSERT_OK(tick_read_start(loop, r.a, one_byte_alloc, stop_read, &r));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 1); /* stopped, still alive */
+  /* A full buffer (1 of 1 byte) reads again within the same event, up to 32 times, stop
+   * or not: the phase's work is finished, as libuv's read loop does. */
+  ASSERT_EQ(r.reads, 5);
+  ASSERT_EQ(r.closed, 0);
+  ASSERT_EQ(write(sv[1], "abc", 3), 3);
+  ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(r.reads, 8);
+  ASSERT_EQ(r.closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
 }

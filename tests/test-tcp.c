@@ -2281,3 +2281,57 @@ TEST(stream_loop_stop_in_read_cb) {
   ASSERT_EQ(r.closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------ review: connect race ---- */
+
+/* The connection is established in the kernel, but the timeout is due first (timers
+ * come before the poll phase): the callback runs once, with TICK_ETIMEDOUT, and the
+ * writable socket then reports nothing more (no second callback, no spin). */
+typedef struct race_s {
+  int calls, status, accepted;
+} race_t;
+
+static void race_connected(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  race_t *r = arg;
+  tick_buf_t b = tick_buf("x", 1);
+  r->calls++;
+  r->status = status;
+  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ENOTCONN); /* failed state */
+  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ENOTCONN);
+}
+
+static void race_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                        void *arg) {
+  race_t *r = arg;
+  (void)l;
+  ASSERT_OK(status);
+  r->accepted++;
+  ASSERT_OK(tick_stream_close(loop, c, NULL, NULL));
+}
+
+TEST(tcp_connect_timeout_wins_race) {
+  tick_loop_t *loop;
+  tick_stream_t l, s;
+  race_t r;
+  int port, closed = 0;
+  uint64_t iter;
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  memset(&r, 0, sizeof(r));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  l = listen_on(loop, "127.0.0.1", 0, race_accept, &r, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &s));
+  ASSERT_OK(tick_tcp_connect_ip(loop, s, "127.0.0.1", port, 5, race_connected, &r));
+  nanosleep(&ts, NULL); /* the handshake is done; the 5 ms are over */
+  ASSERT_OK(tick_stream_unref(loop, l));
+  iter = tick_loop_iteration(loop);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_LT(tick_loop_iteration(loop) - iter, 5); /* the failed stream does not spin */
+  ASSERT_EQ(r.calls, 1);
+  ASSERT_ERR(r.status, TICK_ETIMEDOUT);
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
+  ASSERT_OK(tick_stream_close(loop, l, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(r.calls, 1);
+  ASSERT_EQ(closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -87,8 +87,10 @@ typedef void (*tick_read_cb)(tick_loop_t *loop, tick_stream_t stream, ssize_t nr
 int tick_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc_cb,
                     tick_read_cb read_cb, void *arg);
 
-/* Stops reading; no read callback runs after it returns. Stopping a stream that is not
- * reading is a no-op. Returns 0, TICK_ESTALE or TICK_ECLOSING. */
+/* Stops reading; no read callback runs after it returns, with one exception: called
+ * from the alloc callback (or tick_stream_close called there), the read callback still
+ * runs once with nread == 0 to give back the buffer just lent. Stopping a stream that is
+ * not reading is a no-op. Returns 0, TICK_ESTALE or TICK_ECLOSING. */
 int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
 
 /* ------------------------------------------------------------------- writing ---- */

@@ -2335,3 +2335,26 @@ TEST(tcp_connect_timeout_wins_race) {
   ASSERT_EQ(closed, 2);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* An fd epoll cannot watch (/dev/null): tick_pipe_open takes it, reading is refused with
+ * epoll's error and leaves nothing half-started, and writes (always complete) work. */
+TEST(stream_pipe_unwatchable_fd) {
+  tick_loop_t *loop;
+  tick_stream_t s;
+  int fd = open("/dev/null", O_RDWR), status = 1, closed = 0;
+  tick_buf_t b = tick_buf("abc", 3);
+  tick_promise_t *pr;
+  ASSERT_GE(fd, 0);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_pipe_open(loop, fd, &s));
+  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_EPERM);
+  ASSERT_ERR(tick_read_promise(loop, s, 0, 100, &pr), TICK_EPERM);
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(status);
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

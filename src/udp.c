@@ -38,6 +38,7 @@ struct udp_send_s {
   size_t niov;
   size_t len; /* bytes in the datagram */
   int status;
+  uint32_t epoch;    /* the inbox node run that may report it (done_push sets it) */
   socklen_t addrlen; /* 0: the connected peer */
   struct sockaddr_in6 addr;
   struct iovec iov_inline[SEND_INLINE_IOV];
@@ -94,6 +95,7 @@ typedef struct udp_state_s {
   udp_t *done_head, *done_tail;
   tick__node_t node;
   int node_pushed;
+  uint32_t epoch; /* bumped when the node runs: it reports only what came before */
 } udp_state_t;
 
 /* ----------------------------------------------------------------- module ---- */
@@ -185,22 +187,25 @@ static void send_recycle(udp_state_t *st, udp_send_t *s) {
   st->nfree++;
 }
 
+static void done_link(udp_state_t *st, udp_t *h) {
+  h->flags |= H_DONE;
+  h->done_next = NULL;
+  if (st->done_tail == NULL)
+    st->done_head = h;
+  else
+    st->done_tail->done_next = h;
+  st->done_tail = h;
+}
+
 static void done_push(tick_loop_t *loop, udp_state_t *st, udp_t *h, udp_send_t *s) {
   s->next = NULL;
+  s->epoch = st->epoch;
   if (h->d_tail == NULL)
     h->d_head = s;
   else
     h->d_tail->next = s;
   h->d_tail = s;
-  if (!(h->flags & H_DONE)) {
-    h->flags |= H_DONE;
-    h->done_next = NULL;
-    if (st->done_tail == NULL)
-      st->done_head = h;
-    else
-      st->done_tail->done_next = h;
-    st->done_tail = h;
-  }
+  if (!(h->flags & H_DONE)) done_link(st, h);
   if (!st->node_pushed) {
     st->node_pushed = 1;
     tick__inbox_push(loop, &st->node);
@@ -419,22 +424,31 @@ static void done_remove(udp_state_t *st, udp_t *h) {
   h->flags &= ~(unsigned)H_DONE;
 }
 
-/* The inbox node: reports finished sends, handle by handle, in order. */
+/* The inbox node: reports finished sends, handle by handle, in order. Only the sends
+ * that had finished when it started: one that a callback makes (and the flush after its
+ * drain hands to the kernel) waits for the node's next run, in a later poll phase, so a
+ * program that sends again from each send callback cannot starve the loop. The handles
+ * are taken off the state's list first and keep H_DONE until their turn, so a callback
+ * that sends on a handle still waiting here does not relink it. */
 static void udp_node_run(tick_loop_t *loop, tick__node_t *node) {
   udp_state_t *st = (udp_state_t *)((char *)node - offsetof(udp_state_t, node));
+  udp_t *list = st->done_head;
   st->node_pushed = 0;
-  while (st->done_head != NULL) {
-    udp_t *h = st->done_head;
-    st->done_head = h->done_next;
-    if (st->done_head == NULL) st->done_tail = NULL;
+  st->epoch++; /* sends finished from now on carry the new value */
+  st->done_head = st->done_tail = NULL;
+  while (list != NULL) {
+    udp_t *h = list;
+    list = h->done_next;
     h->flags &= ~(unsigned)H_DONE;
     /* A callback may close the handle: the close phase then reports the rest, in order. */
-    while (h->d_head != NULL && !(h->flags & H_CLOSING)) {
+    while (h->d_head != NULL && h->d_head->epoch != st->epoch && !(h->flags & H_CLOSING)) {
       udp_send_t *s = h->d_head;
       h->d_head = s->next;
       if (h->d_head == NULL) h->d_tail = NULL;
       send_report(loop, st, h, s, s->status);
     }
+    /* Sends finished during this run: the node was pushed again by done_push. */
+    if (h->d_head != NULL && !(h->flags & (H_CLOSING | H_DONE))) done_link(st, h);
   }
 }
 

@@ -991,3 +991,104 @@ TEST(udp_steady_state_does_not_allocate) {
   ASSERT_EQ(closed, 2);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------- re-entrancy ---- */
+
+/* A send made from a send's callback completes in a later poll phase, never in the one
+ * that is running: a program that sends the next datagram when the previous one is done
+ * must not starve the loop (here an immediate queued by the first callback runs before
+ * the second callback, as with node's dgram and libuv). */
+typedef struct chain_s {
+  tick_udp_t tx;
+  struct sockaddr_in dst;
+  int sends;
+  char log[128];
+} chain_t;
+
+static void chain_immediate(tick_loop_t *loop, void *arg) {
+  chain_t *c = arg;
+  (void)loop;
+  strcat(c->log, "I ");
+}
+
+static void chain_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  chain_t *c = arg;
+  struct iovec iov = {"c", 1};
+  ASSERT_EQ(status, 0);
+  c->sends++;
+  snprintf(c->log + strlen(c->log), sizeof(c->log) - strlen(c->log), "%d ", c->sends);
+  if (c->sends == 1) ASSERT_OK(tick_set_immediate(loop, chain_immediate, c, NULL));
+  if (c->sends < 4)
+    ASSERT_OK(tick_udp_send(loop, u, &iov, 1, (struct sockaddr *)&c->dst, chain_sent, c));
+  else
+    ASSERT_OK(tick_udp_close(loop, u, NULL, NULL));
+}
+
+TEST(udp_send_from_send_callback_completes_in_a_later_phase) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  chain_t c;
+  struct iovec iov = {"c", 1};
+  memset(&c, 0, sizeof(c));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  c.tx = bound_v4(loop);
+  c.dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, c.tx, &iov, 1, (struct sockaddr *)&c.dst, chain_sent, &c));
+  ASSERT_OK(tick_udp_close(loop, rx, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(c.log, "1 I 2 3 4 ");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The same across handles: A's callback sends on B, whose own earlier send is reported
+ * in the same run; the new one comes after the immediate, and nothing is lost. */
+typedef struct cross_s {
+  tick_udp_t a, b;
+  struct sockaddr_in dst;
+  char log[64];
+} cross_t;
+
+static void cross_immediate(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  strcat(((cross_t *)arg)->log, "I ");
+}
+
+static void cross_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  cross_t *c = arg;
+  struct iovec iov = {"x", 1};
+  ASSERT_EQ(status, 0);
+  if (u.id == c->a.id) {
+    strcat(c->log, "A ");
+    ASSERT_OK(tick_set_immediate(loop, cross_immediate, c, NULL));
+    ASSERT_OK(tick_udp_send(loop, c->b, &iov, 1, (struct sockaddr *)&c->dst, cross_sent, c));
+  } else {
+    strcat(c->log, "B ");
+  }
+}
+
+TEST(udp_send_on_another_handle_from_send_callback) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  cross_t c;
+  struct iovec iov = {"x", 1};
+  int closed = 0;
+  memset(&c, 0, sizeof(c));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  c.a = bound_v4(loop);
+  c.b = bound_v4(loop);
+  c.dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, c.a, &iov, 1, (struct sockaddr *)&c.dst, cross_sent, &c));
+  ASSERT_OK(tick_udp_send(loop, c.b, &iov, 1, (struct sockaddr *)&c.dst, cross_sent, &c));
+  while (tick_udp_send_queue_count(loop, c.a) + tick_udp_send_queue_count(loop, c.b) != 0 ||
+         strlen(c.log) < 8)
+    run_once(loop);
+  ASSERT_STR_EQ(c.log, "A B I B ");
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, c.a, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, c.b, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 3);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

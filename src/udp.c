@@ -79,6 +79,7 @@ struct udp_s {
   unsigned char *rbuf;
   size_t rslot;
   unsigned rslots;
+  uint32_t rlend; /* bumped when the buffer is given back or replaced: see udp_read */
   tick_udp_recv_cb recv_cb;
   void *recv_arg;
   udp_rreq_t *r_head, *r_tail;
@@ -655,6 +656,7 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
   u.id = h->id;
   for (round = 0; round < RECV_ROUNDS; round++) {
     unsigned char *buf = h->rbuf;
+    uint32_t lend = h->rlend;
     unsigned nslots = h->rslots, k;
     size_t slot = h->rslot;
     int n;
@@ -683,8 +685,10 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
     h->stats.datagrams_received += (uint64_t)n;
     for (k = 0; k < (unsigned)n; k++) {
       unsigned flags = (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) ? TICK_UDP_TRUNCATED : 0;
-      /* Stopped, closed or given another buffer by an earlier callback: drop the rest. */
-      if (!(h->flags & H_RECEIVING) || h->rbuf != buf) return;
+      /* Stopped, closed or given another buffer by an earlier callback: drop the rest.
+       * Comparing the buffer's address is not enough: a callback may stop, reuse its
+       * buffer and lend the same one again (or one malloc placed there). */
+      if (!(h->flags & H_RECEIVING) || h->rlend != lend) return;
       loop->depth++; /* the callback as it is now: a restart may have replaced it */
       h->recv_cb(loop, u, (int)msgs[k].msg_len, iovs[k].iov_base,
                  (const struct sockaddr *)&addrs[k], flags, h->recv_arg);
@@ -750,10 +754,17 @@ int tick_udp_recv_start(tick_loop_t *loop, tick_udp_t udp, void *buffer, size_t 
     h->flags = old_flags;
     return r;
   }
-  h->rbuf = buffer;
-  h->rslot = slot_size;
-  h->rslots = (unsigned)(size / slot_size < TICK_UDP_BATCH_MAX ? size / slot_size
-                                                                 : TICK_UDP_BATCH_MAX);
+  {
+    unsigned nslots = (unsigned)(size / slot_size < TICK_UDP_BATCH_MAX ? size / slot_size
+                                                                        : TICK_UDP_BATCH_MAX);
+    /* Restarting with the very same lent region only replaces the callback. */
+    if (!(old_flags & H_RECEIVING) || h->rbuf != buffer || h->rslot != slot_size ||
+        h->rslots != nslots)
+      h->rlend++;
+    h->rbuf = buffer;
+    h->rslot = slot_size;
+    h->rslots = nslots;
+  }
   h->recv_cb = cb;
   h->recv_arg = arg;
   return 0;
@@ -766,6 +777,7 @@ int tick_udp_recv_stop(tick_loop_t *loop, tick_udp_t udp) {
   h->flags &= ~(unsigned)H_RECEIVING;
   h->rbuf = NULL;
   h->recv_cb = NULL;
+  h->rlend++;
   return udp_watch(loop, h);
 }
 

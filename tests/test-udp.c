@@ -1092,3 +1092,53 @@ TEST(udp_send_on_another_handle_from_send_callback) {
   ASSERT_EQ(closed, 3);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* A callback that stops receiving gets its buffer back: it may overwrite it and lend it
+ * again. The datagrams read with it before the stop are dropped, never reported from
+ * the buffer's new contents. */
+typedef struct relend_s {
+  tick_udp_t tx;
+  struct sockaddr_in dst;
+  char ring[3 * 16];
+  char log[16];
+  int calls;
+} relend_t;
+
+static void relend_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                        const struct sockaddr *addr, unsigned flags, void *arg) {
+  relend_t *r = arg;
+  struct iovec d = {"d", 1};
+  (void)addr;
+  (void)flags;
+  ASSERT_EQ(status, 1);
+  strncat(r->log, data, 1);
+  if (++r->calls == 1) {
+    ASSERT_OK(tick_udp_recv_stop(loop, u));
+    memset(r->ring, 'Z', sizeof(r->ring)); /* ours again */
+    ASSERT_OK(tick_udp_recv_start(loop, u, r->ring, sizeof(r->ring), 16, relend_recv, r));
+    ASSERT_OK(tick_udp_send(loop, r->tx, &d, 1, (struct sockaddr *)&r->dst, NULL, NULL));
+  } else {
+    ASSERT_OK(tick_udp_close(loop, u, NULL, NULL));
+    ASSERT_OK(tick_udp_close(loop, r->tx, NULL, NULL));
+  }
+}
+
+TEST(udp_recv_stop_and_lend_same_buffer_again_mid_batch) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  relend_t r;
+  struct iovec a = {"a", 1}, b = {"b", 1}, c = {"c", 1};
+  memset(&r, 0, sizeof(r));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  r.tx = bound_v4(loop);
+  r.dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, r.tx, &a, 1, (struct sockaddr *)&r.dst, NULL, NULL));
+  ASSERT_OK(tick_udp_send(loop, r.tx, &b, 1, (struct sockaddr *)&r.dst, NULL, NULL));
+  ASSERT_OK(tick_udp_send(loop, r.tx, &c, 1, (struct sockaddr *)&r.dst, NULL, NULL));
+  ASSERT_OK(tick_loop_drain(loop)); /* all three sent: one recvmmsg reads them */
+  ASSERT_OK(tick_udp_recv_start(loop, rx, r.ring, sizeof(r.ring), 16, relend_recv, &r));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(r.log, "ad"); /* b and c were read in a's batch: dropped */
+  ASSERT_OK(tick_loop_destroy(loop));
+}

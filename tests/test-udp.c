@@ -1142,3 +1142,79 @@ TEST(udp_recv_stop_and_lend_same_buffer_again_mid_batch) {
   ASSERT_STR_EQ(r.log, "ad"); /* b and c were read in a's batch: dropped */
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* The UDP_SEGMENT fallback, reached on loopback: a socket with SO_NO_CHECK makes the
+ * kernel refuse segmentation (EINVAL), so the handle must send the same queue one
+ * datagram per message, every send reported once, with 0, in order. */
+static int fd_of_port(int port) {
+  int fd;
+  for (fd = 3; fd < 1024; fd++) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int type;
+    socklen_t tlen = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_DGRAM) continue;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) != 0 || a.sin_family != AF_INET) continue;
+    if (ntohs(a.sin_port) == port) return fd;
+  }
+  return -1;
+}
+
+typedef struct gso_s {
+  int sent[80], nsent, received, closed;
+  char order_ok;
+} gso_t;
+
+static void gso_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  gso_t *g = arg;
+  (void)loop;
+  (void)u;
+  ASSERT_EQ(status, 0);
+  g->nsent++;
+}
+
+static void gso_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                     const struct sockaddr *addr, unsigned flags, void *arg) {
+  gso_t *g = arg;
+  (void)loop; (void)u; (void)addr;
+  ASSERT_EQ(status, 100);
+  ASSERT_UEQ(flags, 0);
+  ASSERT_EQ(((const unsigned char *)data)[0], g->received);
+  g->received++;
+}
+
+TEST(udp_segmentation_refused_falls_back) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  static unsigned char payload[80][100];
+  static char ring[64 * 128];
+  tick_udp_stats_t st;
+  gso_t g;
+  int i, fd, one = 1;
+  memset(&g, 0, sizeof(g));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  fd = fd_of_port(port_of(loop, tx));
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)), 0);
+  ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 128, gso_recv, &g));
+  for (i = 0; i < 40; i++) {
+    struct iovec iov = {payload[i], 100};
+    payload[i][0] = (unsigned char)i;
+    ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, gso_sent, &g));
+  }
+  ASSERT_OK(tick_loop_drain(loop));
+  ASSERT_OK(tick_udp_get_stats(loop, tx, &st));
+  ASSERT_UEQ(st.datagrams_sent, 40);
+  ASSERT_UEQ(st.send_calls, 2); /* the segmented try, then one sendmmsg of 40 messages */
+  while (g.received < 40 || g.nsent < 40) run_once(loop);
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &g.closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &g.closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(g.closed, 2);
+  ASSERT_EQ(g.received, 40);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

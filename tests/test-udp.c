@@ -1334,3 +1334,125 @@ TEST(udp_ipv6_multicast_options) {
   ASSERT_EQ(closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------ the kernel saying EAGAIN (simulated) ---- */
+
+/* Loopback never refuses a send for lack of buffer (the skb is orphaned at once), so the
+ * EAGAIN path is reached by interposing sendmmsg: this definition in the test program
+ * takes the place of libc's for libtick.a. Each call takes the next scripted action:
+ * SEND_EAGAIN fails it, a positive number lets at most that many messages go (a partial
+ * batch), 0 (the default) is the real call. */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#define SEND_EAGAIN (-1)
+static int send_script[8];
+static unsigned send_script_pos, send_script_len;
+
+int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags) {
+  if (send_script_pos < send_script_len) {
+    int action = send_script[send_script_pos++];
+    if (action == SEND_EAGAIN) {
+      errno = EAGAIN;
+      return -1;
+    }
+    if (action > 0 && (unsigned)action < n) n = (unsigned)action;
+  }
+  return (int)syscall(SYS_sendmmsg, fd, msgs, n, flags);
+}
+
+static void script(const int *actions, unsigned n) {
+  memcpy(send_script, actions, n * sizeof(int));
+  send_script_pos = 0;
+  send_script_len = n;
+}
+
+typedef struct again_s {
+  int received;
+  char got[8];
+} again_t;
+
+static void again_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                       const struct sockaddr *addr, unsigned flags, void *arg) {
+  again_t *a = arg;
+  (void)loop; (void)u; (void)addr; (void)flags;
+  ASSERT_EQ(status, 1);
+  a->got[a->received++] = *(const char *)data;
+}
+
+static void again_run(const int *actions, unsigned nactions, uint64_t want_calls) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  char ring[8 * 8];
+  static const char *names[4] = {"A", "B", "C", "D"};
+  tick_udp_stats_t st;
+  again_t a;
+  int i, closed = 0;
+  memset(&a, 0, sizeof(a));
+  close_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 8, again_recv, &a));
+  script(actions, nactions);
+  for (i = 0; i < 3; i++) {
+    struct iovec iov = {(void *)(uintptr_t)names[i], 1};
+    ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent,
+                            (void *)(uintptr_t)names[i]));
+  }
+  ASSERT_OK(tick_loop_drain(loop)); /* the flush meets the scripted refusal */
+  {
+    /* Queued while the handle waits for the socket to become writable. */
+    struct iovec iov = {"D", 1};
+    ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "D"));
+  }
+  while (a.received < 4 || tick_udp_send_queue_count(loop, tx) != 0) run_once(loop);
+  ASSERT_STR_EQ(close_log, "A:OK B:OK C:OK D:OK ");
+  ASSERT(memcmp(a.got, "ABCD", 4) == 0);
+  ASSERT_OK(tick_udp_get_stats(loop, tx, &st));
+  ASSERT_UEQ(st.datagrams_sent, 4);
+  ASSERT_UEQ(st.send_calls, want_calls);
+  ASSERT_EQ(tick_udp_try_send(loop, tx, NULL, 0, (struct sockaddr *)&dst), 0); /* unblocked */
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 2);
+  ASSERT_UEQ(send_script_pos, nactions);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(udp_send_eagain_waits_for_writable) {
+  static const int actions[] = {SEND_EAGAIN};
+  again_run(actions, 1, 2); /* refused, then all four in one call */
+}
+
+TEST(udp_send_partial_batch_then_eagain) {
+  static const int actions[] = {1, SEND_EAGAIN, SEND_EAGAIN};
+  /* A alone, refused, refused again on the first writable wake-up, then B C D. */
+  again_run(actions, 3, 4);
+}
+
+TEST(udp_close_while_waiting_for_writable) {
+  static const int actions[] = {SEND_EAGAIN, SEND_EAGAIN, SEND_EAGAIN, SEND_EAGAIN};
+  tick_loop_t *loop;
+  tick_udp_t tx;
+  struct sockaddr_in dst = v4("127.0.0.1", 9);
+  struct iovec iov = {"x", 1};
+  close_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  tx = bound_v4(loop);
+  script(actions, 4);
+  ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "A"));
+  ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "B"));
+  ASSERT_OK(tick_loop_drain(loop));
+  ASSERT_EQ(tick_udp_try_send(loop, tx, &iov, 1, (struct sockaddr *)&dst), TICK_EAGAIN);
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_NOWAIT)); /* writable: refused again */
+  ASSERT_STR_EQ(close_log, "");
+  ASSERT_OK(tick_udp_close(loop, tx, log_close, "close"));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(close_log, "A:ECANCELED B:ECANCELED close ");
+  send_script_len = 0;
+  ASSERT_OK(tick_loop_destroy(loop));
+}

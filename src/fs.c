@@ -324,7 +324,23 @@ static int64_t do_copyfile(fs_req_t *req) {
   if (out >= 0) {
     created = 1;
   } else if (errno == EEXIST && !(req->cflags & TICK_FS_COPY_EXCL)) {
-    out = open(req->path2, oflags | O_TRUNC, st.st_mode & 07777);
+    /* Not O_TRUNC: `dst` may be `src` itself (the same name, or a hard link), and
+     * truncating it would destroy the data about to be copied. Like libuv (and so Node),
+     * copying a file onto itself succeeds without touching it (result 0). */
+    struct stat dst_st;
+    out = open(req->path2, oflags, st.st_mode & 07777);
+    if (out >= 0 && fstat(out, &dst_st) == 0 && dst_st.st_dev == st.st_dev &&
+        dst_st.st_ino == st.st_ino) {
+      close(out);
+      close(in);
+      return 0;
+    }
+    if (out >= 0 && ftruncate(out, 0) != 0) {
+      err = tick_translate_errno(errno);
+      close(out);
+      close(in);
+      return err;
+    }
   }
   if (out < 0) {
     err = tick_translate_errno(errno);

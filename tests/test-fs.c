@@ -891,6 +891,33 @@ TEST(fs_bad_input) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
+/* ------------------------------------------------------- review: copyfile ---- */
+
+/* Copying a file onto itself (by the same name, or through a hard link) must not destroy
+ * it: opening the destination with O_TRUNC used to empty the source before the copy. */
+FS_TEST(copyfile_onto_itself) {
+  tick_loop_t *loop = fs_loop();
+  char buf[64];
+  FILE *f;
+  size_t n;
+  make_tmpdir();
+  write_file(tp("f"), "precious bytes");
+  ASSERT_EQ(link(tp("f"), tp("hard")), 0);
+  ASSERT_GE(SYNC(loop, tick_fs_copyfile(loop, tp("f"), tp("f"), 0, save_cb, &o, NULL)), 0);
+  ASSERT_GE(SYNC(loop, tick_fs_copyfile(loop, tp("f"), tp("hard"), 0, save_cb, &o, NULL)), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_copyfile(loop, tp("f"), tp("f"), TICK_FS_COPY_EXCL, save_cb, &o,
+                                        NULL)),
+            TICK_EEXIST);
+  f = fopen(tp("f"), "rb");
+  ASSERT(f != NULL);
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  ASSERT_STR_EQ(buf, "precious bytes");
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
 /* ------------------------------------------------------- allocation failure ---- */
 
 static int fs_alloc_scenario(void *arg) {

@@ -196,7 +196,9 @@ int tick_fs_realpath_promise(tick_loop_t *loop, const char *path, tick_promise_t
 /* Copies the regular file `src` to `dst` (created or truncated, with `src`'s permission
  * bits; TICK_FS_COPY_EXCL: TICK_EEXIST if it exists) with copy_file_range(2), falling
  * back to read/write in 64 KiB chunks where the kernel or file system refuses it. On
- * failure a `dst` this call created is removed. Result: the bytes copied. */
+ * failure a `dst` this call created is removed. Copying a file onto itself (the same
+ * name, or a hard link to it) succeeds and leaves it untouched, with result 0 (as libuv
+ * and Node do). Result: the bytes copied. */
 int tick_fs_copyfile(tick_loop_t *loop, const char *src, const char *dst, unsigned flags,
                      tick_fs_cb cb, void *arg, tick_fs_t *req);
 int tick_fs_copyfile_promise(tick_loop_t *loop, const char *src, const char *dst,

@@ -559,15 +559,24 @@ static int args_check(const fs_args_t *a) {
     }
     case TICK_FS_FTRUNCATE:
       return a->fd >= 0 && a->offset >= 0 ? 0 : TICK_EINVAL;
-    case TICK_FS_READDIR:
-      if (a->dir == NULL || a->entries == NULL || a->count == 0) return TICK_EINVAL;
-      return a->dir->busy ? TICK_EBUSY : 0;
+    case TICK_FS_READDIR: /* the handle itself: dir_check, with the loop's list */
+      return a->dir == NULL || a->entries == NULL || a->count == 0 ? TICK_EINVAL : 0;
     case TICK_FS_CLOSEDIR:
-      if (a->dir == NULL) return TICK_EINVAL;
-      return a->dir->busy ? TICK_EBUSY : 0;
+      return a->dir == NULL ? TICK_EINVAL : 0;
     default: /* fd operations */
       return a->fd >= 0 ? 0 : TICK_EINVAL;
   }
+}
+
+/* A directory handle is a caller's pointer, so it is looked up among this loop's open
+ * handles before it is touched: one already closed, or opened by another loop, is
+ * TICK_ESTALE rather than a use of freed memory or a corruption of another loop's list.
+ * The walk is as long as the number of open handles, which programs keep small. */
+static int dir_check(const fs_loop_t *fl, const tick_fs_dir_t *dir) {
+  const tick_fs_dir_t *d;
+  for (d = fl != NULL ? fl->dirs : NULL; d != NULL; d = d->next)
+    if (d == dir) return dir->busy ? TICK_EBUSY : 0;
+  return TICK_ESTALE;
 }
 
 /* Queues a request. Exactly one of `cb` and `promise_out` is used. On failure nothing
@@ -585,6 +594,10 @@ static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void 
   r = args_check(a);
   if (r != 0) return r;
   if (tick__inbox_closing(loop)) return TICK_ECLOSING;
+  if (a->op == TICK_FS_READDIR || a->op == TICK_FS_CLOSEDIR) {
+    r = dir_check(tick__loop_module_state(loop, TICK__MODULE_FS), a->dir);
+    if (r != 0) return r;
+  }
   r = fs_loop(loop, &fl);
   if (r != 0) return r;
   req = req_take(fl);

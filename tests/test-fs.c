@@ -918,6 +918,33 @@ FS_TEST(copyfile_onto_itself) {
   rm_tree(tmpdir);
 }
 
+/* A directory handle is a pointer the caller holds: one that another loop opened, or one
+ * already closed, must be refused with an error, not used. Closing another loop's handle
+ * used to unlink it from the wrong loop's list and free it while its own loop still
+ * listed it (a use-after-free and double close when that loop was destroyed). */
+FS_TEST(dir_handle_misuse) {
+  tick_loop_t *loop = fs_loop(), *other;
+  tick_dirent_t ents[4];
+  tick_fs_dir_t *dir, *stale;
+  make_tmpdir();
+  ASSERT_OK(tick_loop_create(&other, 0));
+  ASSERT_EQ(SYNC(loop, tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL)), 0);
+  dir = o.res.dir;
+  ASSERT_ERR(tick_fs_closedir(other, dir, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_fs_readdir(other, dir, ents, 4, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_EQ(tick_loop_alive(other), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_readdir(loop, dir, ents, 4, save_cb, &o, NULL)), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, dir, save_cb, &o, NULL)), 0);
+  /* The same pointer after closedir completed: stale. */
+  stale = dir;
+  ASSERT_ERR(tick_fs_closedir(loop, stale, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_fs_readdir(loop, stale, ents, 4, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_EQ(o.calls, 0);
+  ASSERT_OK(tick_loop_destroy(other));
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
 /* ------------------------------------------------------- allocation failure ---- */
 
 static int fs_alloc_scenario(void *arg) {

@@ -172,8 +172,10 @@ int tick_fs_ftruncate_promise(tick_loop_t *loop, int fd, int64_t length,
  * fills up to `count` entries of `entries` (borrowed until the completion) and reports
  * how many it filled, 0 once the listing is over. One readdir at a time per handle
  * (another one, or a closedir, while it runs returns TICK_EBUSY). closedir frees the
- * handle (even if closedir(3) fails); the handle must not be used after it. A handle
- * still open when the loop is destroyed is freed with it. */
+ * handle (even if closedir(3) fails); the handle must not be used after it: readdir and
+ * closedir return TICK_ESTALE for a handle that is not open on this loop (closed, or
+ * opened by another loop). A handle still open when the loop is destroyed is freed with
+ * it. */
 int tick_fs_opendir(tick_loop_t *loop, const char *path, tick_fs_cb cb, void *arg,
                     tick_fs_t *req);
 int tick_fs_opendir_promise(tick_loop_t *loop, const char *path, tick_promise_t **out,

@@ -276,8 +276,13 @@ static int64_t do_readdir(fs_req_t *req) {
     if (de->d_name[0] == '.' &&
         (de->d_name[1] == 0 || (de->d_name[1] == '.' && de->d_name[2] == 0)))
       continue;
-    memcpy(req->entries[n].name, de->d_name, sizeof(req->entries[n].name));
-    req->entries[n].name[sizeof(req->entries[n].name) - 1] = 0;
+    {
+      /* Only the name's own bytes: records are packed in readdir(3)'s buffer, so the
+       * last one may end well before sizeof(d_name) (a fixed-size copy read past it). */
+      size_t len = strnlen(de->d_name, sizeof(req->entries[n].name) - 1);
+      memcpy(req->entries[n].name, de->d_name, len);
+      req->entries[n].name[len] = 0;
+    }
     switch (de->d_type) {
       case DT_REG: req->entries[n].type = TICK_DIRENT_FILE; break;
       case DT_DIR: req->entries[n].type = TICK_DIRENT_DIR; break;

@@ -945,6 +945,46 @@ FS_TEST(dir_handle_misuse) {
   rm_tree(tmpdir);
 }
 
+/* readdir copies each name out of the buffer readdir(3) fills. Names are packed there
+ * (a record is as long as its name, rounded up to 8 bytes), so copying a fixed 256 bytes
+ * read past the end of that buffer for the last entry of a full one. This directory's
+ * records add up to exactly 32 KiB, glibc's buffer size: '.' and '..' (24 bytes each),
+ * two names of 4 bytes (24) and 1021 names of 8 bytes (32). AddressSanitizer sees the
+ * over-read; the test checks the names either way. */
+FS_TEST(readdir_full_buffer) {
+  tick_loop_t *loop = fs_loop();
+  tick_dirent_t *ents = calloc(2048, sizeof(*ents));
+  tick_fs_dir_t *dir;
+  char name[PATH_MAX];
+  size_t total = 0, i;
+  ASSERT(ents != NULL);
+  make_tmpdir();
+  for (i = 0; i < 1023; i++) {
+    int fd;
+    snprintf(name, sizeof(name), i < 2 ? "%s/s%03zu" : "%s/n%07zu", tmpdir, i);
+    fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ASSERT_GE(fd, 0);
+    close(fd);
+  }
+  ASSERT_EQ(SYNC(loop, tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL)), 0);
+  dir = o.res.dir;
+  for (;;) {
+    int64_t got = SYNC(loop, tick_fs_readdir(loop, dir, ents, 2048, save_cb, &o, NULL));
+    ASSERT_GE(got, 0);
+    if (got == 0) break;
+    for (i = 0; i < (size_t)got; i++) {
+      size_t len = strlen(ents[i].name);
+      ASSERT(len == 4 || len == 8);
+    }
+    total += (size_t)got;
+  }
+  ASSERT_UEQ(total, 1023);
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, dir, save_cb, &o, NULL)), 0);
+  free(ents);
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
 /* ------------------------------------------------------- allocation failure ---- */
 
 static int fs_alloc_scenario(void *arg) {

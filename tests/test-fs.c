@@ -649,6 +649,46 @@ FS_TEST(deadline) {
   rm_tree(tmpdir);
 }
 
+/* A deadline and a cancel on the same queued request: whichever comes first decides the
+ * status, the other is refused or does nothing, and the completion runs once. */
+static tick_fs_t late_cancel_id;
+static int late_cancel_rc;
+
+static void late_cancel(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  (void)t;
+  (void)arg;
+  late_cancel_rc = tick_fs_cancel(loop, late_cancel_id);
+}
+
+FS_TEST(deadline_and_cancel_race) {
+  tick_loop_t *loop = fs_loop();
+  int blocker = 0;
+  tick_pool_t *pool = one_thread_pool(loop, &blocker);
+  slot_t a = {0}, b = {0};
+  tick_fs_t ra;
+  /* The worker is busy until 60 ms. */
+  ASSERT_OK(tick_set_timeout(loop, 60, release_blocker, NULL, NULL));
+  /* a: cancelled by the program first; its deadline then finds nothing to do. */
+  ASSERT_OK(tick_fs_stat(loop, "/", slot_cb, &a, &ra));
+  ASSERT_OK(tick_fs_timeout(loop, ra, 5));
+  ASSERT_OK(tick_fs_cancel(loop, ra));
+  ASSERT_OK(tick_fs_timeout(loop, ra, 1)); /* still live until its completion runs */
+  /* b: its deadline (5 ms) first; the program's cancel at 20 ms is refused. */
+  ASSERT_OK(tick_fs_stat(loop, "/", slot_cb, &b, &late_cancel_id));
+  ASSERT_OK(tick_fs_timeout(loop, late_cancel_id, 5));
+  late_cancel_rc = 1;
+  ASSERT_OK(tick_set_timeout(loop, 20, late_cancel, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_EQ(a.result, TICK_ECANCELED);
+  ASSERT_EQ(b.calls, 1);
+  ASSERT_EQ(b.result, TICK_ETIMEDOUT);
+  ASSERT_EQ(late_cancel_rc, TICK_ESTALE);
+  ASSERT_EQ(blocker, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
 FS_TEST(destroy_with_requests_in_flight) {
   tick_loop_t *loop = fs_loop();
   tick_pool_t *pool;

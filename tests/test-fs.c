@@ -1029,7 +1029,8 @@ FS_TEST(readdir_full_buffer) {
 
 static int fs_alloc_scenario(void *arg) {
   tick_loop_t *loop;
-  tick_promise_t *p = NULL;
+  tick_promise_t *p = NULL, *p2 = NULL;
+  tick_fs_t rid;
   char buf[6][4];
   struct iovec iov[6];
   slot_t s[80];
@@ -1050,8 +1051,10 @@ static int fs_alloc_scenario(void *arg) {
   if (r == 0) r = tick_fs_read(loop, fd, iov, 6, 0, slot_cb, &s[70], NULL), accepted += r == 0;
   if (r == 0) r = tick_fs_realpath(loop, "/", slot_cb, &s[71], NULL), accepted += r == 0;
   if (r == 0) r = tick_fs_opendir(loop, "/", slot_cb, &s[72], NULL), accepted += r == 0;
-  if (r == 0) r = tick_fs_read(loop, fd, iov, 1, 0, slot_cb, &s[73], NULL), accepted += r == 0;
+  if (r == 0) r = tick_fs_read(loop, fd, iov, 1, 0, slot_cb, &s[73], &rid), accepted += r == 0;
+  if (r == 0) r = tick_fs_timeout(loop, rid, 100000); /* a timer; the read goes on */
   if (r == 0) r = tick_fs_stat_promise(loop, "/", &p, NULL);
+  if (r == 0) r = tick_fs_realpath_promise(loop, "/", &p2, NULL);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   for (i = 0; i < 80; i++) accepted -= s[i].calls;
   ASSERT_EQ(accepted, 0); /* each accepted request completed once */
@@ -1060,6 +1063,11 @@ static int fs_alloc_scenario(void *arg) {
   if (p != NULL) {
     ASSERT_EQ(tick_promise_state(p), TICK_PROMISE_FULFILLED);
     tick_promise_release(p);
+  }
+  if (p2 != NULL) {
+    ASSERT_EQ(tick_promise_state(p2), TICK_PROMISE_FULFILLED);
+    ASSERT_STR_EQ(((const tick_fs_result_t *)tick_promise_value(p2))->path, "/");
+    tick_promise_release(p2);
   }
   ASSERT_OK(tick_loop_destroy(loop));
   return r;

@@ -33,7 +33,7 @@
 struct tick_fs_dir_s {
   DIR *dir;
   tick_fs_dir_t *next, *prev; /* the loop's open handles, freed with the loop */
-  int busy;                   /* a readdir or closedir is in flight */
+  int busy;                   /* an opendir, readdir or closedir is in flight */
 };
 
 /* A promise form's value: the result, and the realpath buffer it points into. */
@@ -174,10 +174,12 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
   if (req->iov != req->iov_inline) tick__free(req->iov);
   switch (req->op) {
     case TICK_FS_OPENDIR:
-      if (res.result < 0)
+      if (res.result < 0) {
         dir_unlink_free(fl, req->dir);
-      else
+      } else {
+        req->dir->busy = 0;
         res.dir = req->dir;
+      }
       break;
     case TICK_FS_READDIR:
       req->dir->busy = 0;
@@ -680,7 +682,10 @@ static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void 
     if (fl->dirs != NULL) fl->dirs->prev = req->dir;
     fl->dirs = req->dir;
   }
-  if (a->op == TICK_FS_READDIR || a->op == TICK_FS_CLOSEDIR) req->dir->busy = 1;
+  /* Busy while opening too: a stale pointer that happens to equal this new handle's
+   * address must not reach readdir(3) before the handle has its DIR. */
+  if (a->op == TICK_FS_OPENDIR || a->op == TICK_FS_READDIR || a->op == TICK_FS_CLOSEDIR)
+    req->dir->busy = 1;
   req->live = 1;
   if (req_out != NULL) req_out->id = req_id(req);
   if (promise_out != NULL) *promise_out = promise;

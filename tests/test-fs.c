@@ -985,6 +985,32 @@ FS_TEST(dir_handle_misuse) {
   rm_tree(tmpdir);
 }
 
+/* A stale handle whose memory already belongs to a handle still being opened (malloc
+ * hands the freed block straight back) must not reach readdir(3): that handle has no
+ * DIR yet, and the opendir worker is writing it. */
+FS_TEST(dir_handle_reused_while_opening) {
+  tick_loop_t *loop = fs_loop();
+  tick_dirent_t ents[4];
+  tick_fs_dir_t *stale;
+  int rc, rc2;
+  make_tmpdir();
+  ASSERT_EQ(SYNC(loop, tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL)), 0);
+  stale = o.res.dir;
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, stale, save_cb, &o, NULL)), 0);
+  o.calls = 0;
+  ASSERT_OK(tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL));
+  rc = tick_fs_readdir(loop, stale, ents, 4, slot_cb, NULL, NULL);
+  rc2 = tick_fs_closedir(loop, stale, slot_cb, NULL, NULL);
+  ASSERT(rc == TICK_ESTALE || rc == TICK_EBUSY);
+  ASSERT(rc2 == TICK_ESTALE || rc2 == TICK_EBUSY);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(o.calls, 1);
+  ASSERT_EQ(o.res.result, 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, o.res.dir, save_cb, &o, NULL)), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
 /* readdir copies each name out of the buffer readdir(3) fills. Names are packed there
  * (a record is as long as its name, rounded up to 8 bytes), so copying a fixed 256 bytes
  * read past the end of that buffer for the last entry of a full one. This directory's

@@ -1051,6 +1051,49 @@ FS_TEST(readdir_full_buffer) {
   rm_tree(tmpdir);
 }
 
+/* Steady state: a chain of requests, each made from the previous one's callback, with a
+ * deadline on each, allocates nothing once the records, the job records and the timer
+ * slots exist. */
+typedef struct steady_s {
+  int fd, left;
+  char buf[16];
+  struct iovec iov;
+} steady_t;
+
+static void steady_cb(tick_loop_t *loop, const tick_fs_result_t *res, void *arg) {
+  steady_t *c = arg;
+  tick_fs_t id;
+  ASSERT_GE(res->result, 0);
+  if (--c->left <= 0) return;
+  if (c->left % 2)
+    ASSERT_OK(tick_fs_read(loop, c->fd, &c->iov, 1, 0, steady_cb, c, &id));
+  else
+    ASSERT_OK(tick_fs_fstat(loop, c->fd, steady_cb, c, &id));
+  ASSERT_OK(tick_fs_timeout(loop, id, 100000));
+}
+
+FS_TEST(steady_state_does_not_allocate) {
+  tick_loop_t *loop;
+  static steady_t c;
+  size_t before;
+  test_alloc_install();
+  loop = fs_loop();
+  c.fd = open("/proc/self/exe", O_RDONLY);
+  ASSERT_GE(c.fd, 0);
+  c.iov.iov_base = c.buf;
+  c.iov.iov_len = sizeof(c.buf);
+  c.left = 4;
+  ASSERT_OK(tick_fs_read(loop, c.fd, &c.iov, 1, 0, steady_cb, &c, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  before = test_alloc_count();
+  c.left = 1000;
+  ASSERT_OK(tick_fs_read(loop, c.fd, &c.iov, 1, 0, steady_cb, &c, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(test_alloc_count(), before);
+  close(c.fd);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
 /* ------------------------------------------------------- allocation failure ---- */
 
 static int fs_alloc_scenario(void *arg) {

@@ -13,6 +13,8 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -375,6 +377,38 @@ FS_TEST(large_file_and_copy) {
   ASSERT_UEQ(o.res.stat.size, 0);
   free(buf);
   free(expect);
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
+/* A copy that fails part-way (here: the process's file size limit, so the write fails
+ * with EFBIG after the first 64 KiB) reports the error; a destination the copy created
+ * is removed, one that existed is left (truncated). */
+FS_TEST(copyfile_fails_midway) {
+  tick_loop_t *loop = fs_loop();
+  struct rlimit lim = {65536, 65536};
+  unsigned char *data = malloc(200000);
+  struct stat st;
+  ASSERT(data != NULL);
+  make_tmpdir();
+  fill_pattern(data, 200000, 0);
+  {
+    FILE *f = fopen(tp("src"), "wb");
+    ASSERT(f != NULL);
+    ASSERT_UEQ(fwrite(data, 1, 200000, f), 200000);
+    ASSERT_EQ(fclose(f), 0);
+  }
+  write_file(tp("old"), "existing");
+  signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_copyfile(loop, tp("src"), tp("new"), 0, save_cb, &o, NULL)),
+            TICK_EFBIG);
+  ASSERT_EQ(access(tp("new"), F_OK), -1);
+  ASSERT_EQ(SYNC(loop, tick_fs_copyfile(loop, tp("src"), tp("old"), 0, save_cb, &o, NULL)),
+            TICK_EFBIG);
+  ASSERT_EQ(stat(tp("old"), &st), 0);
+  ASSERT_LE(st.st_size, 65536);
+  free(data);
   ASSERT_OK(tick_loop_destroy(loop));
   rm_tree(tmpdir);
 }

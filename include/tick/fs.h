@@ -108,7 +108,9 @@ int tick_fs_open(tick_loop_t *loop, const char *path, int flags, int mode, tick_
 int tick_fs_open_promise(tick_loop_t *loop, const char *path, int flags, int mode,
                          tick_promise_t **out, tick_fs_t *req);
 
-/* close(2). */
+/* close(2). A close that reports TICK_ECANCELED or TICK_ETIMEDOUT (tick_fs_cancel, a
+ * deadline, or the loop's destroy) never ran: the descriptor is still open, and closing
+ * it is then the caller's job. */
 int tick_fs_close(tick_loop_t *loop, int fd, tick_fs_cb cb, void *arg, tick_fs_t *req);
 int tick_fs_close_promise(tick_loop_t *loop, int fd, tick_promise_t **out, tick_fs_t *req);
 

@@ -243,13 +243,15 @@ struct kernel_sigaction { /* the kernel's layout, for a raw rt_sigaction */
 #define NO_SANITIZE
 #endif
 
-/* Runs in the child, on the parent's memory: raw system calls only (see the top). */
+/* Runs in the child, on the parent's memory: raw system calls only (see the top). `a` is
+ * the parent's and is only read: the fds the child moves are kept in `src` and `errfd`,
+ * on the child's own stack, because the parent closes the numbers in `a` afterwards. */
 NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
-  child_args_t *a = data;
+  const child_args_t *a = data;
   struct kernel_sigaction dfl;
   uint64_t none = 0;
   const char *p;
-  int i, err = 0, fd;
+  int i, err = 0, fd, errfd = a->errfd, src[STDIO_MAX];
   long r;
 
   /* Signal dispositions: default everywhere (every signal is blocked until below). */
@@ -265,24 +267,25 @@ NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
   }
   /* Descriptors: first move every source, and the error pipe, above the targets, so that
    * placing one never overwrites another. */
-  if (a->errfd < a->nfds) {
-    fd = (int)syscall(SYS_fcntl, a->errfd, F_DUPFD_CLOEXEC, a->nfds);
+  for (i = 0; i < a->nfds; i++) src[i] = a->src[i];
+  if (errfd < a->nfds) {
+    fd = (int)syscall(SYS_fcntl, errfd, F_DUPFD_CLOEXEC, a->nfds);
     if (fd < 0) goto fail;
-    a->errfd = fd;
+    errfd = fd;
   }
   for (i = 0; i < a->nfds; i++) {
-    if (a->src[i] < 0 || a->src[i] >= a->nfds || a->src[i] == i) continue;
-    fd = (int)syscall(SYS_fcntl, a->src[i], F_DUPFD_CLOEXEC, a->nfds);
+    if (src[i] < 0 || src[i] >= a->nfds || src[i] == i) continue;
+    fd = (int)syscall(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, a->nfds);
     if (fd < 0) goto fail;
-    a->src[i] = fd;
+    src[i] = fd;
   }
   for (i = 0; i < a->nfds; i++) {
-    if (a->src[i] < 0) {
+    if (src[i] < 0) {
       syscall(SYS_close, i);
-    } else if (a->src[i] == i) {
+    } else if (src[i] == i) {
       /* Inherited: keep it across exec. A closed fd stays closed. */
       syscall(SYS_fcntl, i, F_SETFD, 0);
-    } else if (syscall(SYS_dup3, a->src[i], i, 0) < 0) {
+    } else if (syscall(SYS_dup3, src[i], i, 0) < 0) {
       goto fail;
     }
   }
@@ -314,7 +317,7 @@ NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
   errno = err;
 fail:
   err = errno;
-  syscall(SYS_write, a->errfd, &err, sizeof(err));
+  syscall(SYS_write, errfd, &err, sizeof(err));
   syscall(SYS_exit_group, 127);
   return 0;
 }

@@ -867,3 +867,46 @@ TEST(process_stdin_as_stream) {
   ASSERT_OK(tick_loop_destroy(loop));
   free(st);
 }
+
+/* ------------------------------------------------------------ review fixes ---- */
+
+/* A pipe whose fds are below the number of stdio slots: the child moves its end above
+ * the slots before placing it, and the parent must still close its own copy of that end
+ * (not the number the child moved it to, on the shared memory of CLONE_VM). Otherwise the
+ * parent keeps the write end open, the reader never sees EOF, and the number it closes
+ * instead may be an unrelated fd of the parent. */
+TEST(process_pipe_below_stdio_count_closes_child_end) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"sh", "-c", "echo hi", NULL};
+  tick_stdio_t stdio[16];
+  exit_t e;
+  reader_t r;
+  int i, fds, fds_before_loop = count_fds();
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  for (i = 0; i < 16; i++) {
+    stdio[i].type = TICK_STDIO_IGNORE;
+    stdio[i].fd = -1;
+  }
+  stdio[1].type = TICK_STDIO_PIPE_FROM_CHILD;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  fds = count_fds();
+  ASSERT(fds < 16);
+  opts_init(&o, argv, &e);
+  o.stdio = stdio;
+  o.stdio_count = 16;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_GE(stdio[1].fd, 0);
+  ASSERT_LT(stdio[1].fd, 16);
+  /* One new fd (the read end), plus the pidfd where pidfd_open works. */
+  ASSERT_LE(count_fds(), fds + 2);
+  reader_start(loop, &r, stdio[1].fd);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(r.eof, 1);
+  ASSERT_STR_EQ(r.head, "hi\n");
+  close(stdio[1].fd);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_EQ(count_fds(), fds_before_loop);
+}

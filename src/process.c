@@ -157,14 +157,33 @@ static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_clos
   return 0;
 }
 
-/* Reports the exit of record `idx` (reaped with `status`), as one macrotask. */
-static void report_exit(tick_loop_t *loop, proc_state_t *s, uint32_t idx, int status) {
+/* Reaps `pid` if it has exited: returns 1 and sets its exit code and terminating signal,
+ * or 0 if it is still running. ECHILD means the status is gone: the program ignores
+ * SIGCHLD (SIG_IGN or SA_NOCLDWAIT, so the kernel reaped it) or reaped it elsewhere with
+ * waitpid(-1). The child is gone all the same, so its exit is reported, with exit code
+ * TICK_ECHILD (waiting on would never end, and in pidfd mode the pidfd stays readable:
+ * the loop would spin). */
+static int reap(pid_t pid, int *code, int *sig) {
+  int status;
+  pid_t r = waitpid(pid, &status, WNOHANG);
+  *code = 0;
+  *sig = 0;
+  if (r == 0 || (r < 0 && errno != ECHILD)) return 0;
+  if (r < 0) {
+    *code = TICK_ECHILD;
+    return 1;
+  }
+  if (WIFEXITED(status)) *code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) *sig = WTERMSIG(status);
+  return 1;
+}
+
+/* Reports the exit of record `idx` (reaped: `code`, `sig`), as one macrotask. */
+static void report_exit(tick_loop_t *loop, proc_state_t *s, uint32_t idx, int code,
+                        int sig) {
   proc_rec_t *p = &s->recs[idx];
-  int code = 0, sig = 0;
   uint64_t id = rec_id(s, idx);
   tick_process_t h;
-  if (WIFEXITED(status)) code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) sig = WTERMSIG(status);
   unwatch(loop, s, p);
   p->state = P_EXITED;
   h.id = id;
@@ -193,11 +212,11 @@ static void pidfd_ready(tick_loop_t *loop, tick_poll_t pw, int status, unsigned 
   uint64_t id = (uint64_t)(uintptr_t)arg;
   uint32_t idx;
   proc_rec_t *p = lookup(s, id, &idx);
-  int st;
+  int code, sig;
   (void)pw, (void)status, (void)events;
   if (p == NULL || p->state != P_RUNNING) return;
-  if (waitpid(p->pid, &st, WNOHANG) != p->pid) return; /* not yet (spurious) */
-  report_exit(loop, s, idx, st);
+  if (!reap(p->pid, &code, &sig)) return; /* not yet (spurious) */
+  report_exit(loop, s, idx, code, sig);
 }
 
 static void sigchld_cb(tick_loop_t *loop, tick_signal_t w, int signum, void *arg) {
@@ -208,10 +227,10 @@ static void sigchld_cb(tick_loop_t *loop, tick_signal_t w, int signum, void *arg
    * is re-read on every step. Children spawned by a callback are looked at too. */
   for (idx = 0; idx < s->cap; idx++) {
     proc_rec_t *p = &s->recs[idx];
-    int st;
+    int code, sig;
     if (p->state != P_RUNNING || p->pidfd >= 0) continue;
-    if (waitpid(p->pid, &st, WNOHANG) != p->pid) continue;
-    report_exit(loop, s, idx, st);
+    if (!reap(p->pid, &code, &sig)) continue;
+    report_exit(loop, s, idx, code, sig);
   }
 }
 

@@ -910,3 +910,66 @@ TEST(process_pipe_below_stdio_count_closes_child_end) {
   ASSERT_OK(tick_loop_destroy(loop));
   ASSERT_EQ(count_fds(), fds_before_loop);
 }
+
+/* When the kernel discards the exit status (SIGCHLD ignored, or another part of the
+ * program reaped the child with waitpid(-1)), the exit callback still runs once, with
+ * exit_status TICK_ECHILD; before, the pidfd stayed readable and the loop spun at 100%
+ * CPU forever without calling it (the SIGCHLD fallback hung instead). A watchdog timer
+ * closes the handle so that a failure ends. */
+typedef struct lost_s {
+  exit_t e;
+  int watchdog_fired;
+} lost_t;
+
+static void lost_watchdog(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  lost_t *l = arg;
+  (void)t;
+  l->watchdog_fired = 1;
+  ASSERT_OK(tick_process_close(loop, l->e.p, NULL, NULL));
+}
+
+static void lost_exit(tick_loop_t *loop, tick_process_t p, int status, int sig, void *arg) {
+  lost_t *l = arg;
+  on_exit_cb(loop, p, status, sig, &l->e);
+}
+
+static void lost_status_test(int fallback, int ignore_sigchld) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"true", NULL};
+  struct sigaction ign, old;
+  tick_timer_t watchdog;
+  lost_t l;
+  memset(&l, 0, sizeof(l));
+  l.e.close_in_cb = 1;
+  memset(&ign, 0, sizeof(ign));
+  ign.sa_handler = SIG_IGN;
+  if (ignore_sigchld) ASSERT_EQ(sigaction(SIGCHLD, &ign, &old), 0);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
+  opts_init(&o, argv, &l.e);
+  o.arg = &l;
+  o.exit_cb = lost_exit;
+  ASSERT_OK(tick_spawn(loop, &o, &l.e.p));
+  if (!ignore_sigchld) {
+    /* Someone else reaps it first. */
+    int st;
+    ASSERT_EQ(waitpid(-1, &st, 0), tick_process_pid(loop, l.e.p));
+  }
+  ASSERT_OK(tick_set_timeout(loop, 5000, lost_watchdog, &l, &watchdog));
+  ASSERT_OK(tick_timer_unref(loop, watchdog));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(l.watchdog_fired, 0);
+  ASSERT_EQ(l.e.calls, 1);
+  ASSERT_EQ(l.e.status, TICK_ECHILD);
+  ASSERT_EQ(l.e.sig, 0);
+  ASSERT_EQ(l.e.closes, 1);
+  ASSERT_OK(tick_clear_timer(loop, watchdog));
+  ASSERT_OK(tick_loop_destroy(loop));
+  if (ignore_sigchld) ASSERT_EQ(sigaction(SIGCHLD, &old, NULL), 0);
+  assert_no_children();
+}
+
+TEST(process_exit_status_lost_sigchld_ignored) { lost_status_test(0, 1); }
+TEST(process_exit_status_lost_reaped_elsewhere) { lost_status_test(0, 0); }
+TEST(process_sigchld_fallback_exit_status_lost_reaped_elsewhere) { lost_status_test(1, 0); }

@@ -59,7 +59,9 @@ enum {
 
 /* Called once, on the loop thread, when the child has exited. `exit_status` is its exit
  * code (0..255) when it exited, 0 when it was killed by a signal; `term_signal` is that
- * signal or 0. The handle stays valid until closed. */
+ * signal or 0. `exit_status` is TICK_ECHILD (negative) when the kernel had discarded the
+ * status: the program ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) or reaped the child
+ * itself with waitpid(-1). The handle stays valid until closed. */
 typedef void (*tick_process_exit_cb)(tick_loop_t *loop, tick_process_t process,
                                      int exit_status, int term_signal, void *arg);
 

@@ -40,7 +40,9 @@
  * thread, before the first spawn. */
 int tick__process_force_sigchld(tick_loop_t *loop);
 
-enum { P_FREE = 0, P_RUNNING, P_EXITED };
+/* P_CLOSING: closed before the exit, the cancellation of the exit callback is still to
+ * be reported in the close phase; the id is already stale. */
+enum { P_FREE = 0, P_RUNNING, P_EXITED, P_CLOSING };
 
 typedef struct proc_rec_s {
   uint32_t gen;
@@ -52,6 +54,8 @@ typedef struct proc_rec_s {
   tick_poll_t pw;
   tick_process_exit_cb cb;
   void *arg;
+  tick_close_cb close_cb;      /* P_CLOSING */
+  void *close_arg;
   tick_resolver_t *resolver;   /* promise form */
   tick_process_exit_t *result; /* promise form: allocated at spawn */
   uint32_t next;               /* free list */
@@ -105,7 +109,9 @@ static proc_rec_t *lookup(proc_state_t *s, uint64_t id, uint32_t *idx_out) {
   if (s == NULL || low == 0) return NULL;
   idx = low - 1;
   if (idx >= s->cap) return NULL;
-  if (s->recs[idx].state == P_FREE || s->recs[idx].gen != (uint32_t)(id >> 32)) return NULL;
+  if (s->recs[idx].state == P_FREE || s->recs[idx].state == P_CLOSING ||
+      s->recs[idx].gen != (uint32_t)(id >> 32))
+    return NULL;
   *idx_out = idx;
   return &s->recs[idx];
 }
@@ -120,6 +126,8 @@ static void rec_free(proc_state_t *s, uint32_t idx) {
   p->gen = p->gen + 1 ? p->gen + 1 : 1;
   p->cb = NULL;
   p->arg = NULL;
+  p->close_cb = NULL;
+  p->close_arg = NULL;
   p->next = s->free_head;
   s->free_head = idx;
 }
@@ -143,17 +151,52 @@ static void unwatch(tick_loop_t *loop, proc_state_t *s, proc_rec_t *p) {
   }
 }
 
-static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_close_cb cb,
-                     void *arg) {
+static void rec_release(proc_state_t *s, uint32_t idx) {
   proc_rec_t *p = &s->recs[idx];
-  int r = tick__close_defer(loop, cb, arg);
-  if (r != 0) return r;
-  if (p->state == P_RUNNING) unwatch(loop, s, p);
   tick__free(p->result);
   p->result = NULL;
   if (p->resolver != NULL) tick_resolver_release(p->resolver);
   p->resolver = NULL;
   rec_free(s, idx);
+}
+
+/* Close phase of a handle closed before the exit (`arg` is the record's index): the exit
+ * callback reports its cancellation, then the close callback runs. */
+static void cancel_exit(tick_loop_t *loop, void *arg) {
+  proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  uint32_t idx = (uint32_t)(uintptr_t)arg;
+  proc_rec_t *p = &s->recs[idx];
+  tick_process_exit_cb cb = p->cb;
+  void *cb_arg = p->arg;
+  tick_close_cb close_cb = p->close_cb;
+  void *close_arg = p->close_arg;
+  tick_process_t h;
+  h.id = rec_id(s, idx); /* stale by the time the callback sees it */
+  rec_release(s, idx);
+  cb(loop, h, TICK_ECANCELED, 0, cb_arg);
+  tick__drain(loop);
+  if (close_cb != NULL) close_cb(loop, close_arg);
+}
+
+static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_close_cb cb,
+                     void *arg) {
+  proc_rec_t *p = &s->recs[idx];
+  int r;
+  if (p->state == P_RUNNING && p->cb != NULL) {
+    /* The exit callback was accepted and will not be called for an exit: it gets
+     * TICK_ECANCELED in the close phase. The record stays taken until then. */
+    r = tick__close_defer(loop, cancel_exit, (void *)(uintptr_t)idx);
+    if (r != 0) return r;
+    unwatch(loop, s, p);
+    p->state = P_CLOSING;
+    p->close_cb = cb;
+    p->close_arg = arg;
+    return 0;
+  }
+  r = tick__close_defer(loop, cb, arg);
+  if (r != 0) return r;
+  if (p->state == P_RUNNING) unwatch(loop, s, p);
+  rec_release(s, idx);
   return 0;
 }
 

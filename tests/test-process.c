@@ -56,6 +56,7 @@ typedef struct exit_s {
   int sig;
   int close_in_cb;
   int closes;
+  int closes_at_exit; /* `closes` when the exit callback ran */
   tick_process_t p;
 } exit_t;
 
@@ -69,7 +70,13 @@ static void on_exit_cb(tick_loop_t *loop, tick_process_t p, int status, int sig,
   e->calls++;
   e->status = status;
   e->sig = sig;
+  e->closes_at_exit = e->closes;
   if (e->p.id != TICK_NULL_ID) ASSERT_UEQ(p.id, e->p.id);
+  if (status == TICK_ECANCELED) {
+    /* Closed before the exit: the handle is already stale. */
+    ASSERT_ERR(tick_process_kill(loop, p, SIGTERM), TICK_ESTALE);
+    return;
+  }
   ASSERT_ERR(tick_process_kill(loop, p, SIGTERM), TICK_ESRCH); /* exited: never signalled */
   if (e->close_in_cb) ASSERT_OK(tick_process_close(loop, p, on_closed, e));
 }
@@ -480,9 +487,15 @@ static void close_before_exit(int fallback) {
   ASSERT_ERR(tick_process_close(loop, e.p, on_closed, &e), TICK_ESTALE);
   ASSERT_ERR(tick_process_kill(loop, e.p, SIGKILL), TICK_ESTALE);
   ASSERT_EQ(e.closes, 0);
+  ASSERT_EQ(e.calls, 0); /* never from the closing call */
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0); /* not kept alive any more */
   ASSERT_EQ(e.closes, 1);
-  ASSERT_EQ(e.calls, 0);
+  /* The accepted exit callback reports its cancellation, once, before the close
+   * callback. */
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, TICK_ECANCELED);
+  ASSERT_EQ(e.sig, 0);
+  ASSERT_EQ(e.closes_at_exit, 0);
   ASSERT_OK(tick_loop_destroy(loop));
   /* tick let it go: it is still ours to kill and reap. */
   ASSERT_EQ(kill(pid, SIGKILL), 0);

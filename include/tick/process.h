@@ -6,8 +6,9 @@
  * The exit callback runs on the loop thread as a macrotask of the poll phase (the drain of
  * SEMANTICS.md section 3 follows it) with the exit status or the terminating signal.
  * Exits are watched through a pidfd in the loop's epoll set, so tick needs no SIGCHLD
- * handler and never reaps children it did not spawn. pidfd (Linux 5.3) is required: on an
- * older kernel tick_spawn returns TICK_ENOSYS before starting anything.
+ * handler and never reaps children it did not spawn. Where pidfd_open is missing (Linux
+ * before 5.3) a loop falls back to an internal SIGCHLD signal watcher that still reaps
+ * only its own children, with waitpid(pid) (docs/process.md).
  *
  * Handles are generation-counted ids (tick/loop.h, "Handles"). A process handle lives
  * until tick_process_close (before or after the exit); the id is stale from then on.
@@ -90,7 +91,7 @@ typedef struct tick_process_options_s {
  * closes itself after the exit callback), or an error, with nothing left behind (no child,
  * no zombie, no descriptor): TICK_EINVAL (NULL loop/options, NULL or empty file, bad
  * stdio entry or flag),
- * TICK_ENOMEM, TICK_ENOSYS (no pidfd), a system error from pipe/clone (TICK_EMFILE,
+ * TICK_ENOMEM, a system error from pipe/clone/pidfd_open (TICK_EMFILE,
  * TICK_EAGAIN), or the child's error before exec: TICK_ENOENT (no such program or cwd),
  * TICK_EACCES, TICK_EPERM (uid/gid), TICK_ENOTDIR... The running process keeps the loop
  * alive until its exit callback has run (unless unref'd). */
@@ -111,11 +112,14 @@ int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum);
 int tick_process_unref(tick_loop_t *loop, tick_process_t process);
 int tick_process_ref(tick_loop_t *loop, tick_process_t process);
 
-/* Closes the handle: the exit callback will not run any more, `close_cb(loop, arg)` (may
- * be NULL) runs in the close phase of this iteration, exactly once, and the id is stale
- * from now on. Closing before the exit does not kill the child: tick stops watching it
- * and, like libuv, no longer reaps it (kill it and wait for the exit callback first, or
- * reap it yourself, if it must not linger as a zombie). Returns 0, TICK_ESTALE. */
+/* Closes the handle: `close_cb(loop, arg)` (may be NULL) runs in the close phase of this
+ * iteration, exactly once, and the id is stale from now on. Closed before the exit, the
+ * exit callback is not called for the exit: it is called once in that close phase, before
+ * close_cb, with exit_status TICK_ECANCELED and term_signal 0 (its handle already stale).
+ * Closing before the exit does not kill the child: tick stops watching it and, like
+ * libuv, no longer reaps it (kill it and wait for the exit callback first, or reap it
+ * yourself, if it must not linger as a zombie). Returns 0, TICK_ESTALE, TICK_ENOMEM
+ * (nothing happened; the handle is unchanged). */
 int tick_process_close(tick_loop_t *loop, tick_process_t process, tick_close_cb close_cb,
                        void *arg);
 

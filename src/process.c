@@ -8,10 +8,11 @@
  * run on the shared memory), unblocks all signals, arranges its descriptors, changes
  * directory and ids, and execs. It uses raw system calls only: glibc's setuid() would
  * signal the parent's threads, sanitizer interceptors would touch shared state. If
- * anything fails it writes the errno to a close-on-exec pipe and exits with 127; the
- * parent reads the pipe once the child has exec'd (the pipe closed: 0 bytes) or died,
- * reaps a failed child at once and returns the error. The pipe (rather than a shared
- * variable) keeps this correct where CLONE_VM is emulated by a fork (valgrind).
+ * anything fails it stores the errno in the shared arguments, writes it to a close-on-exec
+ * pipe too, and exits with 127; when clone returns the parent finds it (a real
+ * CLONE_VFORK child has exec'd or exited by then), reaps a failed child at once and
+ * returns the error. The pipe is read only where CLONE_VM is emulated by a fork
+ * (valgrind): natively, a fork by another thread would keep its write end open.
  *
  * Watching it. A pidfd (pidfd_open) of the child becomes an internal, unref'd fd watcher
  * of the loop; it turns readable when the child exits, and the poll callback reaps it
@@ -290,6 +291,11 @@ typedef struct child_args_s {
   int nfds;
   int errfd;
   int src[STDIO_MAX]; /* child fd i gets src[i]; -1 closes it */
+  /* The only fields the child writes: `ran` as it starts, `err` if it fails. With a real
+   * CLONE_VM the parent sees them when clone returns; where CLONE_VM is emulated by a
+   * fork (valgrind) it does not, and reads the error pipe instead. */
+  volatile int ran;
+  volatile int err;
 } child_args_t;
 
 struct kernel_sigaction { /* the kernel's layout, for a raw rt_sigaction */
@@ -306,16 +312,18 @@ struct kernel_sigaction { /* the kernel's layout, for a raw rt_sigaction */
 #endif
 
 /* Runs in the child, on the parent's memory: raw system calls only (see the top). `a` is
- * the parent's and is only read: the fds the child moves are kept in `src` and `errfd`,
- * on the child's own stack, because the parent closes the numbers in `a` afterwards. */
+ * the parent's and only `ran` and `err` are written: the fds the child moves are kept in
+ * `src` and `errfd`, on the child's own stack, because the parent closes the numbers in
+ * `a` afterwards. */
 NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
-  const child_args_t *a = data;
+  child_args_t *a = data;
   struct kernel_sigaction dfl;
   uint64_t none = 0;
   const char *p;
   int i, err = 0, fd, errfd = a->errfd, src[STDIO_MAX];
   long r;
 
+  a->ran = 1;
   /* Signal dispositions: default everywhere (every signal is blocked until below). */
   dfl.handler = SIG_DFL;
   dfl.flags = 0;
@@ -379,6 +387,7 @@ NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
   errno = err;
 fail:
   err = errno;
+  a->err = err;
   syscall(SYS_write, errfd, &err, sizeof(err));
   syscall(SYS_exit_group, 127);
   return 0;
@@ -460,6 +469,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   uint32_t idx;
   tick_poll_t pw = {TICK_NULL_ID};
   ssize_t got = -1;
+  int exec_ok;
 
   TICK__CHECK_LOOP(loop);
   if (o == NULL || o->file == NULL || o->file[0] == '\0' || o->stdio_count < 0 || o->stdio_count > STDIO_MAX ||
@@ -569,12 +579,23 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   errpipe[1] = -1;
   if (pid < 0) goto out_fds;
 
-  /* 0 bytes: it exec'd (the close-on-exec pipe closed). Otherwise it failed and exits. */
-  do {
-    int child_errno = 0;
-    got = read(errpipe[0], &child_errno, sizeof(child_errno));
-    if (got == (ssize_t)sizeof(child_errno)) err = tick_translate_errno(child_errno);
-  } while (got < 0 && errno == EINTR);
+  if (a.ran) {
+    /* A real CLONE_VFORK: clone returned once the child had exec'd or exited, and it
+     * left its errno in `a.err` if it failed. The pipe is not read: a fork made by another
+     * thread of the program meanwhile holds a copy of its write end, for as long as that
+     * unrelated child lives (process_spawn_does_not_wait_for_forks_of_other_threads). */
+    exec_ok = a.err == 0;
+    if (!exec_ok) err = tick_translate_errno(a.err);
+  } else {
+    /* CLONE_VM emulated by a fork (valgrind): the child runs on its own copy, concurrently.
+     * 0 bytes: it exec'd (the close-on-exec pipe closed). 4 bytes: it failed and exits. */
+    do {
+      int child_errno = 0;
+      got = read(errpipe[0], &child_errno, sizeof(child_errno));
+      if (got == (ssize_t)sizeof(child_errno)) err = tick_translate_errno(child_errno);
+    } while (got < 0 && errno == EINTR);
+    exec_ok = got == 0;
+  }
   if (err == 0 && s->mode == 1) {
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd < 0) err = tick_translate_errno(errno);
@@ -598,7 +619,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
     /* Nothing may be left behind: a child that failed is reaped now, one that exec'd but
      * cannot be watched is killed and reaped. */
     int st;
-    if (got == 0) kill(pid, SIGKILL);
+    if (exec_ok) kill(pid, SIGKILL);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (pidfd >= 0) close(pidfd);

@@ -730,7 +730,15 @@ int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum) {
   if (p == NULL) return TICK_ESTALE;
   if (signum < 0 || signum > 64) return TICK_EINVAL;
   if (p->state != P_RUNNING) return TICK_ESRCH;
-  /* Not reaped yet, so the pid is still this child's (a zombie at worst). */
+  /* With a pidfd the signal reaches this child or nobody, even if the program reaped it
+   * behind tick's back and the pid was given to another process. In the SIGCHLD fallback,
+   * tick has not reaped it, so the pid is still this child's (a zombie at worst) unless
+   * the program reaped it itself. */
+  if (p->pidfd >= 0) {
+    if (syscall(SYS_pidfd_send_signal, p->pidfd, signum, NULL, 0) != 0)
+      return tick_translate_errno(errno);
+    return 0;
+  }
   if (kill(p->pid, signum) != 0) return tick_translate_errno(errno);
   return 0;
 }

@@ -1056,3 +1056,66 @@ TEST_TIMEOUT(process_spawn_does_not_wait_for_forks_of_other_threads, 60) {
   ASSERT_LT(worst, 2000);
   assert_no_children();
 }
+
+/* tick_process_kill must not signal a recycled pid. Where the program reaped the child
+ * itself (waitpid(-1)) before tick noticed, the pid is free and may be given to another
+ * process: kill(pid) would signal that one. With a pidfd, the signal goes to the child
+ * it names or nowhere (TICK_ESRCH). Making the kernel reuse the pid needs
+ * /proc/sys/kernel/ns_last_pid (root). */
+static int set_last_pid(int pid) {
+  char buf[32];
+  int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY), n, ok;
+  if (fd < 0) return 0;
+  n = snprintf(buf, sizeof(buf), "%d", pid);
+  ok = write(fd, buf, (size_t)n) == n;
+  close(fd);
+  return ok;
+}
+
+TEST(process_kill_never_signals_a_recycled_pid) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"true", NULL};
+  tick_process_t p;
+  int pid, other = -1, st, tries;
+  if (getuid() != 0 || !set_last_pid(1) || getenv("TICK_TEST_VALGRIND") != NULL) {
+    /* valgrind: no pidfd there (the SIGCHLD fallback signals by pid). */
+    printf("# skipped: needs root and ns_last_pid\n");
+    return;
+  }
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  memset(&o, 0, sizeof(o));
+  o.file = "true";
+  o.argv = argv;
+  for (tries = 0; tries < 20 && other < 0; tries++) {
+    ASSERT_OK(tick_spawn(loop, &o, &p));
+    pid = tick_process_pid(loop, p);
+    ASSERT_EQ(waitpid(pid, &st, 0), pid); /* reaped behind tick's back */
+    ASSERT(set_last_pid(pid - 1));
+    other = fork();
+    if (other == 0) {
+      pause();
+      _exit(0);
+    }
+    ASSERT_GT(other, 0);
+    if (other != pid) { /* someone else took the pid first: try again */
+      kill(other, SIGKILL);
+      ASSERT_EQ(waitpid(other, NULL, 0), other);
+      ASSERT_OK(tick_process_close(loop, p, NULL, NULL));
+      other = -1;
+    }
+  }
+  if (other < 0) {
+    printf("# skipped: could not get the pid recycled\n");
+  } else {
+    /* The handle's pid now names `other`: the kill must not reach it. */
+    ASSERT_ERR(tick_process_kill(loop, p, SIGTERM), TICK_ESRCH);
+    ASSERT_EQ(waitpid(other, &st, WNOHANG), 0); /* still running */
+    kill(other, SIGKILL);
+    ASSERT_EQ(waitpid(other, &st, 0), other);
+    ASSERT_OK(tick_process_close(loop, p, NULL, NULL));
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}

@@ -104,8 +104,11 @@ int tick_process_pid(const tick_loop_t *loop, tick_process_t process);
 
 /* Sends `signum` (0..64; 0 only checks) to the child. Returns 0, TICK_ESRCH once its exit
  * has been reported (before that a child that already died is an unreaped zombie and the
- * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. tick reaps the
- * child only when it reports the exit, so the pid signalled is never a recycled one. */
+ * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. The signal goes
+ * through the child's pidfd, so it never reaches another process that got a recycled pid,
+ * even if the program reaped the child itself (then TICK_ESRCH). In the SIGCHLD fallback
+ * (no pidfd) it goes by pid, which tick keeps from being recycled by not reaping the child
+ * before it reports the exit. */
 int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum);
 
 /* Whether a running child keeps the loop alive (default: yes). 0 or TICK_ESTALE. */

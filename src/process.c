@@ -470,6 +470,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   tick_poll_t pw = {TICK_NULL_ID};
   ssize_t got = -1;
   int exec_ok;
+  uint64_t inherit_closed = 0; /* bit i: stdio[i] inherits an fd the parent has not open */
 
   TICK__CHECK_LOOP(loop);
   if (o == NULL || o->file == NULL || o->file[0] == '\0' || o->stdio_count < 0 || o->stdio_count > STDIO_MAX ||
@@ -477,10 +478,15 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
       (o->flags & ~(unsigned)(TICK_PROCESS_SETUID | TICK_PROCESS_SETGID |
                               TICK_PROCESS_DETACHED)))
     return TICK_EINVAL;
+  /* Before tick creates any fd of its own: once it has, a number that is free now (a
+   * parent with 0..2 closed) may be one of tick's, and "inherit fd i" or "give fd n"
+   * would hand the child tick's pipe instead of nothing. */
   for (i = 0; i < o->stdio_count; i++) {
     int t = o->stdio[i].type;
     if (t < TICK_STDIO_IGNORE || t > TICK_STDIO_PIPE_FROM_CHILD) return TICK_EINVAL;
     if (t == TICK_STDIO_FD && o->stdio[i].fd < 0) return TICK_EINVAL;
+    if (t == TICK_STDIO_FD && fcntl(o->stdio[i].fd, F_GETFD) < 0) return TICK_EBADF;
+    if (t == TICK_STDIO_INHERIT && fcntl(i, F_GETFD) < 0) inherit_closed |= 1ull << i;
   }
   s = get_state(loop);
   if (s == NULL) return TICK_ENOMEM;
@@ -532,8 +538,8 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
         }
         a.src[i] = devnull;
         break;
-      case TICK_STDIO_INHERIT:
-        a.src[i] = i;
+      case TICK_STDIO_INHERIT: /* closed in the parent: closed in the child */
+        a.src[i] = (inherit_closed >> i) & 1 ? -1 : i;
         break;
       case TICK_STDIO_FD:
         a.src[i] = o->stdio[i].fd;

@@ -1119,3 +1119,62 @@ TEST(process_kill_never_signals_a_recycled_pid) {
   ASSERT_OK(tick_loop_destroy(loop));
   assert_no_children();
 }
+
+/* A daemon-like parent with fds 0..2 closed spawns a child that inherits them: the child
+ * must get them closed too. tick's own fds of the spawn (the error pipe, pipes, /dev/null)
+ * take the lowest free numbers, so they used to land on 0..2 and be handed to the child
+ * as its "inherited" stdin/stdout (the error pipe: the child read its own output), and
+ * tick_spawn then waited for the child to close the pipe's write end. A given fd that is
+ * not open is refused (TICK_EBADF) before anything is created, for the same reason. */
+TEST(process_inherit_closed_stdio_stays_closed) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char path[] = "/tmp/tick-proc-closedXXXXXX";
+  char *argv[] = {"sh", "-c",
+                  "for i in 0 1 2; do [ -e /proc/self/fd/$i ] && echo open $i >&3; done; "
+                  "exit 0",
+                  NULL};
+  tick_stdio_t stdio[4] = {{TICK_STDIO_INHERIT, -1},
+                           {TICK_STDIO_INHERIT, -1},
+                           {TICK_STDIO_INHERIT, -1},
+                           {TICK_STDIO_FD, -1}};
+  tick_stdio_t bad[2] = {{TICK_STDIO_IGNORE, -1}, {TICK_STDIO_FD, -1}};
+  char buf[256];
+  int saved[3], i, r;
+  exit_t e;
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  stdio[3].fd = mkstemp(path);
+  ASSERT(stdio[3].fd >= 0);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  o.stdio = stdio;
+  o.stdio_count = 4;
+  for (i = 0; i < 3; i++) {
+    saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 100);
+    ASSERT(saved[i] >= 0);
+    close(i);
+  }
+  r = tick_spawn(loop, &o, &e.p);
+  for (i = 0; i < 3; i++) {
+    /* Where tick now keeps an fd (the pidfd), it stays. */
+    if (fcntl(i, F_GETFD) < 0) dup2(saved[i], i);
+    close(saved[i]);
+  }
+  ASSERT_OK(r);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 0);
+  read_file(path, buf, sizeof(buf));
+  ASSERT_STR_EQ(buf, "");
+  /* A given fd that is not open. */
+  opts_init(&o, argv, &e);
+  bad[1].fd = 1000;
+  o.stdio = bad;
+  o.stdio_count = 2;
+  ASSERT_ERR(tick_spawn(loop, &o, &e.p), TICK_EBADF);
+  ASSERT_OK(tick_loop_destroy(loop));
+  close(stdio[3].fd);
+  unlink(path);
+  assert_no_children();
+}

@@ -29,9 +29,11 @@ enum {
   /* Ignore: fd 0, 1, 2 are opened on /dev/null; other fds are left closed. The default
    * for the fds 0..2 that `stdio` does not list (as libuv). */
   TICK_STDIO_IGNORE = 0,
-  /* The child gets the parent's descriptor of the same number. */
+  /* The child gets the parent's descriptor of the same number (closed if the parent's
+   * is closed when tick_spawn is called). */
   TICK_STDIO_INHERIT,
-  /* The child gets `fd` (a descriptor of the parent; it stays the parent's). */
+  /* The child gets `fd` (an open descriptor of the parent, else TICK_EBADF; it stays the
+   * parent's). */
   TICK_STDIO_FD,
   /* A pipe the parent writes and the child reads (typically stdin). */
   TICK_STDIO_PIPE_TO_CHILD,
@@ -90,7 +92,7 @@ typedef struct tick_process_options_s {
  * returns. Returns 0 and sets *process_out (may be NULL if not needed, then the handle
  * closes itself after the exit callback), or an error, with nothing left behind (no child,
  * no zombie, no descriptor): TICK_EINVAL (NULL loop/options, NULL or empty file, bad
- * stdio entry or flag),
+ * stdio entry or flag), TICK_EBADF (a TICK_STDIO_FD that is not open),
  * TICK_ENOMEM, a system error from pipe/clone/pidfd_open (TICK_EMFILE,
  * TICK_EAGAIN), or the child's error before exec: TICK_ENOENT (no such program or cwd),
  * TICK_EACCES, TICK_EPERM (uid/gid), TICK_ENOTDIR... The running process keeps the loop

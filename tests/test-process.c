@@ -976,7 +976,12 @@ static void lost_status_test(int fallback, int ignore_sigchld) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(l.watchdog_fired, 0);
   ASSERT_EQ(l.e.calls, 1);
-  ASSERT_EQ(l.e.status, TICK_ECHILD);
+  if (ignore_sigchld && getenv("TICK_TEST_VALGRIND") != NULL)
+    /* valgrind has no pidfd: the SIGCHLD fallback's handler replaces SIG_IGN while it
+     * watches, so the status is kept. */
+    ASSERT_EQ(l.e.status, 0);
+  else
+    ASSERT_EQ(l.e.status, TICK_ECHILD);
   ASSERT_EQ(l.e.sig, 0);
   ASSERT_EQ(l.e.closes, 1);
   ASSERT_OK(tick_clear_timer(loop, watchdog));

@@ -130,7 +130,8 @@ int tick_process_close(tick_loop_t *loop, tick_process_t process, tick_close_cb 
 
 /* ------------------------------------------------------------- promise form ---- */
 
-/* What the promise of tick_spawn_promise fulfils with (owned by the promise). */
+/* What the promise of tick_spawn_promise fulfils with (owned by the promise). exit_status
+ * and term_signal mean what they mean for tick_process_exit_cb (TICK_ECHILD included). */
 typedef struct tick_process_exit_s {
   int pid;
   int exit_status;

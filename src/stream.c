@@ -253,12 +253,16 @@ static size_t bufs_total(const tick_buf_t *bufs, size_t n) {
   return t;
 }
 
-/* One writev/sendmsg: returns bytes written or a negative code (TICK_EAGAIN). */
+/* One write, send, writev or sendmsg: returns bytes written or a negative code (TICK_EAGAIN). */
 static ssize_t stream_writev(const tick__stream_t *s, const tick_buf_t *bufs, size_t n) {
   ssize_t r;
   if (n > IOV_BATCH) n = IOV_BATCH;
   do {
-    if (s->flags & TICK__S_SOCKET) {
+    if ((s->flags & TICK__S_SOCKET) && n == 1) {
+      /* send(2), not sendmsg(2): the kernel copies no message header or iovec array for
+       * one buffer. MSG_NOSIGNAL either way: a reset peer is an error, not SIGPIPE. */
+      r = send(s->fd, bufs[0].base, bufs[0].len, MSG_NOSIGNAL);
+    } else if (s->flags & TICK__S_SOCKET) {
       struct msghdr msg;
       memset(&msg, 0, sizeof(msg));
       msg.msg_iov = (struct iovec *)(void *)(uintptr_t)bufs;

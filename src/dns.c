@@ -46,8 +46,24 @@ static void dns_destroy(tick_loop_t *loop, void *state) {
   tick__free(st);
 }
 
+/* Loop destroy: closing has begun even if destroy ends in TICK_EBUSY, so every request
+ * still in flight counts as cancelled. The pool's own pre-destroy reports those not
+ * started; one that is running or finished but not delivered keeps destroy busy, and
+ * when the loop runs again its result is freed and its callback gets TICK_ECANCELED,
+ * as after tick_dns_cancel (a result delivered after destroy was asked for would be
+ * memory handed to a program that is shutting down). */
+static void dns_pre_destroy(tick_loop_t *loop, void *state) {
+  dns_state_t *st = state;
+  uint32_t i;
+  (void)loop;
+  for (i = 0; i < st->reqs.cap; i++) {
+    dns_req_t *r = st->reqs.slots[i].obj;
+    if (r != NULL) r->canceled = 1;
+  }
+}
+
 static const tick__module_hooks_t dns_hooks = {
-    .after_drain = NULL, .destroy = dns_destroy, .pre_destroy = NULL};
+    .after_drain = NULL, .destroy = dns_destroy, .pre_destroy = dns_pre_destroy};
 
 static dns_state_t *dns_state(tick_loop_t *loop, int create) {
   dns_state_t *st = tick__loop_module_state(loop, TICK__MODULE_DNS);

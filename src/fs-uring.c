@@ -92,6 +92,14 @@ int tick__uring_create(tick_loop_t *loop, tick__uring_complete_cb complete,
     tick__free(u);
     return TICK_ENOTSUP; /* whatever the kernel's reason, even its own ENOMEM */
   }
+  /* IORING_OP_READ/WRITE and reading at the file position (offset -1) came in Linux 5.6,
+   * with this feature bit. An older kernel sets the ring up but would fail every read
+   * with EINVAL: refuse it here, so that reads and writes fall back to the pool. */
+  if (!(u->ring.features & IORING_FEAT_RW_CUR_POS)) {
+    io_uring_queue_exit(&u->ring);
+    tick__free(u);
+    return TICK_ENOTSUP;
+  }
   u->cap = u->ring.cq.ring_entries;
   if (u->cap > u->ring.sq.ring_entries * 2u) u->cap = u->ring.sq.ring_entries * 2u;
   u->complete = complete;

@@ -33,7 +33,7 @@
 struct tick_fs_dir_s {
   DIR *dir;
   tick_fs_dir_t *next, *prev; /* the loop's open handles, freed with the loop */
-  int busy;                   /* a readdir or closedir is in flight */
+  int busy;                   /* an opendir, readdir or closedir is in flight */
 };
 
 /* A promise form's value: the result, and the realpath buffer it points into. */
@@ -174,10 +174,12 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
   if (req->iov != req->iov_inline) tick__free(req->iov);
   switch (req->op) {
     case TICK_FS_OPENDIR:
-      if (res.result < 0)
+      if (res.result < 0) {
         dir_unlink_free(fl, req->dir);
-      else
+      } else {
+        req->dir->busy = 0;
         res.dir = req->dir;
+      }
       break;
     case TICK_FS_READDIR:
       req->dir->busy = 0;
@@ -276,8 +278,13 @@ static int64_t do_readdir(fs_req_t *req) {
     if (de->d_name[0] == '.' &&
         (de->d_name[1] == 0 || (de->d_name[1] == '.' && de->d_name[2] == 0)))
       continue;
-    memcpy(req->entries[n].name, de->d_name, sizeof(req->entries[n].name));
-    req->entries[n].name[sizeof(req->entries[n].name) - 1] = 0;
+    {
+      /* Only the name's own bytes: records are packed in readdir(3)'s buffer, so the
+       * last one may end well before sizeof(d_name) (a fixed-size copy read past it). */
+      size_t len = strnlen(de->d_name, sizeof(req->entries[n].name) - 1);
+      memcpy(req->entries[n].name, de->d_name, len);
+      req->entries[n].name[len] = 0;
+    }
     switch (de->d_type) {
       case DT_REG: req->entries[n].type = TICK_DIRENT_FILE; break;
       case DT_DIR: req->entries[n].type = TICK_DIRENT_DIR; break;
@@ -324,7 +331,23 @@ static int64_t do_copyfile(fs_req_t *req) {
   if (out >= 0) {
     created = 1;
   } else if (errno == EEXIST && !(req->cflags & TICK_FS_COPY_EXCL)) {
-    out = open(req->path2, oflags | O_TRUNC, st.st_mode & 07777);
+    /* Not O_TRUNC: `dst` may be `src` itself (the same name, or a hard link), and
+     * truncating it would destroy the data about to be copied. Like libuv (and so Node),
+     * copying a file onto itself succeeds without touching it (result 0). */
+    struct stat dst_st;
+    out = open(req->path2, oflags, st.st_mode & 07777);
+    if (out >= 0 && fstat(out, &dst_st) == 0 && dst_st.st_dev == st.st_dev &&
+        dst_st.st_ino == st.st_ino) {
+      close(out);
+      close(in);
+      return 0;
+    }
+    if (out >= 0 && ftruncate(out, 0) != 0) {
+      err = tick_translate_errno(errno);
+      close(out);
+      close(in);
+      return err;
+    }
   }
   if (out < 0) {
     err = tick_translate_errno(errno);
@@ -543,15 +566,24 @@ static int args_check(const fs_args_t *a) {
     }
     case TICK_FS_FTRUNCATE:
       return a->fd >= 0 && a->offset >= 0 ? 0 : TICK_EINVAL;
-    case TICK_FS_READDIR:
-      if (a->dir == NULL || a->entries == NULL || a->count == 0) return TICK_EINVAL;
-      return a->dir->busy ? TICK_EBUSY : 0;
+    case TICK_FS_READDIR: /* the handle itself: dir_check, with the loop's list */
+      return a->dir == NULL || a->entries == NULL || a->count == 0 ? TICK_EINVAL : 0;
     case TICK_FS_CLOSEDIR:
-      if (a->dir == NULL) return TICK_EINVAL;
-      return a->dir->busy ? TICK_EBUSY : 0;
+      return a->dir == NULL ? TICK_EINVAL : 0;
     default: /* fd operations */
       return a->fd >= 0 ? 0 : TICK_EINVAL;
   }
+}
+
+/* A directory handle is a caller's pointer, so it is looked up among this loop's open
+ * handles before it is touched: one already closed, or opened by another loop, is
+ * TICK_ESTALE rather than a use of freed memory or a corruption of another loop's list.
+ * The walk is as long as the number of open handles, which programs keep small. */
+static int dir_check(const fs_loop_t *fl, const tick_fs_dir_t *dir) {
+  const tick_fs_dir_t *d;
+  for (d = fl != NULL ? fl->dirs : NULL; d != NULL; d = d->next)
+    if (d == dir) return dir->busy ? TICK_EBUSY : 0;
+  return TICK_ESTALE;
 }
 
 /* Queues a request. Exactly one of `cb` and `promise_out` is used. On failure nothing
@@ -569,6 +601,10 @@ static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void 
   r = args_check(a);
   if (r != 0) return r;
   if (tick__inbox_closing(loop)) return TICK_ECLOSING;
+  if (a->op == TICK_FS_READDIR || a->op == TICK_FS_CLOSEDIR) {
+    r = dir_check(tick__loop_module_state(loop, TICK__MODULE_FS), a->dir);
+    if (r != 0) return r;
+  }
   r = fs_loop(loop, &fl);
   if (r != 0) return r;
   req = req_take(fl);
@@ -646,7 +682,10 @@ static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void 
     if (fl->dirs != NULL) fl->dirs->prev = req->dir;
     fl->dirs = req->dir;
   }
-  if (a->op == TICK_FS_READDIR || a->op == TICK_FS_CLOSEDIR) req->dir->busy = 1;
+  /* Busy while opening too: a stale pointer that happens to equal this new handle's
+   * address must not reach readdir(3) before the handle has its DIR. */
+  if (a->op == TICK_FS_OPENDIR || a->op == TICK_FS_READDIR || a->op == TICK_FS_CLOSEDIR)
+    req->dir->busy = 1;
   req->live = 1;
   if (req_out != NULL) req_out->id = req_id(req);
   if (promise_out != NULL) *promise_out = promise;

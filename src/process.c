@@ -8,10 +8,11 @@
  * run on the shared memory), unblocks all signals, arranges its descriptors, changes
  * directory and ids, and execs. It uses raw system calls only: glibc's setuid() would
  * signal the parent's threads, sanitizer interceptors would touch shared state. If
- * anything fails it writes the errno to a close-on-exec pipe and exits with 127; the
- * parent reads the pipe once the child has exec'd (the pipe closed: 0 bytes) or died,
- * reaps a failed child at once and returns the error. The pipe (rather than a shared
- * variable) keeps this correct where CLONE_VM is emulated by a fork (valgrind).
+ * anything fails it stores the errno in the shared arguments, writes it to a close-on-exec
+ * pipe too, and exits with 127; when clone returns the parent finds it (a real
+ * CLONE_VFORK child has exec'd or exited by then), reaps a failed child at once and
+ * returns the error. The pipe is read only where CLONE_VM is emulated by a fork
+ * (valgrind): natively, a fork by another thread would keep its write end open.
  *
  * Watching it. A pidfd (pidfd_open) of the child becomes an internal, unref'd fd watcher
  * of the loop; it turns readable when the child exits, and the poll callback reaps it
@@ -40,7 +41,9 @@
  * thread, before the first spawn. */
 int tick__process_force_sigchld(tick_loop_t *loop);
 
-enum { P_FREE = 0, P_RUNNING, P_EXITED };
+/* P_CLOSING: closed before the exit, the cancellation of the exit callback is still to
+ * be reported in the close phase; the id is already stale. */
+enum { P_FREE = 0, P_RUNNING, P_EXITED, P_CLOSING };
 
 typedef struct proc_rec_s {
   uint32_t gen;
@@ -52,6 +55,8 @@ typedef struct proc_rec_s {
   tick_poll_t pw;
   tick_process_exit_cb cb;
   void *arg;
+  tick_close_cb close_cb;      /* P_CLOSING */
+  void *close_arg;
   tick_resolver_t *resolver;   /* promise form */
   tick_process_exit_t *result; /* promise form: allocated at spawn */
   uint32_t next;               /* free list */
@@ -105,7 +110,9 @@ static proc_rec_t *lookup(proc_state_t *s, uint64_t id, uint32_t *idx_out) {
   if (s == NULL || low == 0) return NULL;
   idx = low - 1;
   if (idx >= s->cap) return NULL;
-  if (s->recs[idx].state == P_FREE || s->recs[idx].gen != (uint32_t)(id >> 32)) return NULL;
+  if (s->recs[idx].state == P_FREE || s->recs[idx].state == P_CLOSING ||
+      s->recs[idx].gen != (uint32_t)(id >> 32))
+    return NULL;
   *idx_out = idx;
   return &s->recs[idx];
 }
@@ -120,6 +127,8 @@ static void rec_free(proc_state_t *s, uint32_t idx) {
   p->gen = p->gen + 1 ? p->gen + 1 : 1;
   p->cb = NULL;
   p->arg = NULL;
+  p->close_cb = NULL;
+  p->close_arg = NULL;
   p->next = s->free_head;
   s->free_head = idx;
 }
@@ -143,28 +152,82 @@ static void unwatch(tick_loop_t *loop, proc_state_t *s, proc_rec_t *p) {
   }
 }
 
-static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_close_cb cb,
-                     void *arg) {
+static void rec_release(proc_state_t *s, uint32_t idx) {
   proc_rec_t *p = &s->recs[idx];
-  int r = tick__close_defer(loop, cb, arg);
-  if (r != 0) return r;
-  if (p->state == P_RUNNING) unwatch(loop, s, p);
   tick__free(p->result);
   p->result = NULL;
   if (p->resolver != NULL) tick_resolver_release(p->resolver);
   p->resolver = NULL;
   rec_free(s, idx);
+}
+
+/* Close phase of a handle closed before the exit (`arg` is the record's index): the exit
+ * callback reports its cancellation, then the close callback runs. */
+static void cancel_exit(tick_loop_t *loop, void *arg) {
+  proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  uint32_t idx = (uint32_t)(uintptr_t)arg;
+  proc_rec_t *p = &s->recs[idx];
+  tick_process_exit_cb cb = p->cb;
+  void *cb_arg = p->arg;
+  tick_close_cb close_cb = p->close_cb;
+  void *close_arg = p->close_arg;
+  tick_process_t h;
+  h.id = rec_id(s, idx); /* stale by the time the callback sees it */
+  rec_release(s, idx);
+  cb(loop, h, TICK_ECANCELED, 0, cb_arg);
+  tick__drain(loop);
+  if (close_cb != NULL) close_cb(loop, close_arg);
+}
+
+static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_close_cb cb,
+                     void *arg) {
+  proc_rec_t *p = &s->recs[idx];
+  int r;
+  if (p->state == P_RUNNING && p->cb != NULL) {
+    /* The exit callback was accepted and will not be called for an exit: it gets
+     * TICK_ECANCELED in the close phase. The record stays taken until then. */
+    r = tick__close_defer(loop, cancel_exit, (void *)(uintptr_t)idx);
+    if (r != 0) return r;
+    unwatch(loop, s, p);
+    p->state = P_CLOSING;
+    p->close_cb = cb;
+    p->close_arg = arg;
+    return 0;
+  }
+  r = tick__close_defer(loop, cb, arg);
+  if (r != 0) return r;
+  if (p->state == P_RUNNING) unwatch(loop, s, p);
+  rec_release(s, idx);
   return 0;
 }
 
-/* Reports the exit of record `idx` (reaped with `status`), as one macrotask. */
-static void report_exit(tick_loop_t *loop, proc_state_t *s, uint32_t idx, int status) {
+/* Reaps `pid` if it has exited: returns 1 and sets its exit code and terminating signal,
+ * or 0 if it is still running. ECHILD means the status is gone: the program ignores
+ * SIGCHLD (SIG_IGN or SA_NOCLDWAIT, so the kernel reaped it) or reaped it elsewhere with
+ * waitpid(-1). The child is gone all the same, so its exit is reported, with exit code
+ * TICK_ECHILD (waiting on would never end, and in pidfd mode the pidfd stays readable:
+ * the loop would spin). */
+static int reap(pid_t pid, int *code, int *sig) {
+  int status;
+  pid_t r = waitpid(pid, &status, WNOHANG);
+  *code = 0;
+  *sig = 0;
+  if (r == 0 || (r < 0 && errno != ECHILD)) return 0;
+  if (r < 0) {
+    *code = TICK_ECHILD;
+    return 1;
+  }
+  if (WIFEXITED(status)) *code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) *sig = WTERMSIG(status);
+  return 1;
+}
+
+/* Reports the exit of record `idx` (reaped: `code`, `sig`), as one macrotask. */
+static void report_exit(tick_loop_t *loop, proc_state_t *s, uint32_t idx, int code,
+                        int sig) {
   proc_rec_t *p = &s->recs[idx];
-  int code = 0, sig = 0;
   uint64_t id = rec_id(s, idx);
   tick_process_t h;
-  if (WIFEXITED(status)) code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) sig = WTERMSIG(status);
   unwatch(loop, s, p);
   p->state = P_EXITED;
   h.id = id;
@@ -193,11 +256,11 @@ static void pidfd_ready(tick_loop_t *loop, tick_poll_t pw, int status, unsigned 
   uint64_t id = (uint64_t)(uintptr_t)arg;
   uint32_t idx;
   proc_rec_t *p = lookup(s, id, &idx);
-  int st;
+  int code, sig;
   (void)pw, (void)status, (void)events;
   if (p == NULL || p->state != P_RUNNING) return;
-  if (waitpid(p->pid, &st, WNOHANG) != p->pid) return; /* not yet (spurious) */
-  report_exit(loop, s, idx, st);
+  if (!reap(p->pid, &code, &sig)) return; /* not yet (spurious) */
+  report_exit(loop, s, idx, code, sig);
 }
 
 static void sigchld_cb(tick_loop_t *loop, tick_signal_t w, int signum, void *arg) {
@@ -208,10 +271,10 @@ static void sigchld_cb(tick_loop_t *loop, tick_signal_t w, int signum, void *arg
    * is re-read on every step. Children spawned by a callback are looked at too. */
   for (idx = 0; idx < s->cap; idx++) {
     proc_rec_t *p = &s->recs[idx];
-    int st;
+    int code, sig;
     if (p->state != P_RUNNING || p->pidfd >= 0) continue;
-    if (waitpid(p->pid, &st, WNOHANG) != p->pid) continue;
-    report_exit(loop, s, idx, st);
+    if (!reap(p->pid, &code, &sig)) continue;
+    report_exit(loop, s, idx, code, sig);
   }
 }
 
@@ -228,6 +291,11 @@ typedef struct child_args_s {
   int nfds;
   int errfd;
   int src[STDIO_MAX]; /* child fd i gets src[i]; -1 closes it */
+  /* The only fields the child writes: `ran` as it starts, `err` if it fails. With a real
+   * CLONE_VM the parent sees them when clone returns; where CLONE_VM is emulated by a
+   * fork (valgrind) it does not, and reads the error pipe instead. */
+  volatile int ran;
+  volatile int err;
 } child_args_t;
 
 struct kernel_sigaction { /* the kernel's layout, for a raw rt_sigaction */
@@ -243,15 +311,19 @@ struct kernel_sigaction { /* the kernel's layout, for a raw rt_sigaction */
 #define NO_SANITIZE
 #endif
 
-/* Runs in the child, on the parent's memory: raw system calls only (see the top). */
+/* Runs in the child, on the parent's memory: raw system calls only (see the top). `a` is
+ * the parent's and only `ran` and `err` are written: the fds the child moves are kept in
+ * `src` and `errfd`, on the child's own stack, because the parent closes the numbers in
+ * `a` afterwards. */
 NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
   child_args_t *a = data;
   struct kernel_sigaction dfl;
   uint64_t none = 0;
   const char *p;
-  int i, err = 0, fd;
+  int i, err = 0, fd, errfd = a->errfd, src[STDIO_MAX];
   long r;
 
+  a->ran = 1;
   /* Signal dispositions: default everywhere (every signal is blocked until below). */
   dfl.handler = SIG_DFL;
   dfl.flags = 0;
@@ -265,24 +337,25 @@ NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
   }
   /* Descriptors: first move every source, and the error pipe, above the targets, so that
    * placing one never overwrites another. */
-  if (a->errfd < a->nfds) {
-    fd = (int)syscall(SYS_fcntl, a->errfd, F_DUPFD_CLOEXEC, a->nfds);
+  for (i = 0; i < a->nfds; i++) src[i] = a->src[i];
+  if (errfd < a->nfds) {
+    fd = (int)syscall(SYS_fcntl, errfd, F_DUPFD_CLOEXEC, a->nfds);
     if (fd < 0) goto fail;
-    a->errfd = fd;
+    errfd = fd;
   }
   for (i = 0; i < a->nfds; i++) {
-    if (a->src[i] < 0 || a->src[i] >= a->nfds || a->src[i] == i) continue;
-    fd = (int)syscall(SYS_fcntl, a->src[i], F_DUPFD_CLOEXEC, a->nfds);
+    if (src[i] < 0 || src[i] >= a->nfds || src[i] == i) continue;
+    fd = (int)syscall(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, a->nfds);
     if (fd < 0) goto fail;
-    a->src[i] = fd;
+    src[i] = fd;
   }
   for (i = 0; i < a->nfds; i++) {
-    if (a->src[i] < 0) {
+    if (src[i] < 0) {
       syscall(SYS_close, i);
-    } else if (a->src[i] == i) {
+    } else if (src[i] == i) {
       /* Inherited: keep it across exec. A closed fd stays closed. */
       syscall(SYS_fcntl, i, F_SETFD, 0);
-    } else if (syscall(SYS_dup3, a->src[i], i, 0) < 0) {
+    } else if (syscall(SYS_dup3, src[i], i, 0) < 0) {
       goto fail;
     }
   }
@@ -314,7 +387,8 @@ NO_SANITIZE __attribute__((noinline)) static int child_main(void *data) {
   errno = err;
 fail:
   err = errno;
-  syscall(SYS_write, a->errfd, &err, sizeof(err));
+  a->err = err;
+  syscall(SYS_write, errfd, &err, sizeof(err));
   syscall(SYS_exit_group, 127);
   return 0;
 }
@@ -395,6 +469,8 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   uint32_t idx;
   tick_poll_t pw = {TICK_NULL_ID};
   ssize_t got = -1;
+  int exec_ok;
+  uint64_t inherit_closed = 0; /* bit i: stdio[i] inherits an fd the parent has not open */
 
   TICK__CHECK_LOOP(loop);
   if (o == NULL || o->file == NULL || o->file[0] == '\0' || o->stdio_count < 0 || o->stdio_count > STDIO_MAX ||
@@ -402,10 +478,15 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
       (o->flags & ~(unsigned)(TICK_PROCESS_SETUID | TICK_PROCESS_SETGID |
                               TICK_PROCESS_DETACHED)))
     return TICK_EINVAL;
+  /* Before tick creates any fd of its own: once it has, a number that is free now (a
+   * parent with 0..2 closed) may be one of tick's, and "inherit fd i" or "give fd n"
+   * would hand the child tick's pipe instead of nothing. */
   for (i = 0; i < o->stdio_count; i++) {
     int t = o->stdio[i].type;
     if (t < TICK_STDIO_IGNORE || t > TICK_STDIO_PIPE_FROM_CHILD) return TICK_EINVAL;
     if (t == TICK_STDIO_FD && o->stdio[i].fd < 0) return TICK_EINVAL;
+    if (t == TICK_STDIO_FD && fcntl(o->stdio[i].fd, F_GETFD) < 0) return TICK_EBADF;
+    if (t == TICK_STDIO_INHERIT && fcntl(i, F_GETFD) < 0) inherit_closed |= 1ull << i;
   }
   s = get_state(loop);
   if (s == NULL) return TICK_ENOMEM;
@@ -457,8 +538,8 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
         }
         a.src[i] = devnull;
         break;
-      case TICK_STDIO_INHERIT:
-        a.src[i] = i;
+      case TICK_STDIO_INHERIT: /* closed in the parent: closed in the child */
+        a.src[i] = (inherit_closed >> i) & 1 ? -1 : i;
         break;
       case TICK_STDIO_FD:
         a.src[i] = o->stdio[i].fd;
@@ -504,12 +585,23 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   errpipe[1] = -1;
   if (pid < 0) goto out_fds;
 
-  /* 0 bytes: it exec'd (the close-on-exec pipe closed). Otherwise it failed and exits. */
-  do {
-    int child_errno = 0;
-    got = read(errpipe[0], &child_errno, sizeof(child_errno));
-    if (got == (ssize_t)sizeof(child_errno)) err = tick_translate_errno(child_errno);
-  } while (got < 0 && errno == EINTR);
+  if (a.ran) {
+    /* A real CLONE_VFORK: clone returned once the child had exec'd or exited, and it
+     * left its errno in `a.err` if it failed. The pipe is not read: a fork made by another
+     * thread of the program meanwhile holds a copy of its write end, for as long as that
+     * unrelated child lives (process_spawn_does_not_wait_for_forks_of_other_threads). */
+    exec_ok = a.err == 0;
+    if (!exec_ok) err = tick_translate_errno(a.err);
+  } else {
+    /* CLONE_VM emulated by a fork (valgrind): the child runs on its own copy, concurrently.
+     * 0 bytes: it exec'd (the close-on-exec pipe closed). 4 bytes: it failed and exits. */
+    do {
+      int child_errno = 0;
+      got = read(errpipe[0], &child_errno, sizeof(child_errno));
+      if (got == (ssize_t)sizeof(child_errno)) err = tick_translate_errno(child_errno);
+    } while (got < 0 && errno == EINTR);
+    exec_ok = got == 0;
+  }
   if (err == 0 && s->mode == 1) {
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd < 0) err = tick_translate_errno(errno);
@@ -533,7 +625,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
     /* Nothing may be left behind: a child that failed is reaped now, one that exec'd but
      * cannot be watched is killed and reaped. */
     int st;
-    if (got == 0) kill(pid, SIGKILL);
+    if (exec_ok) kill(pid, SIGKILL);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (pidfd >= 0) close(pidfd);
@@ -644,7 +736,15 @@ int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum) {
   if (p == NULL) return TICK_ESTALE;
   if (signum < 0 || signum > 64) return TICK_EINVAL;
   if (p->state != P_RUNNING) return TICK_ESRCH;
-  /* Not reaped yet, so the pid is still this child's (a zombie at worst). */
+  /* With a pidfd the signal reaches this child or nobody, even if the program reaped it
+   * behind tick's back and the pid was given to another process. In the SIGCHLD fallback,
+   * tick has not reaped it, so the pid is still this child's (a zombie at worst) unless
+   * the program reaped it itself. */
+  if (p->pidfd >= 0) {
+    if (syscall(SYS_pidfd_send_signal, p->pidfd, signum, NULL, 0) != 0)
+      return tick_translate_errno(errno);
+    return 0;
+  }
   if (kill(p->pid, signum) != 0) return tick_translate_errno(errno);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "stream.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -252,12 +253,16 @@ static size_t bufs_total(const tick_buf_t *bufs, size_t n) {
   return t;
 }
 
-/* One writev/sendmsg: returns bytes written or a negative code (TICK_EAGAIN). */
+/* One write, send, writev or sendmsg: returns bytes written or a negative code (TICK_EAGAIN). */
 static ssize_t stream_writev(const tick__stream_t *s, const tick_buf_t *bufs, size_t n) {
   ssize_t r;
   if (n > IOV_BATCH) n = IOV_BATCH;
   do {
-    if (s->flags & TICK__S_SOCKET) {
+    if ((s->flags & TICK__S_SOCKET) && n == 1) {
+      /* send(2), not sendmsg(2): the kernel copies no message header or iovec array for
+       * one buffer. MSG_NOSIGNAL either way: a reset peer is an error, not SIGPIPE. */
+      r = send(s->fd, bufs[0].base, bufs[0].len, MSG_NOSIGNAL);
+    } else if (s->flags & TICK__S_SOCKET) {
       struct msghdr msg;
       memset(&msg, 0, sizeof(msg));
       msg.msg_iov = (struct iovec *)(void *)(uintptr_t)bufs;
@@ -287,13 +292,23 @@ static uint32_t bufs_advance(tick_buf_t *bufs, uint32_t cur, uint32_t n, size_t 
   return cur;
 }
 
+/* Checks a write's arguments and the stream's state; sets *out and *total (the bytes in
+ * bufs). A total above SSIZE_MAX is refused: no write system call takes one (the kernel
+ * says EINVAL), and a sum that wrapped around SIZE_MAX would make a write of nothing
+ * look complete. */
 static int write_check(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
-                       size_t nbufs, tick__stream_t **out) {
+                       size_t nbufs, tick__stream_t **out, size_t *total) {
   tick__stream_t *s;
+  size_t t = 0, i;
   int r;
   TICK__CHECK_LOOP(loop);
   if (bufs == NULL && nbufs > 0) return TICK_EINVAL;
   if (nbufs > UINT32_MAX) return TICK_EINVAL;
+  for (i = 0; i < nbufs; i++) {
+    if (bufs[i].len > (size_t)SSIZE_MAX - t) return TICK_EINVAL;
+    t += bufs[i].len;
+  }
+  *total = t;
   r = tick__stream_get(loop, stream, &s);
   if (r != 0) return r;
   if (s->flags & TICK__S_SHUT_REQ) return TICK_EPIPE;
@@ -308,9 +323,8 @@ int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
   tick__wreq_t *w;
   size_t total, done = 0;
   uint32_t cur = 0;
-  int r = write_check(loop, stream, bufs, nbufs, &s);
+  int r = write_check(loop, stream, bufs, nbufs, &s, &total);
   if (r != 0) return r;
-  total = bufs_total(bufs, nbufs);
   /* Everything that can fail is done before a byte is written. */
   w = wreq_get(loop);
   if (w == NULL) return TICK_ENOMEM;
@@ -413,10 +427,11 @@ int tick_try_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bu
                    size_t nbufs) {
   tick__stream_t *s;
   ssize_t n;
-  int r = write_check(loop, stream, bufs, nbufs, &s);
+  size_t total;
+  int r = write_check(loop, stream, bufs, nbufs, &s, &total);
   if (r != 0) return r;
   if (s->wq_head != NULL) return TICK_EAGAIN;
-  if (nbufs == 0) return 0;
+  if (total == 0) return 0;
   n = stream_writev(s, bufs, nbufs);
   if (n > INT32_MAX) n = INT32_MAX; /* the count fits an int; the rest is the caller's */
   return (int)n;
@@ -434,6 +449,8 @@ int tick_stream_write_queue_size(const tick_loop_t *loop, tick_stream_t stream,
   return 0;
 }
 
+static void read_promise_cancel(tick_loop_t *loop, tick__stream_t *s);
+
 /* The write side: shutdown(SHUT_WR) for sockets; a write-only pipe is closed. */
 static int do_shutdown(tick_loop_t *loop, tick__stream_t *s) {
   int fl;
@@ -444,7 +461,10 @@ static int do_shutdown(tick_loop_t *loop, tick__stream_t *s) {
   }
   fl = fcntl(s->fd, F_GETFL);
   if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY) {
-    s->flags &= ~(uint32_t)(TICK__S_READING | TICK__S_READ_PROMISE);
+    /* Nothing can be read from a closed fd: a pending read promise is cancelled (its
+     * reactions run in the drain after the shutdown's own callback). */
+    if (s->flags & TICK__S_READ_PROMISE) read_promise_cancel(loop, s);
+    s->flags &= ~(uint32_t)TICK__S_READING;
     /* Stops the registration first (the fd is about to go). */
     s->flags |= TICK__S_FAILED;
     if (s->registered != 0) {
@@ -852,6 +872,14 @@ static void read_promise_end(tick_loop_t *loop, tick__stream_t *s) {
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;
   tick__stream_update(loop, s);
+}
+
+/* Rejects a pending read promise with TICK_ECANCELED. */
+static void read_promise_cancel(tick_loop_t *loop, tick__stream_t *s) {
+  tick_resolver_t *res = s->read_resolver;
+  read_promise_end(loop, s);
+  tick_resolver_reject(res, TICK_ECANCELED, NULL, NULL);
+  tick_resolver_release(res);
 }
 
 static void read_promise_alloc(tick_loop_t *loop, tick_stream_t stream, size_t suggested,

@@ -19,6 +19,7 @@
 
 #define ACCEPTS_PER_EVENT 64
 #define DEFAULT_BACKLOG 511
+#define TCP_KEEPIDLE_MAX 32767 /* Linux's MAX_TCP_KEEPIDLE, in seconds */
 
 static int tcp_get(const tick_loop_t *loop, tick_stream_t stream, tick__stream_t **out) {
   int r = tick__stream_get(loop, stream, out);
@@ -400,7 +401,10 @@ int tick_tcp_keepalive(tick_loop_t *loop, tick_stream_t stream, int enable,
   tick__stream_t *s;
   int r, on = enable ? 1 : 0;
   TICK__CHECK_LOOP(loop);
-  if (enable && (delay_s == 0 || delay_s > INT32_MAX)) return TICK_EINVAL;
+  /* Checked here rather than left to setsockopt: with the socket made, SO_KEEPALIVE
+   * would already be on when TCP_KEEPIDLE refused the delay; without it, the error would
+   * surface later from an unrelated bind or connect. */
+  if (enable && (delay_s == 0 || delay_s > TCP_KEEPIDLE_MAX)) return TICK_EINVAL;
   r = tcp_get(loop, stream, &s);
   if (r != 0) return r;
   if (s->fd >= 0) {

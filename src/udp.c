@@ -38,6 +38,7 @@ struct udp_send_s {
   size_t niov;
   size_t len; /* bytes in the datagram */
   int status;
+  uint32_t epoch;    /* the inbox node run that may report it (done_push sets it) */
   socklen_t addrlen; /* 0: the connected peer */
   struct sockaddr_in6 addr;
   struct iovec iov_inline[SEND_INLINE_IOV];
@@ -78,6 +79,7 @@ struct udp_s {
   unsigned char *rbuf;
   size_t rslot;
   unsigned rslots;
+  uint32_t rlend; /* bumped when the buffer is given back or replaced: see udp_read */
   tick_udp_recv_cb recv_cb;
   void *recv_arg;
   udp_rreq_t *r_head, *r_tail;
@@ -94,6 +96,7 @@ typedef struct udp_state_s {
   udp_t *done_head, *done_tail;
   tick__node_t node;
   int node_pushed;
+  uint32_t epoch; /* bumped when the node runs: it reports only what came before */
 } udp_state_t;
 
 /* ----------------------------------------------------------------- module ---- */
@@ -185,22 +188,25 @@ static void send_recycle(udp_state_t *st, udp_send_t *s) {
   st->nfree++;
 }
 
+static void done_link(udp_state_t *st, udp_t *h) {
+  h->flags |= H_DONE;
+  h->done_next = NULL;
+  if (st->done_tail == NULL)
+    st->done_head = h;
+  else
+    st->done_tail->done_next = h;
+  st->done_tail = h;
+}
+
 static void done_push(tick_loop_t *loop, udp_state_t *st, udp_t *h, udp_send_t *s) {
   s->next = NULL;
+  s->epoch = st->epoch;
   if (h->d_tail == NULL)
     h->d_head = s;
   else
     h->d_tail->next = s;
   h->d_tail = s;
-  if (!(h->flags & H_DONE)) {
-    h->flags |= H_DONE;
-    h->done_next = NULL;
-    if (st->done_tail == NULL)
-      st->done_head = h;
-    else
-      st->done_tail->done_next = h;
-    st->done_tail = h;
-  }
+  if (!(h->flags & H_DONE)) done_link(st, h);
   if (!st->node_pushed) {
     st->node_pushed = 1;
     tick__inbox_push(loop, &st->node);
@@ -419,22 +425,31 @@ static void done_remove(udp_state_t *st, udp_t *h) {
   h->flags &= ~(unsigned)H_DONE;
 }
 
-/* The inbox node: reports finished sends, handle by handle, in order. */
+/* The inbox node: reports finished sends, handle by handle, in order. Only the sends
+ * that had finished when it started: one that a callback makes (and the flush after its
+ * drain hands to the kernel) waits for the node's next run, in a later poll phase, so a
+ * program that sends again from each send callback cannot starve the loop. The handles
+ * are taken off the state's list first and keep H_DONE until their turn, so a callback
+ * that sends on a handle still waiting here does not relink it. */
 static void udp_node_run(tick_loop_t *loop, tick__node_t *node) {
   udp_state_t *st = (udp_state_t *)((char *)node - offsetof(udp_state_t, node));
+  udp_t *list = st->done_head;
   st->node_pushed = 0;
-  while (st->done_head != NULL) {
-    udp_t *h = st->done_head;
-    st->done_head = h->done_next;
-    if (st->done_head == NULL) st->done_tail = NULL;
+  st->epoch++; /* sends finished from now on carry the new value */
+  st->done_head = st->done_tail = NULL;
+  while (list != NULL) {
+    udp_t *h = list;
+    list = h->done_next;
     h->flags &= ~(unsigned)H_DONE;
     /* A callback may close the handle: the close phase then reports the rest, in order. */
-    while (h->d_head != NULL && !(h->flags & H_CLOSING)) {
+    while (h->d_head != NULL && h->d_head->epoch != st->epoch && !(h->flags & H_CLOSING)) {
       udp_send_t *s = h->d_head;
       h->d_head = s->next;
       if (h->d_head == NULL) h->d_tail = NULL;
       send_report(loop, st, h, s, s->status);
     }
+    /* Sends finished during this run: the node was pushed again by done_push. */
+    if (h->d_head != NULL && !(h->flags & (H_CLOSING | H_DONE))) done_link(st, h);
   }
 }
 
@@ -641,6 +656,7 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
   u.id = h->id;
   for (round = 0; round < RECV_ROUNDS; round++) {
     unsigned char *buf = h->rbuf;
+    uint32_t lend = h->rlend;
     unsigned nslots = h->rslots, k;
     size_t slot = h->rslot;
     int n;
@@ -669,8 +685,10 @@ static void udp_read(tick_loop_t *loop, udp_t *h) {
     h->stats.datagrams_received += (uint64_t)n;
     for (k = 0; k < (unsigned)n; k++) {
       unsigned flags = (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) ? TICK_UDP_TRUNCATED : 0;
-      /* Stopped, closed or given another buffer by an earlier callback: drop the rest. */
-      if (!(h->flags & H_RECEIVING) || h->rbuf != buf) return;
+      /* Stopped, closed or given another buffer by an earlier callback: drop the rest.
+       * Comparing the buffer's address is not enough: a callback may stop, reuse its
+       * buffer and lend the same one again (or one malloc placed there). */
+      if (!(h->flags & H_RECEIVING) || h->rlend != lend) return;
       loop->depth++; /* the callback as it is now: a restart may have replaced it */
       h->recv_cb(loop, u, (int)msgs[k].msg_len, iovs[k].iov_base,
                  (const struct sockaddr *)&addrs[k], flags, h->recv_arg);
@@ -736,10 +754,17 @@ int tick_udp_recv_start(tick_loop_t *loop, tick_udp_t udp, void *buffer, size_t 
     h->flags = old_flags;
     return r;
   }
-  h->rbuf = buffer;
-  h->rslot = slot_size;
-  h->rslots = (unsigned)(size / slot_size < TICK_UDP_BATCH_MAX ? size / slot_size
-                                                                 : TICK_UDP_BATCH_MAX);
+  {
+    unsigned nslots = (unsigned)(size / slot_size < TICK_UDP_BATCH_MAX ? size / slot_size
+                                                                        : TICK_UDP_BATCH_MAX);
+    /* Restarting with the very same lent region only replaces the callback. */
+    if (!(old_flags & H_RECEIVING) || h->rbuf != buffer || h->rslot != slot_size ||
+        h->rslots != nslots)
+      h->rlend++;
+    h->rbuf = buffer;
+    h->rslot = slot_size;
+    h->rslots = nslots;
+  }
   h->recv_cb = cb;
   h->recv_arg = arg;
   return 0;
@@ -752,6 +777,7 @@ int tick_udp_recv_stop(tick_loop_t *loop, tick_udp_t udp) {
   h->flags &= ~(unsigned)H_RECEIVING;
   h->rbuf = NULL;
   h->recv_cb = NULL;
+  h->rlend++;
   return udp_watch(loop, h);
 }
 

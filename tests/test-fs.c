@@ -13,6 +13,8 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -379,6 +381,38 @@ FS_TEST(large_file_and_copy) {
   rm_tree(tmpdir);
 }
 
+/* A copy that fails part-way (here: the process's file size limit, so the write fails
+ * with EFBIG after the first 64 KiB) reports the error; a destination the copy created
+ * is removed, one that existed is left (truncated). */
+FS_TEST(copyfile_fails_midway) {
+  tick_loop_t *loop = fs_loop();
+  struct rlimit lim = {65536, 65536};
+  unsigned char *data = malloc(200000);
+  struct stat st;
+  ASSERT(data != NULL);
+  make_tmpdir();
+  fill_pattern(data, 200000, 0);
+  {
+    FILE *f = fopen(tp("src"), "wb");
+    ASSERT(f != NULL);
+    ASSERT_UEQ(fwrite(data, 1, 200000, f), 200000);
+    ASSERT_EQ(fclose(f), 0);
+  }
+  write_file(tp("old"), "existing");
+  signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_copyfile(loop, tp("src"), tp("new"), 0, save_cb, &o, NULL)),
+            TICK_EFBIG);
+  ASSERT_EQ(access(tp("new"), F_OK), -1);
+  ASSERT_EQ(SYNC(loop, tick_fs_copyfile(loop, tp("src"), tp("old"), 0, save_cb, &o, NULL)),
+            TICK_EFBIG);
+  ASSERT_EQ(stat(tp("old"), &st), 0);
+  ASSERT_LE(st.st_size, 65536);
+  free(data);
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
 /* ---------------------------------------------------------- many in flight ---- */
 
 typedef struct slot_s {
@@ -649,6 +683,46 @@ FS_TEST(deadline) {
   rm_tree(tmpdir);
 }
 
+/* A deadline and a cancel on the same queued request: whichever comes first decides the
+ * status, the other is refused or does nothing, and the completion runs once. */
+static tick_fs_t late_cancel_id;
+static int late_cancel_rc;
+
+static void late_cancel(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  (void)t;
+  (void)arg;
+  late_cancel_rc = tick_fs_cancel(loop, late_cancel_id);
+}
+
+FS_TEST(deadline_and_cancel_race) {
+  tick_loop_t *loop = fs_loop();
+  int blocker = 0;
+  tick_pool_t *pool = one_thread_pool(loop, &blocker);
+  slot_t a = {0}, b = {0};
+  tick_fs_t ra;
+  /* The worker is busy until 60 ms. */
+  ASSERT_OK(tick_set_timeout(loop, 60, release_blocker, NULL, NULL));
+  /* a: cancelled by the program first; its deadline then finds nothing to do. */
+  ASSERT_OK(tick_fs_stat(loop, "/", slot_cb, &a, &ra));
+  ASSERT_OK(tick_fs_timeout(loop, ra, 5));
+  ASSERT_OK(tick_fs_cancel(loop, ra));
+  ASSERT_OK(tick_fs_timeout(loop, ra, 1)); /* still live until its completion runs */
+  /* b: its deadline (5 ms) first; the program's cancel at 20 ms is refused. */
+  ASSERT_OK(tick_fs_stat(loop, "/", slot_cb, &b, &late_cancel_id));
+  ASSERT_OK(tick_fs_timeout(loop, late_cancel_id, 5));
+  late_cancel_rc = 1;
+  ASSERT_OK(tick_set_timeout(loop, 20, late_cancel, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_EQ(a.result, TICK_ECANCELED);
+  ASSERT_EQ(b.calls, 1);
+  ASSERT_EQ(b.result, TICK_ETIMEDOUT);
+  ASSERT_EQ(late_cancel_rc, TICK_ESTALE);
+  ASSERT_EQ(blocker, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
 FS_TEST(destroy_with_requests_in_flight) {
   tick_loop_t *loop = fs_loop();
   tick_pool_t *pool;
@@ -891,11 +965,175 @@ TEST(fs_bad_input) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
+/* ------------------------------------------------------- review: copyfile ---- */
+
+/* Copying a file onto itself (by the same name, or through a hard link) must not destroy
+ * it: opening the destination with O_TRUNC used to empty the source before the copy. */
+FS_TEST(copyfile_onto_itself) {
+  tick_loop_t *loop = fs_loop();
+  char buf[64];
+  FILE *f;
+  size_t n;
+  make_tmpdir();
+  write_file(tp("f"), "precious bytes");
+  ASSERT_EQ(link(tp("f"), tp("hard")), 0);
+  ASSERT_GE(SYNC(loop, tick_fs_copyfile(loop, tp("f"), tp("f"), 0, save_cb, &o, NULL)), 0);
+  ASSERT_GE(SYNC(loop, tick_fs_copyfile(loop, tp("f"), tp("hard"), 0, save_cb, &o, NULL)), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_copyfile(loop, tp("f"), tp("f"), TICK_FS_COPY_EXCL, save_cb, &o,
+                                        NULL)),
+            TICK_EEXIST);
+  f = fopen(tp("f"), "rb");
+  ASSERT(f != NULL);
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  ASSERT_STR_EQ(buf, "precious bytes");
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
+/* A directory handle is a pointer the caller holds: one that another loop opened, or one
+ * already closed, must be refused with an error, not used. Closing another loop's handle
+ * used to unlink it from the wrong loop's list and free it while its own loop still
+ * listed it (a use-after-free and double close when that loop was destroyed). */
+FS_TEST(dir_handle_misuse) {
+  tick_loop_t *loop = fs_loop(), *other;
+  tick_dirent_t ents[4];
+  tick_fs_dir_t *dir, *stale;
+  make_tmpdir();
+  ASSERT_OK(tick_loop_create(&other, 0));
+  ASSERT_EQ(SYNC(loop, tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL)), 0);
+  dir = o.res.dir;
+  ASSERT_ERR(tick_fs_closedir(other, dir, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_fs_readdir(other, dir, ents, 4, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_EQ(tick_loop_alive(other), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_readdir(loop, dir, ents, 4, save_cb, &o, NULL)), 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, dir, save_cb, &o, NULL)), 0);
+  /* The same pointer after closedir completed: stale. */
+  stale = dir;
+  ASSERT_ERR(tick_fs_closedir(loop, stale, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_fs_readdir(loop, stale, ents, 4, save_cb, &o, NULL), TICK_ESTALE);
+  ASSERT_EQ(o.calls, 0);
+  ASSERT_OK(tick_loop_destroy(other));
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
+/* A stale handle whose memory already belongs to a handle still being opened (malloc
+ * hands the freed block straight back) must not reach readdir(3): that handle has no
+ * DIR yet, and the opendir worker is writing it. */
+FS_TEST(dir_handle_reused_while_opening) {
+  tick_loop_t *loop = fs_loop();
+  tick_dirent_t ents[4];
+  tick_fs_dir_t *stale;
+  int rc, rc2;
+  make_tmpdir();
+  ASSERT_EQ(SYNC(loop, tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL)), 0);
+  stale = o.res.dir;
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, stale, save_cb, &o, NULL)), 0);
+  o.calls = 0;
+  ASSERT_OK(tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL));
+  rc = tick_fs_readdir(loop, stale, ents, 4, slot_cb, NULL, NULL);
+  rc2 = tick_fs_closedir(loop, stale, slot_cb, NULL, NULL);
+  ASSERT(rc == TICK_ESTALE || rc == TICK_EBUSY);
+  ASSERT(rc2 == TICK_ESTALE || rc2 == TICK_EBUSY);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(o.calls, 1);
+  ASSERT_EQ(o.res.result, 0);
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, o.res.dir, save_cb, &o, NULL)), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
+/* readdir copies each name out of the buffer readdir(3) fills. Names are packed there
+ * (a record is as long as its name, rounded up to 8 bytes), so copying a fixed 256 bytes
+ * read past the end of that buffer for the last entry of a full one. This directory's
+ * records add up to exactly 32 KiB, glibc's buffer size: '.' and '..' (24 bytes each),
+ * two names of 4 bytes (24) and 1021 names of 8 bytes (32). AddressSanitizer sees the
+ * over-read; the test checks the names either way. */
+FS_TEST(readdir_full_buffer) {
+  tick_loop_t *loop = fs_loop();
+  tick_dirent_t *ents = calloc(2048, sizeof(*ents));
+  tick_fs_dir_t *dir;
+  char name[PATH_MAX];
+  size_t total = 0, i;
+  ASSERT(ents != NULL);
+  make_tmpdir();
+  for (i = 0; i < 1023; i++) {
+    int fd;
+    snprintf(name, sizeof(name), i < 2 ? "%s/s%03zu" : "%s/n%07zu", tmpdir, i);
+    fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ASSERT_GE(fd, 0);
+    close(fd);
+  }
+  ASSERT_EQ(SYNC(loop, tick_fs_opendir(loop, tmpdir, save_cb, &o, NULL)), 0);
+  dir = o.res.dir;
+  for (;;) {
+    int64_t got = SYNC(loop, tick_fs_readdir(loop, dir, ents, 2048, save_cb, &o, NULL));
+    ASSERT_GE(got, 0);
+    if (got == 0) break;
+    for (i = 0; i < (size_t)got; i++) {
+      size_t len = strlen(ents[i].name);
+      ASSERT(len == 4 || len == 8);
+    }
+    total += (size_t)got;
+  }
+  ASSERT_UEQ(total, 1023);
+  ASSERT_EQ(SYNC(loop, tick_fs_closedir(loop, dir, save_cb, &o, NULL)), 0);
+  free(ents);
+  ASSERT_OK(tick_loop_destroy(loop));
+  rm_tree(tmpdir);
+}
+
+/* Steady state: a chain of requests, each made from the previous one's callback, with a
+ * deadline on each, allocates nothing once the records, the job records and the timer
+ * slots exist. */
+typedef struct steady_s {
+  int fd, left;
+  char buf[16];
+  struct iovec iov;
+} steady_t;
+
+static void steady_cb(tick_loop_t *loop, const tick_fs_result_t *res, void *arg) {
+  steady_t *c = arg;
+  tick_fs_t id;
+  ASSERT_GE(res->result, 0);
+  if (--c->left <= 0) return;
+  if (c->left % 2)
+    ASSERT_OK(tick_fs_read(loop, c->fd, &c->iov, 1, 0, steady_cb, c, &id));
+  else
+    ASSERT_OK(tick_fs_fstat(loop, c->fd, steady_cb, c, &id));
+  ASSERT_OK(tick_fs_timeout(loop, id, 100000));
+}
+
+FS_TEST(steady_state_does_not_allocate) {
+  tick_loop_t *loop;
+  static steady_t c;
+  size_t before;
+  test_alloc_install();
+  loop = fs_loop();
+  c.fd = open("/proc/self/exe", O_RDONLY);
+  ASSERT_GE(c.fd, 0);
+  c.iov.iov_base = c.buf;
+  c.iov.iov_len = sizeof(c.buf);
+  c.left = 4;
+  ASSERT_OK(tick_fs_read(loop, c.fd, &c.iov, 1, 0, steady_cb, &c, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  before = test_alloc_count();
+  c.left = 1000;
+  ASSERT_OK(tick_fs_read(loop, c.fd, &c.iov, 1, 0, steady_cb, &c, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(test_alloc_count(), before);
+  close(c.fd);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
 /* ------------------------------------------------------- allocation failure ---- */
 
 static int fs_alloc_scenario(void *arg) {
   tick_loop_t *loop;
-  tick_promise_t *p = NULL;
+  tick_promise_t *p = NULL, *p2 = NULL;
+  tick_fs_t rid;
   char buf[6][4];
   struct iovec iov[6];
   slot_t s[80];
@@ -916,8 +1154,10 @@ static int fs_alloc_scenario(void *arg) {
   if (r == 0) r = tick_fs_read(loop, fd, iov, 6, 0, slot_cb, &s[70], NULL), accepted += r == 0;
   if (r == 0) r = tick_fs_realpath(loop, "/", slot_cb, &s[71], NULL), accepted += r == 0;
   if (r == 0) r = tick_fs_opendir(loop, "/", slot_cb, &s[72], NULL), accepted += r == 0;
-  if (r == 0) r = tick_fs_read(loop, fd, iov, 1, 0, slot_cb, &s[73], NULL), accepted += r == 0;
+  if (r == 0) r = tick_fs_read(loop, fd, iov, 1, 0, slot_cb, &s[73], &rid), accepted += r == 0;
+  if (r == 0) r = tick_fs_timeout(loop, rid, 100000); /* a timer; the read goes on */
   if (r == 0) r = tick_fs_stat_promise(loop, "/", &p, NULL);
+  if (r == 0) r = tick_fs_realpath_promise(loop, "/", &p2, NULL);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   for (i = 0; i < 80; i++) accepted -= s[i].calls;
   ASSERT_EQ(accepted, 0); /* each accepted request completed once */
@@ -926,6 +1166,11 @@ static int fs_alloc_scenario(void *arg) {
   if (p != NULL) {
     ASSERT_EQ(tick_promise_state(p), TICK_PROMISE_FULFILLED);
     tick_promise_release(p);
+  }
+  if (p2 != NULL) {
+    ASSERT_EQ(tick_promise_state(p2), TICK_PROMISE_FULFILLED);
+    ASSERT_STR_EQ(((const tick_fs_result_t *)tick_promise_value(p2))->path, "/");
+    tick_promise_release(p2);
   }
   ASSERT_OK(tick_loop_destroy(loop));
   return r;

@@ -836,7 +836,7 @@ static void chain_done(tick_loop_t *loop, int status, void *arg) {
 TEST(thread_pool_round_trips_one_at_a_time) {
   tick_loop_t *loop = new_loop(0);
   static chain_t c;
-  size_t n = slow_build() ? 5000 : 100000;
+  size_t n = slow_build() ? 5000 : 20000;
   ASSERT_OK(tick_pool_create(&c.pool, 4));
   c.left = n;
   ASSERT_OK(tick_work_queue(loop, c.pool, nop_work_, chain_done, &c, NULL));

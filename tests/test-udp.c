@@ -991,3 +991,468 @@ TEST(udp_steady_state_does_not_allocate) {
   ASSERT_EQ(closed, 2);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------- re-entrancy ---- */
+
+/* A send made from a send's callback completes in a later poll phase, never in the one
+ * that is running: a program that sends the next datagram when the previous one is done
+ * must not starve the loop (here an immediate queued by the first callback runs before
+ * the second callback, as with node's dgram and libuv). */
+typedef struct chain_s {
+  tick_udp_t tx;
+  struct sockaddr_in dst;
+  int sends;
+  char log[128];
+} chain_t;
+
+static void chain_immediate(tick_loop_t *loop, void *arg) {
+  chain_t *c = arg;
+  (void)loop;
+  strcat(c->log, "I ");
+}
+
+static void chain_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  chain_t *c = arg;
+  struct iovec iov = {"c", 1};
+  ASSERT_EQ(status, 0);
+  c->sends++;
+  snprintf(c->log + strlen(c->log), sizeof(c->log) - strlen(c->log), "%d ", c->sends);
+  if (c->sends == 1) ASSERT_OK(tick_set_immediate(loop, chain_immediate, c, NULL));
+  if (c->sends < 4)
+    ASSERT_OK(tick_udp_send(loop, u, &iov, 1, (struct sockaddr *)&c->dst, chain_sent, c));
+  else
+    ASSERT_OK(tick_udp_close(loop, u, NULL, NULL));
+}
+
+TEST(udp_send_from_send_callback_completes_in_a_later_phase) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  chain_t c;
+  struct iovec iov = {"c", 1};
+  memset(&c, 0, sizeof(c));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  c.tx = bound_v4(loop);
+  c.dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, c.tx, &iov, 1, (struct sockaddr *)&c.dst, chain_sent, &c));
+  ASSERT_OK(tick_udp_close(loop, rx, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(c.log, "1 I 2 3 4 ");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The same across handles: A's callback sends on B, whose own earlier send is reported
+ * in the same run; the new one comes after the immediate, and nothing is lost. */
+typedef struct cross_s {
+  tick_udp_t a, b;
+  struct sockaddr_in dst;
+  char log[64];
+} cross_t;
+
+static void cross_immediate(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  strcat(((cross_t *)arg)->log, "I ");
+}
+
+static void cross_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  cross_t *c = arg;
+  struct iovec iov = {"x", 1};
+  ASSERT_EQ(status, 0);
+  if (u.id == c->a.id) {
+    strcat(c->log, "A ");
+    ASSERT_OK(tick_set_immediate(loop, cross_immediate, c, NULL));
+    ASSERT_OK(tick_udp_send(loop, c->b, &iov, 1, (struct sockaddr *)&c->dst, cross_sent, c));
+  } else {
+    strcat(c->log, "B ");
+  }
+}
+
+TEST(udp_send_on_another_handle_from_send_callback) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  cross_t c;
+  struct iovec iov = {"x", 1};
+  int closed = 0;
+  memset(&c, 0, sizeof(c));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  c.a = bound_v4(loop);
+  c.b = bound_v4(loop);
+  c.dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, c.a, &iov, 1, (struct sockaddr *)&c.dst, cross_sent, &c));
+  ASSERT_OK(tick_udp_send(loop, c.b, &iov, 1, (struct sockaddr *)&c.dst, cross_sent, &c));
+  while (tick_udp_send_queue_count(loop, c.a) + tick_udp_send_queue_count(loop, c.b) != 0 ||
+         strlen(c.log) < 8)
+    run_once(loop);
+  ASSERT_STR_EQ(c.log, "A B I B ");
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, c.a, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, c.b, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 3);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A callback that stops receiving gets its buffer back: it may overwrite it and lend it
+ * again. The datagrams read with it before the stop are dropped, never reported from
+ * the buffer's new contents. */
+typedef struct relend_s {
+  tick_udp_t tx;
+  struct sockaddr_in dst;
+  char ring[3 * 16];
+  char log[16];
+  int calls;
+} relend_t;
+
+static void relend_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                        const struct sockaddr *addr, unsigned flags, void *arg) {
+  relend_t *r = arg;
+  struct iovec d = {"d", 1};
+  (void)addr;
+  (void)flags;
+  ASSERT_EQ(status, 1);
+  strncat(r->log, data, 1);
+  if (++r->calls == 1) {
+    ASSERT_OK(tick_udp_recv_stop(loop, u));
+    memset(r->ring, 'Z', sizeof(r->ring)); /* ours again */
+    ASSERT_OK(tick_udp_recv_start(loop, u, r->ring, sizeof(r->ring), 16, relend_recv, r));
+    ASSERT_OK(tick_udp_send(loop, r->tx, &d, 1, (struct sockaddr *)&r->dst, NULL, NULL));
+  } else {
+    ASSERT_OK(tick_udp_close(loop, u, NULL, NULL));
+    ASSERT_OK(tick_udp_close(loop, r->tx, NULL, NULL));
+  }
+}
+
+TEST(udp_recv_stop_and_lend_same_buffer_again_mid_batch) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  relend_t r;
+  struct iovec a = {"a", 1}, b = {"b", 1}, c = {"c", 1};
+  memset(&r, 0, sizeof(r));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  r.tx = bound_v4(loop);
+  r.dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, r.tx, &a, 1, (struct sockaddr *)&r.dst, NULL, NULL));
+  ASSERT_OK(tick_udp_send(loop, r.tx, &b, 1, (struct sockaddr *)&r.dst, NULL, NULL));
+  ASSERT_OK(tick_udp_send(loop, r.tx, &c, 1, (struct sockaddr *)&r.dst, NULL, NULL));
+  ASSERT_OK(tick_loop_drain(loop)); /* all three sent: one recvmmsg reads them */
+  ASSERT_OK(tick_udp_recv_start(loop, rx, r.ring, sizeof(r.ring), 16, relend_recv, &r));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(r.log, "ad"); /* b and c were read in a's batch: dropped */
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The UDP_SEGMENT fallback, reached on loopback: a socket with SO_NO_CHECK makes the
+ * kernel refuse segmentation (EINVAL), so the handle must send the same queue one
+ * datagram per message, every send reported once, with 0, in order. */
+static int fd_of_port(int port) {
+  int fd;
+  for (fd = 3; fd < 1024; fd++) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int type;
+    socklen_t tlen = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_DGRAM) continue;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) != 0 || a.sin_family != AF_INET) continue;
+    if (ntohs(a.sin_port) == port) return fd;
+  }
+  return -1;
+}
+
+typedef struct gso_s {
+  int sent[80], nsent, received, closed;
+  char order_ok;
+} gso_t;
+
+static void gso_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  gso_t *g = arg;
+  (void)loop;
+  (void)u;
+  ASSERT_EQ(status, 0);
+  g->nsent++;
+}
+
+static void gso_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                     const struct sockaddr *addr, unsigned flags, void *arg) {
+  gso_t *g = arg;
+  (void)loop; (void)u; (void)addr;
+  ASSERT_EQ(status, 100);
+  ASSERT_UEQ(flags, 0);
+  ASSERT_EQ(((const unsigned char *)data)[0], g->received);
+  g->received++;
+}
+
+TEST(udp_segmentation_refused_falls_back) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  static unsigned char payload[80][100];
+  static char ring[64 * 128];
+  tick_udp_stats_t st;
+  gso_t g;
+  int i, fd, one = 1;
+  memset(&g, 0, sizeof(g));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  fd = fd_of_port(port_of(loop, tx));
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)), 0);
+  ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 128, gso_recv, &g));
+  for (i = 0; i < 40; i++) {
+    struct iovec iov = {payload[i], 100};
+    payload[i][0] = (unsigned char)i;
+    ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, gso_sent, &g));
+  }
+  ASSERT_OK(tick_loop_drain(loop));
+  ASSERT_OK(tick_udp_get_stats(loop, tx, &st));
+  ASSERT_UEQ(st.datagrams_sent, 40);
+  ASSERT_UEQ(st.send_calls, 2); /* the segmented try, then one sendmmsg of 40 messages */
+  while (g.received < 40 || g.nsent < 40) run_once(loop);
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &g.closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &g.closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(g.closed, 2);
+  ASSERT_EQ(g.received, 40);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A datagram the kernel refuses in the middle of a batch (too long for IPv4) gets the
+ * error alone; the ones around it are sent and reported with 0, in order. */
+static char msgsize_log[64];
+
+static void msgsize_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  (void)loop;
+  (void)u;
+  snprintf(msgsize_log + strlen(msgsize_log), sizeof(msgsize_log) - strlen(msgsize_log),
+           "%s:%s ", (const char *)arg, status == 0 ? "OK" : tick_err_name(status));
+}
+
+TEST(udp_oversized_datagram_fails_alone) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  static char big[70000];
+  struct iovec small = {"s", 1}, huge = {big, sizeof(big)};
+  int closed = 0;
+  msgsize_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_send(loop, tx, &small, 1, (struct sockaddr *)&dst, msgsize_sent, "a"));
+  ASSERT_OK(tick_udp_send(loop, tx, &huge, 1, (struct sockaddr *)&dst, msgsize_sent, "B"));
+  ASSERT_OK(tick_udp_send(loop, tx, &small, 1, (struct sockaddr *)&dst, msgsize_sent, "c"));
+  ASSERT_OK(tick_udp_send(loop, tx, &small, 1, (struct sockaddr *)&dst, msgsize_sent, "d"));
+  while (tick_udp_send_queue_count(loop, tx) != 0) run_once(loop);
+  ASSERT_STR_EQ(msgsize_log, "a:OK B:EMSGSIZE c:OK d:OK ");
+  ASSERT_ERR(tick_udp_try_send(loop, tx, &huge, 1, (struct sockaddr *)&dst), TICK_EMSGSIZE);
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Closing the handle from the first of several send callbacks reported together: the
+ * others still come, once each, with 0 (the kernel took them), before the close
+ * callback; closing a receiving handle from the first datagram's callback of a batch
+ * drops the rest of the batch. */
+static void midclose_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  log_sent(loop, u, status, arg);
+  if (strcmp(arg, "1") == 0) {
+    ASSERT_OK(tick_udp_close(loop, u, log_close, "close"));
+    ASSERT_ERR(tick_udp_close(loop, u, log_close, "close"), TICK_ECLOSING);
+  }
+}
+
+static void midclose_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                          const struct sockaddr *addr, unsigned flags, void *arg) {
+  (void)addr;
+  (void)flags;
+  ASSERT_EQ(status, 1);
+  ++*(int *)arg;
+  ASSERT_EQ(*(const char *)data, '1');
+  ASSERT_OK(tick_udp_close(loop, u, NULL, NULL));
+}
+
+TEST(udp_close_from_callback_mid_batch) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  struct iovec iov[3] = {{"1", 1}, {"2", 1}, {"3", 1}};
+  char ring[3 * 8];
+  int i, received = 0;
+  close_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  for (i = 0; i < 3; i++)
+    ASSERT_OK(tick_udp_send(loop, tx, &iov[i], 1, (struct sockaddr *)&dst, midclose_sent,
+                            (void *)(uintptr_t)(i == 0 ? "1" : i == 1 ? "2" : "3")));
+  ASSERT_OK(tick_loop_drain(loop)); /* all three in the kernel: one batch of reports */
+  ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 8, midclose_recv, &received));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(close_log, "1:OK 2:OK 3:OK close ");
+  ASSERT_EQ(received, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The IPv6 side of the options: interfaces by name, groups by IPv6 address. */
+TEST(udp_ipv6_multicast_options) {
+  tick_loop_t *loop;
+  tick_udp_t u;
+  int r, closed = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  r = tick_udp_create(loop, AF_INET6, &u);
+  if (r != 0) {
+    ASSERT_ERR(r, TICK_EAFNOSUPPORT);
+    fprintf(stderr, "no IPv6 here: skipped\n");
+    ASSERT_OK(tick_loop_destroy(loop));
+    return;
+  }
+  ASSERT_OK(tick_udp_set_ttl(loop, u, 9));
+  ASSERT_OK(tick_udp_set_multicast_ttl(loop, u, 2));
+  ASSERT_OK(tick_udp_set_multicast_loop(loop, u, 1));
+  ASSERT_OK(tick_udp_set_multicast_interface(loop, u, "lo"));
+  ASSERT_OK(tick_udp_set_multicast_interface(loop, u, NULL));
+  ASSERT_ERR(tick_udp_set_multicast_interface(loop, u, "no-such-if9"), TICK_ENODEV);
+  ASSERT_ERR(tick_udp_join_group(loop, u, "ff02::1:7", "no-such-if9"), TICK_ENODEV);
+  ASSERT_ERR(tick_udp_join_group(loop, u, "239.1.2.3", "lo"), TICK_EINVAL); /* not IPv6 */
+  r = tick_udp_join_group(loop, u, "ff02::1:7", "lo");
+  if (r == 0) {
+    ASSERT_OK(tick_udp_leave_group(loop, u, "ff02::1:7", "lo"));
+    ASSERT_ERR(tick_udp_leave_group(loop, u, "ff02::1:7", "lo"), TICK_EADDRNOTAVAIL);
+  } else {
+    fprintf(stderr, "IPv6 multicast join refused here: %s\n", tick_err_name(r));
+  }
+  ASSERT_OK(tick_udp_close(loop, u, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------ the kernel saying EAGAIN (simulated) ---- */
+
+/* Loopback never refuses a send for lack of buffer (the skb is orphaned at once), so the
+ * EAGAIN path is reached by interposing sendmmsg: this definition in the test program
+ * takes the place of libc's for libtick.a. Each call takes the next scripted action:
+ * SEND_EAGAIN fails it, a positive number lets at most that many messages go (a partial
+ * batch), 0 (the default) is the real call. */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#define SEND_EAGAIN (-1)
+static int send_script[8];
+static unsigned send_script_pos, send_script_len;
+
+int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags) {
+  if (send_script_pos < send_script_len) {
+    int action = send_script[send_script_pos++];
+    if (action == SEND_EAGAIN) {
+      errno = EAGAIN;
+      return -1;
+    }
+    if (action > 0 && (unsigned)action < n) n = (unsigned)action;
+  }
+  return (int)syscall(SYS_sendmmsg, fd, msgs, n, flags);
+}
+
+static void script(const int *actions, unsigned n) {
+  memcpy(send_script, actions, n * sizeof(int));
+  send_script_pos = 0;
+  send_script_len = n;
+}
+
+typedef struct again_s {
+  int received;
+  char got[8];
+} again_t;
+
+static void again_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                       const struct sockaddr *addr, unsigned flags, void *arg) {
+  again_t *a = arg;
+  (void)loop; (void)u; (void)addr; (void)flags;
+  ASSERT_EQ(status, 1);
+  a->got[a->received++] = *(const char *)data;
+}
+
+static void again_run(const int *actions, unsigned nactions, uint64_t want_calls) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  char ring[8 * 8];
+  static const char *names[4] = {"A", "B", "C", "D"};
+  tick_udp_stats_t st;
+  again_t a;
+  int i, closed = 0;
+  memset(&a, 0, sizeof(a));
+  close_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 8, again_recv, &a));
+  script(actions, nactions);
+  for (i = 0; i < 3; i++) {
+    struct iovec iov = {(void *)(uintptr_t)names[i], 1};
+    ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent,
+                            (void *)(uintptr_t)names[i]));
+  }
+  ASSERT_OK(tick_loop_drain(loop)); /* the flush meets the scripted refusal */
+  {
+    /* Queued while the handle waits for the socket to become writable. */
+    struct iovec iov = {"D", 1};
+    ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "D"));
+  }
+  while (a.received < 4 || tick_udp_send_queue_count(loop, tx) != 0) run_once(loop);
+  ASSERT_STR_EQ(close_log, "A:OK B:OK C:OK D:OK ");
+  ASSERT(memcmp(a.got, "ABCD", 4) == 0);
+  ASSERT_OK(tick_udp_get_stats(loop, tx, &st));
+  ASSERT_UEQ(st.datagrams_sent, 4);
+  ASSERT_UEQ(st.send_calls, want_calls);
+  ASSERT_EQ(tick_udp_try_send(loop, tx, NULL, 0, (struct sockaddr *)&dst), 0); /* unblocked */
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 2);
+  ASSERT_UEQ(send_script_pos, nactions);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(udp_send_eagain_waits_for_writable) {
+  static const int actions[] = {SEND_EAGAIN};
+  again_run(actions, 1, 2); /* refused, then all four in one call */
+}
+
+TEST(udp_send_partial_batch_then_eagain) {
+  static const int actions[] = {1, SEND_EAGAIN, SEND_EAGAIN};
+  /* A alone, refused, refused again on the first writable wake-up, then B C D. */
+  again_run(actions, 3, 4);
+}
+
+TEST(udp_close_while_waiting_for_writable) {
+  static const int actions[] = {SEND_EAGAIN, SEND_EAGAIN, SEND_EAGAIN, SEND_EAGAIN};
+  tick_loop_t *loop;
+  tick_udp_t tx;
+  struct sockaddr_in dst = v4("127.0.0.1", 9);
+  struct iovec iov = {"x", 1};
+  close_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  tx = bound_v4(loop);
+  script(actions, 4);
+  ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "A"));
+  ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "B"));
+  ASSERT_OK(tick_loop_drain(loop));
+  ASSERT_EQ(tick_udp_try_send(loop, tx, &iov, 1, (struct sockaddr *)&dst), TICK_EAGAIN);
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_NOWAIT)); /* writable: refused again */
+  ASSERT_STR_EQ(close_log, "");
+  ASSERT_OK(tick_udp_close(loop, tx, log_close, "close"));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_STR_EQ(close_log, "A:ECANCELED B:ECANCELED close ");
+  send_script_len = 0;
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -12,8 +12,9 @@
  * runs). One already running cannot be interrupted (libc offers no way): it finishes on
  * its thread, tick frees its result and the callback still gets TICK_ECANCELED. Either
  * way the callback runs later, never inside tick_dns_cancel. tick_loop_destroy cancels
- * the requests not started (their callbacks run before it returns) and returns
- * TICK_EBUSY while one is running or not yet delivered.
+ * every request: those not started report TICK_ECANCELED before it returns; while one is
+ * running or not yet delivered it returns TICK_EBUSY, and that one reports TICK_ECANCELED
+ * (its result freed) when the loop runs again.
  *
  * A request is named by a generation-counted id: once its callback has run, the id is
  * stale (tick_dns_cancel returns TICK_ESTALE). Every function here is "loop thread".

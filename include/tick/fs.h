@@ -108,7 +108,9 @@ int tick_fs_open(tick_loop_t *loop, const char *path, int flags, int mode, tick_
 int tick_fs_open_promise(tick_loop_t *loop, const char *path, int flags, int mode,
                          tick_promise_t **out, tick_fs_t *req);
 
-/* close(2). */
+/* close(2). A close that reports TICK_ECANCELED or TICK_ETIMEDOUT (tick_fs_cancel, a
+ * deadline, or the loop's destroy) never ran: the descriptor is still open, and closing
+ * it is then the caller's job. */
 int tick_fs_close(tick_loop_t *loop, int fd, tick_fs_cb cb, void *arg, tick_fs_t *req);
 int tick_fs_close_promise(tick_loop_t *loop, int fd, tick_promise_t **out, tick_fs_t *req);
 
@@ -172,8 +174,10 @@ int tick_fs_ftruncate_promise(tick_loop_t *loop, int fd, int64_t length,
  * fills up to `count` entries of `entries` (borrowed until the completion) and reports
  * how many it filled, 0 once the listing is over. One readdir at a time per handle
  * (another one, or a closedir, while it runs returns TICK_EBUSY). closedir frees the
- * handle (even if closedir(3) fails); the handle must not be used after it. A handle
- * still open when the loop is destroyed is freed with it. */
+ * handle (even if closedir(3) fails); the handle must not be used after it: readdir and
+ * closedir return TICK_ESTALE for a handle that is not open on this loop (closed, or
+ * opened by another loop). A handle still open when the loop is destroyed is freed with
+ * it. */
 int tick_fs_opendir(tick_loop_t *loop, const char *path, tick_fs_cb cb, void *arg,
                     tick_fs_t *req);
 int tick_fs_opendir_promise(tick_loop_t *loop, const char *path, tick_promise_t **out,
@@ -196,7 +200,9 @@ int tick_fs_realpath_promise(tick_loop_t *loop, const char *path, tick_promise_t
 /* Copies the regular file `src` to `dst` (created or truncated, with `src`'s permission
  * bits; TICK_FS_COPY_EXCL: TICK_EEXIST if it exists) with copy_file_range(2), falling
  * back to read/write in 64 KiB chunks where the kernel or file system refuses it. On
- * failure a `dst` this call created is removed. Result: the bytes copied. */
+ * failure a `dst` this call created is removed. Copying a file onto itself (the same
+ * name, or a hard link to it) succeeds and leaves it untouched, with result 0 (as libuv
+ * and Node do). Result: the bytes copied. */
 int tick_fs_copyfile(tick_loop_t *loop, const char *src, const char *dst, unsigned flags,
                      tick_fs_cb cb, void *arg, tick_fs_t *req);
 int tick_fs_copyfile_promise(tick_loop_t *loop, const char *src, const char *dst,

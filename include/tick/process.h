@@ -6,8 +6,9 @@
  * The exit callback runs on the loop thread as a macrotask of the poll phase (the drain of
  * SEMANTICS.md section 3 follows it) with the exit status or the terminating signal.
  * Exits are watched through a pidfd in the loop's epoll set, so tick needs no SIGCHLD
- * handler and never reaps children it did not spawn. pidfd (Linux 5.3) is required: on an
- * older kernel tick_spawn returns TICK_ENOSYS before starting anything.
+ * handler and never reaps children it did not spawn. Where pidfd_open is missing (Linux
+ * before 5.3) a loop falls back to an internal SIGCHLD signal watcher that still reaps
+ * only its own children, with waitpid(pid) (docs/process.md).
  *
  * Handles are generation-counted ids (tick/loop.h, "Handles"). A process handle lives
  * until tick_process_close (before or after the exit); the id is stale from then on.
@@ -28,9 +29,11 @@ enum {
   /* Ignore: fd 0, 1, 2 are opened on /dev/null; other fds are left closed. The default
    * for the fds 0..2 that `stdio` does not list (as libuv). */
   TICK_STDIO_IGNORE = 0,
-  /* The child gets the parent's descriptor of the same number. */
+  /* The child gets the parent's descriptor of the same number (closed if the parent's
+   * is closed when tick_spawn is called). */
   TICK_STDIO_INHERIT,
-  /* The child gets `fd` (a descriptor of the parent; it stays the parent's). */
+  /* The child gets `fd` (an open descriptor of the parent, else TICK_EBADF; it stays the
+   * parent's). */
   TICK_STDIO_FD,
   /* A pipe the parent writes and the child reads (typically stdin). */
   TICK_STDIO_PIPE_TO_CHILD,
@@ -59,7 +62,9 @@ enum {
 
 /* Called once, on the loop thread, when the child has exited. `exit_status` is its exit
  * code (0..255) when it exited, 0 when it was killed by a signal; `term_signal` is that
- * signal or 0. The handle stays valid until closed. */
+ * signal or 0. `exit_status` is TICK_ECHILD (negative) when the kernel had discarded the
+ * status: the program ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) or reaped the child
+ * itself with waitpid(-1). The handle stays valid until closed. */
 typedef void (*tick_process_exit_cb)(tick_loop_t *loop, tick_process_t process,
                                      int exit_status, int term_signal, void *arg);
 
@@ -87,8 +92,8 @@ typedef struct tick_process_options_s {
  * returns. Returns 0 and sets *process_out (may be NULL if not needed, then the handle
  * closes itself after the exit callback), or an error, with nothing left behind (no child,
  * no zombie, no descriptor): TICK_EINVAL (NULL loop/options, NULL or empty file, bad
- * stdio entry or flag),
- * TICK_ENOMEM, TICK_ENOSYS (no pidfd), a system error from pipe/clone (TICK_EMFILE,
+ * stdio entry or flag), TICK_EBADF (a TICK_STDIO_FD that is not open),
+ * TICK_ENOMEM, a system error from pipe/clone/pidfd_open (TICK_EMFILE,
  * TICK_EAGAIN), or the child's error before exec: TICK_ENOENT (no such program or cwd),
  * TICK_EACCES, TICK_EPERM (uid/gid), TICK_ENOTDIR... The running process keeps the loop
  * alive until its exit callback has run (unless unref'd). */
@@ -101,25 +106,32 @@ int tick_process_pid(const tick_loop_t *loop, tick_process_t process);
 
 /* Sends `signum` (0..64; 0 only checks) to the child. Returns 0, TICK_ESRCH once its exit
  * has been reported (before that a child that already died is an unreaped zombie and the
- * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. tick reaps the
- * child only when it reports the exit, so the pid signalled is never a recycled one. */
+ * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. The signal goes
+ * through the child's pidfd, so it never reaches another process that got a recycled pid,
+ * even if the program reaped the child itself (then TICK_ESRCH). In the SIGCHLD fallback
+ * (no pidfd) it goes by pid, which tick keeps from being recycled by not reaping the child
+ * before it reports the exit. */
 int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum);
 
 /* Whether a running child keeps the loop alive (default: yes). 0 or TICK_ESTALE. */
 int tick_process_unref(tick_loop_t *loop, tick_process_t process);
 int tick_process_ref(tick_loop_t *loop, tick_process_t process);
 
-/* Closes the handle: the exit callback will not run any more, `close_cb(loop, arg)` (may
- * be NULL) runs in the close phase of this iteration, exactly once, and the id is stale
- * from now on. Closing before the exit does not kill the child: tick stops watching it
- * and, like libuv, no longer reaps it (kill it and wait for the exit callback first, or
- * reap it yourself, if it must not linger as a zombie). Returns 0, TICK_ESTALE. */
+/* Closes the handle: `close_cb(loop, arg)` (may be NULL) runs in the close phase of this
+ * iteration, exactly once, and the id is stale from now on. Closed before the exit, the
+ * exit callback is not called for the exit: it is called once in that close phase, before
+ * close_cb, with exit_status TICK_ECANCELED and term_signal 0 (its handle already stale).
+ * Closing before the exit does not kill the child: tick stops watching it and, like
+ * libuv, no longer reaps it (kill it and wait for the exit callback first, or reap it
+ * yourself, if it must not linger as a zombie). Returns 0, TICK_ESTALE, TICK_ENOMEM
+ * (nothing happened; the handle is unchanged). */
 int tick_process_close(tick_loop_t *loop, tick_process_t process, tick_close_cb close_cb,
                        void *arg);
 
 /* ------------------------------------------------------------- promise form ---- */
 
-/* What the promise of tick_spawn_promise fulfils with (owned by the promise). */
+/* What the promise of tick_spawn_promise fulfils with (owned by the promise). exit_status
+ * and term_signal mean what they mean for tick_process_exit_cb (TICK_ECHILD included). */
 typedef struct tick_process_exit_s {
   int pid;
   int exit_status;

@@ -87,8 +87,10 @@ typedef void (*tick_read_cb)(tick_loop_t *loop, tick_stream_t stream, ssize_t nr
 int tick_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc_cb,
                     tick_read_cb read_cb, void *arg);
 
-/* Stops reading; no read callback runs after it returns. Stopping a stream that is not
- * reading is a no-op. Returns 0, TICK_ESTALE or TICK_ECLOSING. */
+/* Stops reading; no read callback runs after it returns, with one exception: called
+ * from the alloc callback (or tick_stream_close called there), the read callback still
+ * runs once with nread == 0 to give back the buffer just lent. Stopping a stream that is
+ * not reading is a no-op. Returns 0, TICK_ESTALE or TICK_ECLOSING. */
 int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
 
 /* ------------------------------------------------------------------- writing ---- */
@@ -101,8 +103,8 @@ int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
  * Writes go out in the order they were made, never interleaved. tick tries the write
  * system call at once when nothing is queued, so a small write on an idle socket costs
  * one syscall and no epoll change. Returns 0 (the request is accepted and its callback
- * will run), TICK_EINVAL (NULL bufs with nbufs > 0, nbufs 0 is allowed and completes
- * with 0), TICK_ENOTCONN, TICK_EPIPE (after shutdown, or the write side failed),
+ * will run), TICK_EINVAL (NULL bufs with nbufs > 0, or lengths adding up to more than
+ * SSIZE_MAX; nbufs 0 is allowed and completes with 0), TICK_ENOTCONN, TICK_EPIPE (after shutdown, or the write side failed),
  * TICK_ENOMEM, TICK_ESTALE, TICK_ECLOSING. A write that the system refuses (EPIPE,
  * ECONNRESET) is accepted and reports the error through its callback. */
 int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,

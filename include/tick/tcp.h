@@ -103,9 +103,9 @@ int tick_ip_port(const struct sockaddr_storage *addr);
  * TICK_ENOTSOCK. */
 int tick_tcp_nodelay(tick_loop_t *loop, tick_stream_t stream, int enable);
 
-/* SO_KEEPALIVE on or off; when on, `delay_s` (>= 1) is the idle time before the first
- * probe (TCP_KEEPIDLE). Same returns as tick_tcp_nodelay, plus TICK_EINVAL for delay 0
- * with enable. */
+/* SO_KEEPALIVE on or off; when on, `delay_s` (1 to 32767) is the idle time before the
+ * first probe (TCP_KEEPIDLE). Same returns as tick_tcp_nodelay, plus TICK_EINVAL for a
+ * delay out of that range with enable (the option is then left as it was). */
 int tick_tcp_keepalive(tick_loop_t *loop, tick_stream_t stream, int enable,
                        unsigned delay_s);
 

@@ -30,8 +30,9 @@
  * macrotask; `data` points into the caller's buffer and is valid until the callback
  * returns (copy what must outlive it). The buffer must stay valid until
  * tick_udp_recv_stop() or the close callback. A datagram larger than a slot is cut and
- * reported with TICK_UDP_TRUNCATED. If a callback stops receiving or closes the handle,
- * the datagrams already read in the same batch are dropped (UDP may drop them anyway).
+ * reported with TICK_UDP_TRUNCATED. If a callback stops receiving (even to lend the same
+ * buffer again), lends another buffer or closes the handle, the datagrams already read in
+ * the same batch are dropped (UDP may drop them anyway).
  *
  * Threads: every function here is "loop thread" (TICK_EWRONGTHREAD from others).
  * Addresses are `struct sockaddr_in` or `struct sockaddr_in6` passed as sockaddr.

@@ -64,11 +64,17 @@ typedef struct pq_block_s {
 static inline size_t pq_published(size_t pub) { return pub >> 1; }
 static inline int pq_busy(size_t pub) { return (int)(pub & 1); }
 
+/* Who still holds a queue. Its thread (through the key's value) and its loop (through the
+ * inbox's list) each give it up with one exchange on `state`; whoever finds the other side
+ * already gone frees it, so a thread exiting while the loop is destroyed never touches a
+ * freed queue, and neither side frees it twice. */
+enum { PQ_LIVE = 0, PQ_THREAD_GONE = 1, PQ_LOOP_GONE = 2 };
+
 typedef struct tick__pq_s tick__pq_t;
 struct tick__pq_s {
   /* Written by the producer on every post; read by the loop. */
   atomic_size_t pub;       /* (posts published << 1) | 1 while the poster is in tick_post */
-  atomic_int abandoned;    /* 1 once the thread has exited (its last touch) */
+  atomic_int state;        /* PQ_LIVE, then PQ_THREAD_GONE or PQ_LOOP_GONE (see below) */
   pq_block_t *tail;        /* producer only */
   uint32_t tail_pos;       /* producer only */
   size_t count;            /* producer only: posts published */
@@ -118,6 +124,7 @@ struct tick_waker_s {
 
 static void pq_thread_exit(void *arg);
 static void pq_free(tick__pq_t *q);
+static void pq_free_blocks(tick__pq_t *q);
 
 int tick__inbox_create(tick_loop_t *loop) {
   struct epoll_event ev;
@@ -155,18 +162,36 @@ int tick__inbox_create(tick_loop_t *loop) {
 
 void tick__inbox_free(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
-  tick__pq_t *q, *next;
+  tick__pq_t *q, *next, *own = NULL;
+  int others_live = 0;
   if (ib == NULL) return;
   /* tick__inbox_close has run: no poster is inside tick_post (none may start: posting to
-   * a destroyed loop is the program's bug) and every queue is drained. Deleting the key
-   * first means a thread that exits from now on does not call pq_thread_exit on a queue
-   * freed below; threads still alive keep a dangling value under a deleted key, which
-   * pthread_getspecific never returns again (a new key starts NULL in every thread). */
-  if (ib->has_key) pthread_key_delete(ib->key);
+   * a destroyed loop is the program's bug) and every queue is drained. The calling
+   * thread's own queue (a loop thread that posted to itself) is simply taken back. Each
+   * other queue is given up with one exchange: if its thread has exited it is freed here;
+   * if the thread lives, or is exiting right now, the queue's blocks are freed and its
+   * small header is left for the key's destructor to free when the thread exits. */
+  if (ib->has_key) {
+    own = pthread_getspecific(ib->key);
+    if (own != NULL) (void)pthread_setspecific(ib->key, NULL);
+  }
   for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = next) {
     next = q->next;
-    pq_free(q);
+    if (q == own ||
+        atomic_exchange_explicit(&q->state, PQ_LOOP_GONE, memory_order_acq_rel) ==
+            PQ_THREAD_GONE) {
+      pq_free(q);
+    } else {
+      pq_free_blocks(q);
+      others_live = 1;
+    }
   }
+  /* The key is deleted only when no living thread holds one of its queues: deleting it
+   * under such a thread would skip the destructor that frees the header (a leak), or race
+   * with one already running. Otherwise the key is left to those threads' exits: one of
+   * the process's PTHREAD_KEYS_MAX keys per such destroy; when they run out, later loops
+   * post through the lock (tick__inbox_create). */
+  if (ib->has_key && !others_live) pthread_key_delete(ib->key);
   /* A pool worker (or a waking thread) may have published its last completion, which
    * the loop has already run, and still be inside inbox_wake(): wait for it to leave
    * before freeing what it reads. It is a few instructions and at most one write(2)
@@ -270,23 +295,31 @@ void tick__inbox_push(tick_loop_t *loop, tick__node_t *node) {
 
 /* ----------------------------------------------------------- producer queues ---- */
 
-static void pq_free(tick__pq_t *q) {
+/* The loop's part of a queue: its blocks (the header stays). */
+static void pq_free_blocks(tick__pq_t *q) {
   pq_block_t *b = q->head, *next;
   while (b != NULL) {
     next = b->next;
     tick__free(b);
     b = next;
   }
-  tick__free(atomic_load_explicit(&q->spare, memory_order_acquire));
+  q->head = NULL;
+  tick__free(atomic_exchange_explicit(&q->spare, NULL, memory_order_acquire));
+}
+
+static void pq_free(tick__pq_t *q) {
+  pq_free_blocks(q);
   tick__free(q);
 }
 
-/* The key's destructor, on a posting thread as it exits (only while the loop, and so the
- * key, exists). Its one store is the thread's last touch of the queue: from then on the
- * loop may free it once drained (pq_reclaim), or tick__inbox_free frees it. */
+/* The key's destructor, on a posting thread as it exits. Its exchange is the thread's
+ * last touch of the queue: from then on the loop frees it once drained (pq_reclaim) or
+ * at destroy; if the loop was destroyed first, only the header is left, freed here. */
 static void pq_thread_exit(void *arg) {
   tick__pq_t *q = arg;
-  atomic_store_explicit(&q->abandoned, 1, memory_order_release);
+  if (atomic_exchange_explicit(&q->state, PQ_THREAD_GONE, memory_order_acq_rel) ==
+      PQ_LOOP_GONE)
+    tick__free(q);
 }
 
 /* The calling thread's first post to this loop: makes its queue and registers it. Returns
@@ -303,7 +336,7 @@ static int pq_register(tick__inbox_t *ib, tick__pq_t **out) {
   b->next = NULL;
   q->head = q->tail = b;
   atomic_init(&q->pub, 0);
-  atomic_init(&q->abandoned, 0);
+  atomic_init(&q->state, PQ_LIVE);
   atomic_init(&q->spare, NULL);
   /* pthread_setspecific may allocate (glibc's second-level array), outside the
    * allocator hook; it fails cleanly. */
@@ -374,8 +407,8 @@ static void pq_reclaim(tick__inbox_t *ib) {
   tick__pq_t *q, *prev = NULL, *next;
   for (q = atomic_load_explicit(&ib->queues, memory_order_acquire); q != NULL; q = next) {
     next = q->next;
-    /* The acquire load of `abandoned` makes the thread's last publication visible. */
-    if (atomic_load_explicit(&q->abandoned, memory_order_acquire) &&
+    /* The acquire load of `state` makes the thread's last publication visible. */
+    if (atomic_load_explicit(&q->state, memory_order_acquire) == PQ_THREAD_GONE &&
         pq_published(atomic_load_explicit(&q->pub, memory_order_relaxed)) == q->consumed) {
       pthread_mutex_lock(&ib->lock); /* registrations push at the head */
       if (prev == NULL && atomic_load_explicit(&ib->queues, memory_order_relaxed) == q) {
@@ -439,7 +472,7 @@ void tick__inbox_run(tick_loop_t *loop) {
   for (q = head; q != NULL; q = q->next) {
     q->limit = pq_published(atomic_load_explicit(&q->pub, memory_order_acquire));
     if (q->limit != q->consumed) any = 1;
-    else if (atomic_load_explicit(&q->abandoned, memory_order_relaxed)) dead = 1;
+    else if (atomic_load_explicit(&q->state, memory_order_relaxed) == PQ_THREAD_GONE) dead = 1;
   }
   if (atomic_load_explicit(&ib->pending, memory_order_relaxed) != 0) {
     tick__tq_t taken;
@@ -475,7 +508,7 @@ void tick__inbox_run(tick_loop_t *loop) {
         loop->depth--;
         tick__drain(loop);
       }
-      if (q->consumed == q->limit && atomic_load_explicit(&q->abandoned, memory_order_relaxed))
+      if (q->consumed == q->limit && atomic_load_explicit(&q->state, memory_order_relaxed) == PQ_THREAD_GONE)
         dead = 1;
     }
   }

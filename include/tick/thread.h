@@ -39,9 +39,8 @@
  * grow), or TICK_ECLOSING once tick_post_close() or tick_loop_destroy() has been called
  * on the loop: a refused post is never run, and the caller keeps ownership of `arg`.
  * Calling it on a loop that has been destroyed is undefined behaviour: stop the posting
- * threads (they see TICK_ECLOSING after tick_post_close) before the final destroy, and do
- * not let a thread that posted to the loop exit while tick_loop_destroy() runs (join it
- * before, or let it exit after: docs/threads.md says why). */
+ * threads (they see TICK_ECLOSING after tick_post_close) before the final destroy. A
+ * posting thread may exit at any time, before, during or after the destroy. */
 int tick_post(tick_loop_t *loop, tick_task_cb cb, void *arg);
 
 /* Begins closing the loop to other threads: from now on tick_post() and

@@ -641,7 +641,12 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
 
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid = clone(child_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+  /* With pidfds, the pidfd comes from clone itself (CLONE_PIDFD, Linux 5.2; pidfd_open
+   * came in 5.3, so mode 1 implies it): a pidfd_open after the exec could find the child
+   * already gone when the kernel reaps it at once (SIGCHLD ignored), and fail. */
+  pid = clone(child_main, stack + sizeof(stack),
+              CLONE_VM | CLONE_VFORK | SIGCHLD | (s->mode == 1 ? CLONE_PIDFD : 0), &a,
+              &pidfd);
   if (pid < 0) err = tick_translate_errno(errno);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   close(errpipe[1]);
@@ -666,8 +671,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
     exec_ok = got == 0;
   }
   if (err == 0 && s->mode == 1) {
-    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) err = tick_translate_errno(errno);
+    if (pidfd < 0) err = TICK_ESRCH; /* CLONE_PIDFD always sets it when clone succeeds */
     if (err == 0) {
       /* The pidfd is close-on-exec already (pidfd_open always sets it). */
       r = tick_poll_create(loop, pidfd, &pw);

@@ -21,6 +21,12 @@
  * the system call) the loop falls back to an internal SIGCHLD signal watcher that polls
  * waitpid(pid, WNOHANG) for each of its running children; the fallback is forced in a
  * test through tick__process_force_sigchld.
+ *
+ * Timeouts (options->timeout_ms, Node's `timeout`). Once the child has exec'd, an unref'd
+ * one-shot timer of the loop is started; in the timers phase it sends kill_signal, once,
+ * the way tick_process_kill does. It is cleared where the child stops being watched (its
+ * exit, or a close before it), so it never outlives the record, and costs nothing per
+ * iteration in between: it is an ordinary timer, no allocation in steady state.
  */
 #include "loop.h"
 
@@ -59,6 +65,10 @@ typedef struct proc_rec_s {
   void *close_arg;
   tick_resolver_t *resolver;   /* promise form */
   tick_process_exit_t *result; /* promise form: allocated at spawn */
+  tick_timer_t timer;          /* options->timeout_ms: an unref'd one-shot */
+  uint8_t has_timer;           /* `timer` is armed (cleared at the exit, the close, or
+                                  when it fires) */
+  int kill_signal;             /* what the timer sends */
   uint32_t next;               /* free list */
 } proc_rec_t;
 
@@ -143,6 +153,11 @@ static void close_fd_cb(tick_loop_t *loop, void *arg) {
 /* The child stopped being watched (exit or close): drops its watch and its ref. */
 static void unwatch(tick_loop_t *loop, proc_state_t *s, proc_rec_t *p) {
   if (p->ref) loop->module_refs--;
+  if (p->has_timer) {
+    /* Clearing a timer never allocates and cannot fail on the loop thread. */
+    tick_clear_timer(loop, p->timer);
+    p->has_timer = 0;
+  }
   if (p->pidfd >= 0) {
     /* Closing a watcher never allocates; the pidfd is closed after it. */
     tick_poll_close(loop, p->pw, close_fd_cb, (void *)(intptr_t)p->pidfd);
@@ -171,10 +186,26 @@ static void cancel_exit(tick_loop_t *loop, void *arg) {
   void *cb_arg = p->arg;
   tick_close_cb close_cb = p->close_cb;
   void *close_arg = p->close_arg;
+  tick_resolver_t *resolver = p->resolver;
+  tick_process_exit_t *res = p->result;
   tick_process_t h;
   h.id = rec_id(s, idx); /* stale by the time the callback sees it */
+  if (resolver != NULL) {
+    /* The promise form: it rejects with TICK_ECANCELED, its reason the record of what
+     * was known (the pid, so that the program can still kill and reap the child). */
+    res->pid = (int)p->pid;
+    res->exit_status = TICK_ECANCELED;
+    res->term_signal = 0;
+    p->resolver = NULL;
+    p->result = NULL;
+  }
   rec_release(s, idx);
-  cb(loop, h, TICK_ECANCELED, 0, cb_arg);
+  if (resolver != NULL) {
+    tick_resolver_reject(resolver, TICK_ECANCELED, res, free_value);
+    tick_resolver_release(resolver);
+  } else {
+    cb(loop, h, TICK_ECANCELED, 0, cb_arg);
+  }
   tick__drain(loop);
   if (close_cb != NULL) close_cb(loop, close_arg);
 }
@@ -183,9 +214,9 @@ static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_clos
                      void *arg) {
   proc_rec_t *p = &s->recs[idx];
   int r;
-  if (p->state == P_RUNNING && p->cb != NULL) {
-    /* The exit callback was accepted and will not be called for an exit: it gets
-     * TICK_ECANCELED in the close phase. The record stays taken until then. */
+  if (p->state == P_RUNNING && (p->cb != NULL || p->resolver != NULL)) {
+    /* The exit callback (or the promise) was accepted and will not be told of an exit: it
+     * gets TICK_ECANCELED in the close phase. The record stays taken until then. */
     r = tick__close_defer(loop, cancel_exit, (void *)(uintptr_t)idx);
     if (r != 0) return r;
     unwatch(loop, s, p);
@@ -261,6 +292,35 @@ static void pidfd_ready(tick_loop_t *loop, tick_poll_t pw, int status, unsigned 
   if (p == NULL || p->state != P_RUNNING) return;
   if (!reap(p->pid, &code, &sig)) return; /* not yet (spurious) */
   report_exit(loop, s, idx, code, sig);
+}
+
+/* Sends `signum` to a running child: through its pidfd (this child or nobody, even if
+ * the program reaped it behind tick's back and the pid went to another process), or in
+ * the SIGCHLD fallback by pid, which tick keeps from being recycled by not reaping the
+ * child before it reports the exit (unless the program reaped it itself). */
+static int send_signal(proc_rec_t *p, int signum) {
+  if (p->pidfd >= 0) {
+    if (syscall(SYS_pidfd_send_signal, p->pidfd, signum, NULL, 0) != 0)
+      return tick_translate_errno(errno);
+    return 0;
+  }
+  if (kill(p->pid, signum) != 0) return tick_translate_errno(errno);
+  return 0;
+}
+
+/* options->timeout_ms ran out (timers phase): the child gets kill_signal, once. The timer
+ * is cleared when the exit is reported or the handle closed, so the record is running. A
+ * failure (TICK_EPERM for a child that became another user, TICK_ESRCH if the program
+ * reaped it itself) has nobody to be reported to: as the kill of Node's timeout, it is
+ * dropped, and the exit is reported when it comes (docs/process.md). */
+static void timeout_cb(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  uint32_t idx;
+  proc_rec_t *p = lookup(s, (uint64_t)(uintptr_t)arg, &idx);
+  (void)t;
+  if (p == NULL || p->state != P_RUNNING) return;
+  p->has_timer = 0;
+  (void)send_signal(p, p->kill_signal);
 }
 
 static void sigchld_cb(tick_loop_t *loop, tick_signal_t w, int signum, void *arg) {
@@ -468,6 +528,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   int i, r, n, pid, devnull = -1, errpipe[2] = {-1, -1}, err = 0, pidfd = -1;
   uint32_t idx;
   tick_poll_t pw = {TICK_NULL_ID};
+  tick_timer_t timer = {TICK_NULL_ID};
   ssize_t got = -1;
   int exec_ok;
   uint64_t inherit_closed = 0; /* bit i: stdio[i] inherits an fd the parent has not open */
@@ -476,7 +537,9 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   if (o == NULL || o->file == NULL || o->file[0] == '\0' || o->stdio_count < 0 || o->stdio_count > STDIO_MAX ||
       (o->stdio_count > 0 && o->stdio == NULL) ||
       (o->flags & ~(unsigned)(TICK_PROCESS_SETUID | TICK_PROCESS_SETGID |
-                              TICK_PROCESS_DETACHED)))
+                              TICK_PROCESS_DETACHED)) ||
+      o->timeout_ms < 0 || o->timeout_ms > TICK_TIMEOUT_MAX || o->kill_signal < 0 ||
+      o->kill_signal > 64)
     return TICK_EINVAL;
   /* Before tick creates any fd of its own: once it has, a number that is free now (a
    * parent with 0..2 closed) may be one of tick's, and "inherit fd i" or "give fd n"
@@ -578,7 +641,12 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
 
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid = clone(child_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+  /* With pidfds, the pidfd comes from clone itself (CLONE_PIDFD, Linux 5.2; pidfd_open
+   * came in 5.3, so mode 1 implies it): a pidfd_open after the exec could find the child
+   * already gone when the kernel reaps it at once (SIGCHLD ignored), and fail. */
+  pid = clone(child_main, stack + sizeof(stack),
+              CLONE_VM | CLONE_VFORK | SIGCHLD | (s->mode == 1 ? CLONE_PIDFD : 0), &a,
+              &pidfd);
   if (pid < 0) err = tick_translate_errno(errno);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   close(errpipe[1]);
@@ -603,8 +671,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
     exec_ok = got == 0;
   }
   if (err == 0 && s->mode == 1) {
-    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) err = tick_translate_errno(errno);
+    if (pidfd < 0) err = TICK_ESRCH; /* CLONE_PIDFD always sets it when clone succeeds */
     if (err == 0) {
       /* The pidfd is close-on-exec already (pidfd_open always sets it). */
       r = tick_poll_create(loop, pidfd, &pw);
@@ -619,6 +686,21 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
         }
       }
       if (r != 0) err = r;
+    }
+  }
+  if (err == 0 && o->timeout_ms > 0) {
+    /* Started once the child has exec'd, as Node starts its timer after the spawn. It is
+     * unref'd: the running child keeps the loop alive (or not, if unref'd), not its
+     * timeout. On failure the child is killed and reaped like one that cannot be watched. */
+    r = tick_set_timeout(loop, o->timeout_ms, timeout_cb,
+                         (void *)(uintptr_t)rec_id(s, s->free_head), &timer);
+    if (r == 0) r = tick_timer_unref(loop, timer);
+    if (r != 0) {
+      err = r;
+      if (pidfd >= 0) {
+        tick_poll_close(loop, pw, close_fd_cb, (void *)(intptr_t)pidfd);
+        pidfd = -1;
+      }
     }
   }
   if (err != 0) {
@@ -641,10 +723,13 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   p->pid = pid;
   p->pidfd = pidfd;
   p->pw = pw;
-  p->cb = o->exit_cb;
+  p->cb = resolver != NULL ? NULL : o->exit_cb; /* the promise form ignores it */
   p->arg = o->arg;
   p->resolver = resolver;
   p->result = NULL;
+  p->timer = timer;
+  p->has_timer = timer.id != TICK_NULL_ID;
+  p->kill_signal = o->kill_signal != 0 ? o->kill_signal : SIGTERM;
   loop->module_refs++;
   if (pidfd < 0) s->fallback_running++;
   for (i = 0; i < o->stdio_count; i++)
@@ -686,7 +771,7 @@ int tick_spawn(tick_loop_t *loop, const tick_process_options_t *options,
 }
 
 int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
-                       tick_promise_t **promise_out) {
+                       tick_process_t *process_out, tick_promise_t **promise_out) {
   tick_promise_t *promise;
   tick_resolver_t *resolver;
   tick_process_exit_t *result;
@@ -711,6 +796,7 @@ int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
   }
   s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
   s->recs[idx].result = result;
+  if (process_out != NULL) process_out->id = rec_id(s, idx);
   *promise_out = promise;
   return 0;
 }
@@ -736,17 +822,7 @@ int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum) {
   if (p == NULL) return TICK_ESTALE;
   if (signum < 0 || signum > 64) return TICK_EINVAL;
   if (p->state != P_RUNNING) return TICK_ESRCH;
-  /* With a pidfd the signal reaches this child or nobody, even if the program reaped it
-   * behind tick's back and the pid was given to another process. In the SIGCHLD fallback,
-   * tick has not reaped it, so the pid is still this child's (a zombie at worst) unless
-   * the program reaped it itself. */
-  if (p->pidfd >= 0) {
-    if (syscall(SYS_pidfd_send_signal, p->pidfd, signum, NULL, 0) != 0)
-      return tick_translate_errno(errno);
-    return 0;
-  }
-  if (kill(p->pid, signum) != 0) return tick_translate_errno(errno);
-  return 0;
+  return send_signal(p, signum);
 }
 
 static int set_ref(tick_loop_t *loop, tick_process_t process, int ref) {

@@ -595,17 +595,365 @@ TEST(process_promise) {
   memset(&o, 0, sizeof(o));
   o.file = argv[0];
   o.argv = argv;
-  ASSERT_OK(tick_spawn_promise(loop, &o, &pr));
+  ASSERT_OK(tick_spawn_promise(loop, &o, NULL, &pr));
   ASSERT_OK(tick_promise_then(pr, on_exit_value, NULL, &r, NULL, &then));
   o.file = missing[0];
   o.argv = missing;
-  ASSERT_ERR(tick_spawn_promise(loop, &o, &pr), TICK_ENOENT);
+  {
+    tick_process_t none = {TICK_NULL_ID};
+    ASSERT_ERR(tick_spawn_promise(loop, &o, &none, &pr), TICK_ENOENT);
+    ASSERT_UEQ(none.id, TICK_NULL_ID); /* not set on failure */
+  }
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.seen, 1);
   ASSERT_EQ(r.status, 7);
   ASSERT_EQ(r.sig, 0);
   ASSERT_OK(tick_promise_release(then));
   ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+/* ------------------------------------------ the promise form's handle (issue 8) ---- */
+
+/* What a promise test saw: its fulfilment or rejection, in order with the close
+ * callback. */
+typedef struct pwatch_s {
+  int fulfilled, rejected, error, status, sig, pid, closes, closes_at_settle;
+  int handle_stale_at_settle; /* the handle was stale when the reaction ran */
+  tick_process_t p;
+  tick_loop_t *loop;
+} pwatch_t;
+
+static int pwatch_fulfilled(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                            void *arg) {
+  pwatch_t *w = arg;
+  tick_process_exit_t *x = tick_promise_value(settled);
+  (void)next;
+  w->fulfilled++;
+  w->status = x->exit_status;
+  w->sig = x->term_signal;
+  w->pid = x->pid;
+  w->closes_at_settle = w->closes;
+  w->handle_stale_at_settle = tick_process_pid(loop, w->p) == TICK_ESTALE;
+  return 0;
+}
+
+static int pwatch_rejected(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
+                           void *arg) {
+  pwatch_t *w = arg;
+  tick_process_exit_t *x = tick_promise_value(settled);
+  (void)next;
+  w->rejected++;
+  w->error = tick_promise_error(settled);
+  ASSERT(x != NULL);
+  w->status = x->exit_status;
+  w->sig = x->term_signal;
+  w->pid = x->pid;
+  w->closes_at_settle = w->closes;
+  w->handle_stale_at_settle = tick_process_pid(loop, w->p) == TICK_ESTALE;
+  return 0;
+}
+
+static void pwatch_closed(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  ((pwatch_t *)arg)->closes++;
+}
+
+/* Spawns `argv` in the promise form with a handle and a then(fulfilled, rejected). */
+static tick_promise_t *pwatch_spawn(tick_loop_t *loop, tick_process_options_t *o,
+                                    pwatch_t *w, tick_promise_t **then) {
+  tick_promise_t *pr = NULL;
+  memset(w, 0, sizeof(*w));
+  w->loop = loop;
+  ASSERT_OK(tick_spawn_promise(loop, o, &w->p, &pr));
+  ASSERT(pr != NULL);
+  ASSERT(w->p.id != TICK_NULL_ID);
+  ASSERT_GT(tick_process_pid(loop, w->p), 0);
+  ASSERT_OK(tick_promise_then(pr, pwatch_fulfilled, pwatch_rejected, w, NULL, then));
+  return pr;
+}
+
+static void promise_kill_test(int fallback) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"sleep", "10", NULL};
+  tick_promise_t *pr, *then;
+  pwatch_t w;
+  int pid;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
+  memset(&o, 0, sizeof(o));
+  o.file = argv[0];
+  o.argv = argv;
+  pr = pwatch_spawn(loop, &o, &w, &then);
+  pid = tick_process_pid(loop, w.p);
+  ASSERT_OK(tick_process_kill(loop, w.p, SIGTERM));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(w.fulfilled, 1);
+  ASSERT_EQ(w.rejected, 0);
+  ASSERT_EQ(w.status, 0);
+  ASSERT_EQ(w.sig, SIGTERM);
+  ASSERT_EQ(w.pid, pid);
+  /* The handle closed itself once the exit was reported, before the reaction ran. */
+  ASSERT_EQ(w.handle_stale_at_settle, 1);
+  ASSERT_ERR(tick_process_kill(loop, w.p, SIGTERM), TICK_ESTALE);
+  ASSERT_ERR(tick_process_close(loop, w.p, NULL, NULL), TICK_ESTALE);
+  ASSERT_OK(tick_promise_release(then));
+  ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+TEST(process_promise_killed_through_handle) { promise_kill_test(0); }
+TEST(process_sigchld_fallback_promise_killed_through_handle) { promise_kill_test(1); }
+
+/* Closing the promise's handle before the exit rejects the promise with TICK_ECANCELED,
+ * once, in the close phase (never from the closing call), before the close callback;
+ * its reason carries the pid. The child is left running, for the program to reap. */
+static void promise_close_test(int fallback) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"sleep", "10", NULL};
+  tick_promise_t *pr, *then;
+  pwatch_t w;
+  int pid, st;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
+  memset(&o, 0, sizeof(o));
+  o.file = argv[0];
+  o.argv = argv;
+  o.timeout_ms = 50; /* released by the close: it must not signal the child */
+  pr = pwatch_spawn(loop, &o, &w, &then);
+  pid = tick_process_pid(loop, w.p);
+  ASSERT_OK(tick_process_close(loop, w.p, pwatch_closed, &w));
+  ASSERT_ERR(tick_process_close(loop, w.p, NULL, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_process_kill(loop, w.p, SIGTERM), TICK_ESTALE);
+  ASSERT_EQ(tick_promise_state(pr), TICK_PROMISE_PENDING);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0); /* not kept alive any more */
+  ASSERT_EQ(w.fulfilled, 0);
+  ASSERT_EQ(w.rejected, 1);
+  ASSERT_EQ(w.error, TICK_ECANCELED);
+  ASSERT_EQ(w.status, TICK_ECANCELED);
+  ASSERT_EQ(w.sig, 0);
+  ASSERT_EQ(w.pid, pid);
+  ASSERT_EQ(w.closes_at_settle, 0);
+  ASSERT_EQ(w.closes, 1);
+  ASSERT_EQ(tick_promise_state(pr), TICK_PROMISE_REJECTED);
+  ASSERT_OK(tick_promise_release(then));
+  ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_loop_destroy(loop)); /* TICK_EBUSY if the timer were left */
+  /* Well past the timeout, the child still runs: it was never signalled. */
+  {
+    struct timespec ts = {0, 150 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  ASSERT_EQ(waitpid(pid, &st, WNOHANG), 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_EQ(waitpid(pid, &st, 0), pid);
+  ASSERT(WIFSIGNALED(st));
+  ASSERT_EQ(WTERMSIG(st), SIGKILL);
+  assert_no_children();
+}
+
+TEST(process_promise_close_before_exit) { promise_close_test(0); }
+TEST(process_sigchld_fallback_promise_close_before_exit) { promise_close_test(1); }
+
+/* --------------------------------------------- timeout and kill_signal (issue 8) ---- */
+
+static int64_t elapsed_ms(const struct timespec *since) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* `sleep 10` with a 50 ms timeout: killed with kill_signal (0: SIGTERM), reported as a
+ * normal exit by that signal; never before the timeout. Node: exit(null, 'SIGTERM'). */
+static void timeout_test(int fallback, int kill_signal, int want_sig) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"sleep", "10", NULL};
+  struct timespec t0;
+  exit_t e;
+  int64_t took;
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
+  opts_init(&o, argv, &e);
+  o.timeout_ms = 50;
+  o.kill_signal = kill_signal;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  took = elapsed_ms(&t0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 0);
+  ASSERT_EQ(e.sig, want_sig);
+  ASSERT_EQ(e.closes, 1);
+  ASSERT_GE(took, 49);   /* the loop clock counts whole milliseconds */
+  ASSERT_LT(took, 9000); /* not the 10 s of sleep */
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+TEST(process_timeout_kills) { timeout_test(0, 0, SIGTERM); }
+TEST(process_sigchld_fallback_timeout_kills) { timeout_test(1, 0, SIGTERM); }
+TEST(process_timeout_kill_signal) { timeout_test(0, SIGKILL, SIGKILL); }
+TEST(process_sigchld_fallback_timeout_kill_signal) { timeout_test(1, SIGUSR1, SIGUSR1); }
+
+/* The promise form honours the timeout too. */
+TEST(process_promise_timeout) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"sleep", "10", NULL};
+  tick_promise_t *pr, *then;
+  pwatch_t w;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  memset(&o, 0, sizeof(o));
+  o.file = argv[0];
+  o.argv = argv;
+  o.timeout_ms = 30;
+  o.kill_signal = SIGINT;
+  pr = pwatch_spawn(loop, &o, &w, &then);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(w.fulfilled, 1);
+  ASSERT_EQ(w.sig, SIGINT);
+  ASSERT_EQ(w.status, 0);
+  ASSERT_OK(tick_promise_release(then));
+  ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+/* A child that exits before its timeout is not signalled, and the timer goes with the
+ * exit: the loop ends as soon as the child has (not after 20 s), and destroy finds no
+ * timer left (it would return TICK_EBUSY). The exit callback does not close the handle:
+ * the timer must go at the exit, not at the close. */
+static void exit_before_timeout_test(int fallback) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"/bin/sh", "-c", "exit 4", NULL};
+  struct timespec t0;
+  exit_t e;
+  memset(&e, 0, sizeof(e));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
+  opts_init(&o, argv, &e);
+  o.timeout_ms = 20000;
+  o.kill_signal = SIGKILL;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_LT(elapsed_ms(&t0), 10000);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 4);
+  ASSERT_EQ(e.sig, 0);
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  /* The exited handle is left open (destroy frees it); a timer left behind would make
+   * destroy return TICK_EBUSY. */
+  ASSERT_GT(tick_process_pid(loop, e.p), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+TEST(process_exit_before_timeout) { exit_before_timeout_test(0); }
+TEST(process_sigchld_fallback_exit_before_timeout) { exit_before_timeout_test(1); }
+
+/* The timeout never keeps the loop alive by itself (Node's does: an unref'd child with a
+ * timeout holds node up until the timeout). */
+TEST(process_timeout_does_not_keep_loop_alive) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"sleep", "10", NULL};
+  struct timespec t0;
+  exit_t e;
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  o.timeout_ms = 20000;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_OK(tick_process_unref(loop, e.p));
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_LT(elapsed_ms(&t0), 10000);
+  ASSERT_EQ(e.calls, 0);
+  ASSERT_OK(tick_process_ref(loop, e.p));
+  ASSERT_OK(tick_process_kill(loop, e.p, SIGKILL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.sig, SIGKILL);
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+/* A child that survives its kill_signal runs on; the exit is reported when it comes, as
+ * a normal one. SIGCONT's default action does nothing to a running process. */
+TEST(process_timeout_signal_survived) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"/bin/sh", "-c", "sleep 0.3; exit 6", NULL};
+  exit_t e;
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  o.timeout_ms = 10;
+  o.kill_signal = SIGCONT;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 6);
+  ASSERT_EQ(e.sig, 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+}
+
+/* Bad values are refused before anything is started (Node throws ERR_OUT_OF_RANGE and
+ * ERR_UNKNOWN_SIGNAL); the largest timeout is accepted. */
+TEST(process_timeout_bad_values) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  tick_process_t p = {TICK_NULL_ID};
+  tick_promise_t *pr = NULL;
+  char *argv[] = {"true", NULL};
+  exit_t e;
+  int fds;
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  fds = count_fds();
+  opts_init(&o, argv, &e);
+  o.timeout_ms = -1;
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
+  ASSERT_ERR(tick_spawn_promise(loop, &o, &p, &pr), TICK_EINVAL);
+  o.timeout_ms = INT64_MIN;
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
+  o.timeout_ms = (int64_t)TICK_TIMEOUT_MAX + 1;
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
+  o.timeout_ms = 100;
+  o.kill_signal = -1;
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
+  o.kill_signal = 65;
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
+  ASSERT_ERR(tick_spawn_promise(loop, &o, &p, &pr), TICK_EINVAL);
+  o.timeout_ms = 0; /* an invalid kill_signal is refused even without a timeout */
+  ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
+  ASSERT_UEQ(p.id, TICK_NULL_ID);
+  ASSERT(pr == NULL);
+  ASSERT_EQ(e.calls, 0);
+  assert_no_children();
+  ASSERT_EQ(count_fds(), fds);
+  /* The extremes that are valid. */
+  o.timeout_ms = TICK_TIMEOUT_MAX;
+  o.kill_signal = 64;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_EQ(e.status, 0);
+  ASSERT_EQ(e.sig, 0);
   ASSERT_OK(tick_loop_destroy(loop));
   assert_no_children();
 }
@@ -650,7 +998,7 @@ TEST(process_bad_input) {
   o.stdio_count = 0;
   o.flags = 1u << 20;
   ASSERT_ERR(tick_spawn(loop, &o, &p), TICK_EINVAL);
-  ASSERT_ERR(tick_spawn_promise(loop, &o, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_spawn_promise(loop, &o, &p, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_process_pid(loop, p), TICK_ESTALE);
   ASSERT_ERR(tick_process_kill(loop, bogus, SIGTERM), TICK_ESTALE);
   ASSERT_ERR(tick_process_unref(loop, bogus), TICK_ESTALE);
@@ -710,6 +1058,122 @@ TEST(process_alloc_failure_each_site) {
   ASSERT_GE(sites, 3); /* loop, module state, table, ... */
   sites = test_alloc_each_failure(alloc_scenario, (void *)1);
   ASSERT_GE(sites, 4); /* + the SIGCHLD watcher */
+}
+
+/* The new sites of issue 8: the timeout's timer (created after the exec: on failure the
+ * child is killed and reaped, nothing is left), and the promise form with a handle,
+ * fulfilled at the exit or rejected by a close before it. `arg` bit 0: the SIGCHLD
+ * fallback; bit 1: close the promise's handle before the exit. */
+typedef struct alloc_promise_s {
+  int fulfilled, rejected, status, error;
+} alloc_promise_t;
+
+static int alloc_promise_fulfilled(tick_loop_t *loop, tick_promise_t *settled,
+                                   tick_resolver_t *next, void *arg) {
+  alloc_promise_t *a = arg;
+  (void)loop, (void)next;
+  a->fulfilled++;
+  a->status = ((tick_process_exit_t *)tick_promise_value(settled))->exit_status;
+  return 0;
+}
+
+static int alloc_promise_rejected(tick_loop_t *loop, tick_promise_t *settled,
+                                  tick_resolver_t *next, void *arg) {
+  alloc_promise_t *a = arg;
+  (void)loop, (void)next;
+  a->rejected++;
+  a->error = tick_promise_error(settled);
+  return 0;
+}
+
+static int alloc_timeout_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *argv[] = {"/bin/sh", "-c", "exit 5", NULL};
+  exit_t e;
+  int r;
+  memset(&e, 0, sizeof(e));
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  if ((uintptr_t)arg & 1) r = tick__process_force_sigchld(loop);
+  if (r == 0) {
+    opts_init(&o, argv, &e);
+    o.timeout_ms = 60000; /* never reached: the timer is made and released */
+    r = tick_spawn(loop, &o, NULL);
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, r == 0 ? 1 : 0);
+  if (r == 0) ASSERT_EQ(e.status, 5);
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+  return r;
+}
+
+static int alloc_promise_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *exits[] = {"/bin/sh", "-c", "exit 5", NULL};
+  char *sleeps[] = {"sleep", "10", NULL};
+  int close_first = ((uintptr_t)arg & 2) != 0;
+  tick_process_t p = {TICK_NULL_ID};
+  tick_promise_t *pr = NULL, *then = NULL;
+  alloc_promise_t a;
+  int r, pid = -1, st;
+  memset(&a, 0, sizeof(a));
+  r = tick_loop_create(&loop, 0);
+  if (r != 0) return r;
+  if ((uintptr_t)arg & 1) r = tick__process_force_sigchld(loop);
+  if (r == 0) {
+    memset(&o, 0, sizeof(o));
+    o.argv = close_first ? sleeps : exits;
+    o.file = o.argv[0];
+    o.timeout_ms = 60000;
+    r = tick_spawn_promise(loop, &o, &p, &pr);
+    if (r != 0) ASSERT_UEQ(p.id, TICK_NULL_ID);
+  }
+  if (r == 0) {
+    pid = tick_process_pid(loop, p);
+    ASSERT_GT(pid, 0);
+    r = tick_promise_then(pr, alloc_promise_fulfilled, alloc_promise_rejected, &a, NULL,
+                          &then);
+  }
+  if (r == 0 && close_first) r = tick_process_close(loop, p, NULL, NULL);
+  if (r != 0 && pid > 0) {
+    /* Something after the spawn failed: the child still runs and is watched; end it. */
+    ASSERT_OK(tick_process_kill(loop, p, SIGKILL));
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  if (r == 0 && close_first) {
+    ASSERT_EQ(a.rejected, 1);
+    ASSERT_EQ(a.error, TICK_ECANCELED);
+    ASSERT_EQ(kill(pid, SIGKILL), 0); /* tick let it go: ours to reap */
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+  } else if (r == 0) {
+    ASSERT_EQ(a.fulfilled, 1);
+    ASSERT_EQ(a.status, 5);
+  } else {
+    ASSERT_EQ(a.fulfilled + a.rejected, 0);
+  }
+  if (pid > 0) ASSERT_ERR(tick_process_pid(loop, p), TICK_ESTALE);
+  ASSERT_OK(tick_promise_release(then));
+  ASSERT_OK(tick_promise_release(pr));
+  ASSERT_OK(tick_loop_destroy(loop));
+  assert_no_children();
+  return r;
+}
+
+TEST(process_alloc_failure_timeout_and_promise_handle) {
+  size_t sites;
+  uintptr_t mode;
+  test_alloc_install();
+  for (mode = 0; mode < 2; mode++) {
+    sites = test_alloc_each_failure(alloc_timeout_scenario, (void *)mode);
+    ASSERT_GE(sites, 4); /* loop, module state, table, timer (+ SIGCHLD watcher) */
+  }
+  for (mode = 0; mode < 4; mode++) {
+    sites = test_alloc_each_failure(alloc_promise_scenario, (void *)mode);
+    ASSERT_GE(sites, 5); /* + the result, the promise, the reaction, the close record */
+  }
 }
 
 /* examples/supervisor: restarts its child, exits 0 on SIGTERM leaving no child. */

@@ -11,7 +11,10 @@
  * only its own children, with waitpid(pid) (docs/process.md).
  *
  * Handles are generation-counted ids (tick/loop.h, "Handles"). A process handle lives
- * until tick_process_close (before or after the exit); the id is stale from then on.
+ * until tick_process_close (before or after the exit); the id is stale from then on. Two
+ * kinds close themselves once the exit is reported: tick_spawn's without process_out, and
+ * every handle of tick_spawn_promise. A timeout (options->timeout_ms) signals a child that
+ * runs too long, as Node's child_process `timeout` option.
  * Every function is "loop thread" unless it says otherwise. docs/process.md has the
  * details: how the child is started (clone with CLONE_VM|CLONE_VFORK), signal dispositions
  * in the child, what closing before the exit means.
@@ -86,13 +89,26 @@ typedef struct tick_process_options_s {
   int stdio_count;
   tick_process_exit_cb exit_cb; /* may be NULL */
   void *arg;
+  /* Node's `timeout` and `killSignal`. When the child still runs `timeout_ms`
+   * milliseconds after tick_spawn returned (0: no limit; at most TICK_TIMEOUT_MAX, where
+   * Node would fire at once), tick sends it `kill_signal` (1..64; 0: SIGTERM) once, from
+   * the timers phase, as tick_process_kill would. Nothing else changes: the exit is
+   * reported as usual (term_signal is that signal if the child died of it; a child that
+   * catches or ignores it runs on, and is not signalled again). The timer is released
+   * when the exit is reported or the handle closed, and never keeps the loop alive by
+   * itself (unlike Node's: tick_process_unref lets the loop end before the timeout). A
+   * signal that cannot be sent (TICK_EPERM: the child now runs as another user) is not
+   * reported, as in Node, where it is an 'error' event. */
+  int64_t timeout_ms;
+  int kill_signal;
 } tick_process_options_t;
 
 /* Starts a child process. All the memory `options` points to may be freed when it
  * returns. Returns 0 and sets *process_out (may be NULL if not needed, then the handle
  * closes itself after the exit callback), or an error, with nothing left behind (no child,
  * no zombie, no descriptor): TICK_EINVAL (NULL loop/options, NULL or empty file, bad
- * stdio entry or flag), TICK_EBADF (a TICK_STDIO_FD that is not open),
+ * stdio entry or flag, timeout_ms negative or above TICK_TIMEOUT_MAX, kill_signal outside
+ * 0..64), TICK_EBADF (a TICK_STDIO_FD that is not open),
  * TICK_ENOMEM, a system error from pipe/clone/pidfd_open (TICK_EMFILE,
  * TICK_EAGAIN), or the child's error before exec: TICK_ENOENT (no such program or cwd),
  * TICK_EACCES, TICK_EPERM (uid/gid), TICK_ENOTDIR... The running process keeps the loop
@@ -104,7 +120,7 @@ int tick_spawn(tick_loop_t *loop, const tick_process_options_t *options,
  * may belong to another process: do not signal it yourself. */
 int tick_process_pid(const tick_loop_t *loop, tick_process_t process);
 
-/* Sends `signum` (0..64; 0 only checks) to the child. Returns 0, TICK_ESRCH once its exit
+/* Sends `signum` (0..64; 0 only checks) to the child (also one of the promise form). Returns 0, TICK_ESRCH once its exit
  * has been reported (before that a child that already died is an unreaped zombie and the
  * call succeeds without effect), TICK_EINVAL, TICK_ESTALE, TICK_EPERM. The signal goes
  * through the child's pidfd, so it never reaches another process that got a recycled pid,
@@ -131,18 +147,37 @@ int tick_process_close(tick_loop_t *loop, tick_process_t process, tick_close_cb 
 /* ------------------------------------------------------------- promise form ---- */
 
 /* What the promise of tick_spawn_promise fulfils with (owned by the promise). exit_status
- * and term_signal mean what they mean for tick_process_exit_cb (TICK_ECHILD included). */
+ * and term_signal mean what they mean for tick_process_exit_cb (TICK_ECHILD included).
+ * A promise rejected because its handle was closed before the exit has one as its reason
+ * too: the pid, exit_status TICK_ECANCELED, term_signal 0. */
 typedef struct tick_process_exit_s {
   int pid;
   int exit_status;
   int term_signal;
 } tick_process_exit_t;
 
-/* Spawns like tick_spawn (options->exit_cb and ->arg are ignored) and sets *promise_out to
- * a new reference to a promise that fulfils with a tick_process_exit_t * when the child
- * exits; the handle then closes itself. Spawn errors are returned, as by tick_spawn, and
- * no promise is made. A promise never rejects. */
+/* Spawns like tick_spawn (options->exit_cb and ->arg are ignored; timeout_ms and
+ * kill_signal apply) and sets *promise_out to a new reference to a promise that fulfils
+ * with a tick_process_exit_t * when the child exits, as a macrotask of the poll phase.
+ *
+ * *process_out (may be NULL) gets the child's handle, for tick_process_kill,
+ * tick_process_pid and tick_process_unref/ref. The handle closes itself once the exit is
+ * reported: tick fulfils the promise, then closes it, so the id is stale (TICK_ESTALE)
+ * from then on, already when the promise's reactions run (the value has the pid); the
+ * caller never has to close it. Closing it before the exit (tick_process_close) settles
+ * the promise exactly once, by rejecting it with TICK_ECANCELED, in the close phase before
+ * close_cb; as with the callback form the child is neither killed nor reaped.
+ *
+ * Why a rejection, where the callback form reports exit_status TICK_ECANCELED: the
+ * callback has one channel, a promise has two, and the fulfilment value says "the child
+ * exited with this status", which would be false (it may still run). Rejecting is what
+ * Node's promise APIs do when cancelled (an AbortError), it lets tick_promise_all stop
+ * at the first cancelled child, and a cancellation nobody handles is reported by the
+ * unhandled-rejection hook instead of passing for an exit.
+ *
+ * Spawn errors are returned, as by tick_spawn: no promise is made and *process_out is not
+ * set. Returns 0, those errors, TICK_EINVAL (NULL promise_out). */
 int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
-                       tick_promise_t **promise_out);
+                       tick_process_t *process_out, tick_promise_t **promise_out);
 
 #endif

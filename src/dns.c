@@ -161,8 +161,13 @@ static int dns_report(tick_loop_t *loop, dns_req_t *r, int status) {
     }
     tick_resolver_release(res);
   } else if (r->kind == KIND_ADDRINFO) {
-    struct addrinfo *list = status == 0 ? r->res : NULL;
-    r->res = NULL; /* the callback's now */
+    /* An early report (status nonzero) must not touch `res`: the worker may be writing
+     * it right now. Status 0 comes only from dns_done, after the hand-over. */
+    struct addrinfo *list = NULL;
+    if (status == 0) {
+      list = r->res;
+      r->res = NULL; /* the callback's now */
+    }
     r->ai_cb(loop, status, list, r->arg);
   } else {
     r->ni_cb(loop, status, status == 0 ? r->ni.host : NULL, status == 0 ? r->ni.service : NULL,

@@ -295,13 +295,15 @@ TEST(dns_loop_destroy_with_requests_in_flight) {
   tick_pool_t *pool;
   gate_t g;
   ai_t a;
+  tick_dns_t r;
   memset(&a, 0, sizeof(a));
   gate_init(&g);
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_OK(tick_pool_create(&pool, 1));
   ASSERT_OK(tick_loop_set_pool(loop, pool));
   ASSERT_OK(tick_work_queue(loop, pool, blocker, NULL, &g, NULL));
-  ASSERT_OK(tick_getaddrinfo(loop, "localhost", "80", NULL, ai_done, &a, NULL));
+  ASSERT_OK(tick_getaddrinfo(loop, "localhost", "80", NULL, ai_done, &a, &r));
+  ASSERT_OK(tick_dns_timeout(loop, r, 60000)); /* cleared when destroy reports it */
   while (!atomic_load(&g.started)) usleep(1000);
   /* The lookup had not started: destroy cancels it and reports it before returning; the
    * blocker is running, so destroy refuses. */

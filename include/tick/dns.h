@@ -22,7 +22,8 @@
  * (its result freed) when the loop runs again.
  *
  * A request is named by a generation-counted id: once its callback has run, the id is
- * stale (tick_dns_cancel returns TICK_ESTALE). Every function here is "loop thread".
+ * stale (tick_dns_cancel and tick_dns_timeout return TICK_ESTALE). Every function here
+ * is "loop thread".
  */
 #ifndef TICK_DNS_H
 #define TICK_DNS_H

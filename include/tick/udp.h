@@ -143,10 +143,10 @@ typedef struct tick_udp_datagram_s {
  * > 0 arms a deadline (a loop timer that does not keep the loop alive by itself): if it
  * passes first the promise rejects with TICK_ETIMEDOUT in the timers phase, the request
  * leaves the queue, and a datagram that arrives later goes to whoever receives next (or
- * waits in the kernel); 0 waits forever. Allocates the record (max_size bytes) and, with
- * a timeout, may grow the timer slab, at this call. Returns 0, TICK_EINVAL, TICK_EBUSY
- * (receiving with a callback), TICK_ESTALE, TICK_ECLOSING, TICK_ENOMEM, or a system
- * error. */
+ * waits in the kernel); 0 (or less) waits forever. Allocates the record (max_size
+ * bytes) and, with a timeout, may grow the timer slab, at this call. Returns 0,
+ * TICK_EINVAL, TICK_EBUSY (receiving with a callback), TICK_ESTALE, TICK_ECLOSING,
+ * TICK_ENOMEM, or a system error. */
 int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
                           int64_t timeout_ms, tick_promise_t **out);
 

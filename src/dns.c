@@ -3,13 +3,23 @@
  * One record per request (allocated at the call: a lookup allocates inside libc anyway,
  * so a free list would save nothing that matters). The worker writes only the record's
  * result fields; the loop thread reads them in the done callback, after the pool's
- * hand-over, and alone touches `canceled`. A cancelled request whose lookup already ran
- * has its result freed here and reports TICK_ECANCELED.
+ * hand-over, and alone touches the other fields.
+ *
+ * A request ends in one of two ways, and the record lives until both that happened and
+ * the pool job is over:
+ *   - the pool's done callback (the lookup ran, or was cancelled before it started)
+ *     reports the result, or the cancel/timeout status;
+ *   - cancel or a deadline while the lookup runs (libc cannot interrupt it) pushes the
+ *     record's own inbox node, which reports the status in the next poll phase, without
+ *     waiting for the resolver. The pool's done comes later and only frees the result.
+ * `reported` makes the first one the only one; `job_done` and `early_pending` say who
+ * frees the record.
  */
 #include "idtab.h"
 #include "loop.h"
 
 #include <netdb.h>
+#include <stddef.h>
 #include <string.h>
 
 enum { KIND_ADDRINFO = 1, KIND_NAMEINFO };
@@ -19,7 +29,12 @@ typedef struct dns_req_s {
   uint64_t id;
   tick_work_t job;
   int kind;
-  int canceled;
+  int canceled;      /* 0, or the status to report: TICK_ECANCELED or TICK_ETIMEDOUT */
+  int reported;      /* the callback ran (or the promise settled): the id is stale */
+  int job_done;      /* the pool's done ran: no worker touches the record */
+  int early_pending; /* `early` is in the inbox */
+  tick__node_t early;
+  tick_timer_t timer; /* tick_dns_timeout's deadline, or TICK_NULL_ID */
   int eai, sys_errno; /* the worker's result */
   tick_getaddrinfo_cb ai_cb;
   tick_getnameinfo_cb ni_cb;
@@ -58,7 +73,7 @@ static void dns_pre_destroy(tick_loop_t *loop, void *state) {
   (void)loop;
   for (i = 0; i < st->reqs.cap; i++) {
     dns_req_t *r = st->reqs.slots[i].obj;
-    if (r != NULL) r->canceled = 1;
+    if (r != NULL && r->canceled == 0) r->canceled = TICK_ECANCELED;
   }
 }
 
@@ -122,34 +137,74 @@ void tick_freeaddrinfo(struct addrinfo *res) {
 static void free_addrinfo_value(void *p) { tick_freeaddrinfo(p); }
 static void free_record(void *p) { tick__free(p); }
 
-/* Loop thread, as a macrotask (the pool drains after it). */
-static void dns_done(tick_loop_t *loop, int status, void *arg) {
-  dns_req_t *r = arg;
+/* Reports `status` (0: the result) once: makes the id stale, clears the deadline, calls
+ * the callback or settles the promise. Returns 1 if the record now belongs to the
+ * promise (the getnameinfo value is the record itself). */
+static int dns_report(tick_loop_t *loop, dns_req_t *r, int status) {
   dns_state_t *st = dns_state(loop, 0);
+  int given = 0;
+  r->reported = 1;
   tick__idtab_remove(&st->reqs, r->id);
-  if (status == 0) status = r->canceled ? TICK_ECANCELED : translate_eai(r->eai, r->sys_errno);
-  if (status != 0 && r->res != NULL) {
-    freeaddrinfo(r->res);
-    r->res = NULL;
-  }
+  if (r->timer.id != TICK_NULL_ID) tick_clear_timer(loop, r->timer);
+  r->timer.id = TICK_NULL_ID;
   if (r->resolver != NULL) {
     tick_resolver_t *res = r->resolver;
+    r->resolver = NULL;
     if (status != 0) {
       tick_resolver_reject(res, status, NULL, NULL);
     } else if (r->kind == KIND_ADDRINFO) {
       tick_resolver_resolve(res, r->res, free_addrinfo_value);
+      r->res = NULL; /* the promise's now */
     } else {
       tick_resolver_resolve(res, &r->ni, free_record);
-      r = NULL; /* the promise owns the record now */
+      given = 1;
     }
     tick_resolver_release(res);
   } else if (r->kind == KIND_ADDRINFO) {
-    r->ai_cb(loop, status, status == 0 ? r->res : NULL, r->arg);
+    /* An early report (status nonzero) must not touch `res`: the worker may be writing
+     * it right now. Status 0 comes only from dns_done, after the hand-over. */
+    struct addrinfo *list = NULL;
+    if (status == 0) {
+      list = r->res;
+      r->res = NULL; /* the callback's now */
+    }
+    r->ai_cb(loop, status, list, r->arg);
   } else {
     r->ni_cb(loop, status, status == 0 ? r->ni.host : NULL, status == 0 ? r->ni.service : NULL,
              r->arg);
   }
-  tick__free(r);
+  return given;
+}
+
+/* Loop thread, as a macrotask (the pool drains after it): the pool job is over. */
+static void dns_done(tick_loop_t *loop, int status, void *arg) {
+  dns_req_t *r = arg;
+  r->job_done = 1;
+  if (!r->reported) {
+    /* Cancelled before it ran (status TICK_ECANCELED from the pool), cancelled or timed
+     * out after (canceled says which), or the lookup's own result. */
+    if (r->canceled != 0)
+      status = r->canceled;
+    else if (status == 0)
+      status = translate_eai(r->eai, r->sys_errno);
+    if (status != 0 && r->res != NULL) {
+      freeaddrinfo(r->res);
+      r->res = NULL;
+    }
+    if (dns_report(loop, r, status)) return;
+  } else if (r->res != NULL) {
+    freeaddrinfo(r->res); /* the late result of a request reported early */
+    r->res = NULL;
+  }
+  if (!r->early_pending) tick__free(r);
+}
+
+/* Loop thread, poll phase, as a macrotask: a cancel or a deadline while the lookup ran. */
+static void dns_early_run(tick_loop_t *loop, tick__node_t *node) {
+  dns_req_t *r = (dns_req_t *)(void *)((char *)node - offsetof(dns_req_t, early));
+  r->early_pending = 0;
+  if (!r->reported) (void)dns_report(loop, r, r->canceled); /* nonzero: keeps the record */
+  if (r->job_done) tick__free(r);
 }
 
 /* Queues a filled record. On failure nothing was queued and the caller still owns it. */
@@ -163,6 +218,8 @@ static int dns_submit(tick_loop_t *loop, dns_req_t *r, tick_dns_t *req) {
   if (rc == 0) rc = tick_work_queue(loop, pool, dns_work, dns_done, r, &r->job);
   if (rc != 0) return rc;
   r->id = tick__idtab_add(&st->reqs, r);
+  r->timer.id = TICK_NULL_ID;
+  r->early.run = dns_early_run;
   if (req != NULL) req->id = r->id;
   return 0;
 }
@@ -284,18 +341,55 @@ int tick_getnameinfo_promise(tick_loop_t *loop, const struct sockaddr *addr, int
   return submit_promise(loop, r, out, req);
 }
 
+/* Ends a request not yet reported with `status`. One the pool has not started is
+ * cancelled there and its done reports (in a later poll phase); one that is running, or
+ * has run but not been delivered, is reported through `early`, also in a later poll
+ * phase, and its result is freed when the pool's done comes. Never reports from here. */
+static void dns_stop(tick_loop_t *loop, dns_req_t *r, int status) {
+  int rc = tick_work_cancel(loop, r->job);
+  r->canceled = status;
+  if (r->timer.id != TICK_NULL_ID) tick_clear_timer(loop, r->timer);
+  r->timer.id = TICK_NULL_ID;
+  if (rc != 0 && !r->early_pending) {
+    r->early_pending = 1;
+    tick__inbox_push(loop, &r->early);
+  }
+}
+
 int tick_dns_cancel(tick_loop_t *loop, tick_dns_t req) {
   dns_state_t *st;
   dns_req_t *r;
+  TICK__CHECK_LOOP(loop);
+  st = dns_state(loop, 0);
+  if (st == NULL || (r = tick__idtab_get(&st->reqs, req.id)) == NULL) return TICK_ESTALE;
+  if (r->canceled) return TICK_EALREADY;
+  dns_stop(loop, r, TICK_ECANCELED);
+  return 0;
+}
+
+static void dns_deadline(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  dns_req_t *r = arg;
+  (void)timer;
+  r->timer.id = TICK_NULL_ID;
+  /* Cancelled meanwhile by loop destroy (which leaves the timer): nothing to do. */
+  if (r->canceled == 0) dns_stop(loop, r, TICK_ETIMEDOUT);
+}
+
+int tick_dns_timeout(tick_loop_t *loop, tick_dns_t req, int64_t ms) {
+  dns_state_t *st;
+  dns_req_t *r;
+  tick_timer_t timer;
   int rc;
   TICK__CHECK_LOOP(loop);
   st = dns_state(loop, 0);
   if (st == NULL || (r = tick__idtab_get(&st->reqs, req.id)) == NULL) return TICK_ESTALE;
   if (r->canceled) return TICK_EALREADY;
-  rc = tick_work_cancel(loop, r->job);
-  /* 0: it will never run (done reports TICK_ECANCELED). TICK_EBUSY: running or finished
-   * but not delivered: done discards its result. */
-  if (rc != 0 && rc != TICK_EBUSY) return rc;
-  r->canceled = 1;
+  rc = tick_set_timeout(loop, ms, dns_deadline, r, &timer);
+  if (rc != 0) return rc;
+  /* The pool job keeps the loop alive while the request is pending; the deadline alone
+   * must not keep it alive after. */
+  tick_timer_unref(loop, timer);
+  if (r->timer.id != TICK_NULL_ID) tick_clear_timer(loop, r->timer);
+  r->timer = timer;
   return 0;
 }

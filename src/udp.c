@@ -51,6 +51,8 @@ struct udp_rreq_s {
   tick_udp_datagram_t dg;
   udp_rreq_t *next;
   tick_resolver_t *resolver;
+  struct udp_s *h;
+  tick_timer_t timer; /* timeout_ms's deadline, or TICK_NULL_ID */
   size_t max;
   unsigned char data[];
 };
@@ -631,6 +633,7 @@ static void udp_read_oneshot(tick_loop_t *loop, udp_t *h) {
     if (n >= 0) h->stats.datagrams_received++;
     h->r_head = q->next;
     if (h->r_head == NULL) h->r_tail = NULL;
+    if (q->timer.id != TICK_NULL_ID) tick_clear_timer(loop, q->timer);
     loop->depth++;
     if (n < 0) {
       tick_resolver_reject(res, tick_translate_errno(errno), NULL, NULL);
@@ -781,8 +784,30 @@ int tick_udp_recv_stop(tick_loop_t *loop, tick_udp_t udp) {
   return udp_watch(loop, h);
 }
 
+/* Timers phase: the deadline of a one-shot receive passed first. It leaves the queue
+ * (the next datagram goes to whoever receives next) and rejects. */
+static void rreq_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  udp_rreq_t *q = arg, *prev = NULL, *it;
+  udp_t *h = q->h;
+  tick_resolver_t *res = q->resolver;
+  (void)timer;
+  q->timer.id = TICK_NULL_ID;
+  for (it = h->r_head; it != q; it = it->next) prev = it;
+  if (prev == NULL)
+    h->r_head = q->next;
+  else
+    prev->next = q->next;
+  if (h->r_tail == q) h->r_tail = prev;
+  /* Stopping a started watcher does not fail; were it to, the next udp_watch retries
+   * and a readable socket with nobody to serve is only read when someone asks. */
+  (void)udp_watch(loop, h);
+  tick__free(q);
+  tick_resolver_reject(res, TICK_ETIMEDOUT, NULL, NULL);
+  tick_resolver_release(res);
+}
+
 int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
-                          tick_promise_t **out) {
+                          int64_t timeout_ms, tick_promise_t **out) {
   udp_t *h;
   udp_rreq_t *q;
   tick_promise_t *p;
@@ -803,7 +828,19 @@ int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
   memset(&q->dg, 0, sizeof(q->dg));
   q->next = NULL;
   q->resolver = res;
+  q->h = h;
+  q->timer.id = TICK_NULL_ID;
   q->max = max_size;
+  if (timeout_ms > 0) {
+    r = tick_set_timeout(loop, timeout_ms, rreq_timeout, q, &q->timer);
+    if (r != 0) {
+      tick_resolver_release(res);
+      tick_promise_release(p);
+      tick__free(q);
+      return r;
+    }
+    tick_timer_unref(loop, q->timer);
+  }
   if (h->r_tail == NULL)
     h->r_head = q;
   else
@@ -813,6 +850,7 @@ int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
   if (r != 0) {
     h->r_tail = NULL; /* it was the only one: a failed watch means none was pending */
     if (h->r_head == q) h->r_head = NULL;
+    if (q->timer.id != TICK_NULL_ID) tick_clear_timer(loop, q->timer);
     tick_resolver_release(res);
     tick_promise_release(p);
     tick__free(q);
@@ -1078,6 +1116,7 @@ static void udp_closed(tick_loop_t *loop, void *arg) {
 int tick_udp_close(tick_loop_t *loop, tick_udp_t udp, tick_close_cb close_cb, void *arg) {
   udp_state_t *st;
   udp_t *h;
+  udp_rreq_t *q;
   int r = udp_get(loop, udp, &h);
   if (r != 0) return r;
   st = udp_state(loop, 0);
@@ -1086,6 +1125,12 @@ int tick_udp_close(tick_loop_t *loop, tick_udp_t udp, tick_close_cb close_cb, vo
   h->flags |= H_CLOSING;
   h->flags &= ~(unsigned)H_RECEIVING;
   h->watching = 0;
+  /* Pending one-shot receives report TICK_ECANCELED in the close phase, not a timeout
+   * that would fire before it. */
+  for (q = h->r_head; q != NULL; q = q->next) {
+    if (q->timer.id != TICK_NULL_ID) tick_clear_timer(loop, q->timer);
+    q->timer.id = TICK_NULL_ID;
+  }
   dirty_remove(st, h);
   h->close_cb = close_cb;
   h->close_arg = arg;

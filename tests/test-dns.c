@@ -1,10 +1,11 @@
 /* test-dns.c - getaddrinfo/getnameinfo on the pool without the network: "localhost",
  * numeric hosts and services, a name under .invalid (fails locally), cancellation before
- * and after the lookup started, loop destroy with requests in flight, promise forms,
- * misuse and allocation failure at each site. */
+ * and after the lookup started and while it runs, deadlines, loop destroy with requests
+ * in flight, promise forms, misuse and allocation failure at each site. */
 #include "test.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -192,6 +193,36 @@ static void gate_destroy(gate_t *g) {
   pthread_cond_destroy(&g->cond);
 }
 
+/* A lookup that is running for as long as a test wants. This binary's getaddrinfo
+ * interposes libc's (libtick.a's call binds to it): for SLOW_NAME it counts itself in
+ * `slow.started`, waits until the test opens `slow`, then resolves 127.0.0.1 (a result
+ * that tick must free, so the leak checkers see a late result that is not); every other
+ * call goes straight to the next definition (libc, or a sanitizer's interceptor). Each
+ * test runs in its own process, so the gate starts closed. */
+#define SLOW_NAME "tick-test-slow.invalid"
+
+static gate_t slow = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+
+typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *,
+                              struct addrinfo **);
+
+int getaddrinfo(const char *restrict node, const char *restrict service,
+                const struct addrinfo *restrict hints, struct addrinfo **restrict res) {
+  getaddrinfo_fn next = (getaddrinfo_fn)dlsym(RTLD_NEXT, "getaddrinfo");
+  if (node != NULL && strcmp(node, SLOW_NAME) == 0) {
+    struct addrinfo h;
+    atomic_fetch_add(&slow.started, 1);
+    pthread_mutex_lock(&slow.lock);
+    while (!slow.open) pthread_cond_wait(&slow.cond, &slow.lock);
+    pthread_mutex_unlock(&slow.lock);
+    memset(&h, 0, sizeof(h));
+    h.ai_flags = AI_NUMERICHOST;
+    h.ai_family = AF_INET;
+    return next("127.0.0.1", service, &h, res);
+  }
+  return next(node, service, hints, res);
+}
+
 TEST(dns_cancel_before_start) {
   tick_loop_t *loop;
   tick_pool_t *pool;
@@ -264,13 +295,15 @@ TEST(dns_loop_destroy_with_requests_in_flight) {
   tick_pool_t *pool;
   gate_t g;
   ai_t a;
+  tick_dns_t r;
   memset(&a, 0, sizeof(a));
   gate_init(&g);
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_OK(tick_pool_create(&pool, 1));
   ASSERT_OK(tick_loop_set_pool(loop, pool));
   ASSERT_OK(tick_work_queue(loop, pool, blocker, NULL, &g, NULL));
-  ASSERT_OK(tick_getaddrinfo(loop, "localhost", "80", NULL, ai_done, &a, NULL));
+  ASSERT_OK(tick_getaddrinfo(loop, "localhost", "80", NULL, ai_done, &a, &r));
+  ASSERT_OK(tick_dns_timeout(loop, r, 60000)); /* cleared when destroy reports it */
   while (!atomic_load(&g.started)) usleep(1000);
   /* The lookup had not started: destroy cancels it and reports it before returning; the
    * blocker is running, so destroy refuses. */
@@ -320,13 +353,177 @@ TEST(dns_promise_forms) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
+/* Cancel and a deadline while the lookup runs: both report at once (a later poll phase,
+ * not inside the call), long before the resolver answers; the lookup still holds its
+ * pool thread and keeps the loop alive (destroy: TICK_EBUSY) until it ends, and its late
+ * result is freed by tick. */
+TEST(dns_cancel_and_timeout_while_running_report_at_once) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  ai_t a;
+  tick_dns_t r, pr;
+  tick_promise_t *p;
+  int spins = 0;
+  memset(&a, 0, sizeof(a));
+  ASSERT_OK(tick_loop_create(&loop, TICK_LOOP_MANUAL_CLOCK));
+  ASSERT_OK(tick_pool_create(&pool, 2));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_getaddrinfo(loop, SLOW_NAME, "80", NULL, ai_done, &a, &r));
+  ASSERT_OK(tick_getaddrinfo_promise(loop, SLOW_NAME, "81", NULL, &p, &pr));
+  while (atomic_load(&slow.started) < 2) usleep(1000);
+  ASSERT_OK(tick_dns_timeout(loop, r, 1000)); /* replaced by the cancel's report */
+  ASSERT_OK(tick_dns_cancel(loop, r));
+  ASSERT_ERR(tick_dns_cancel(loop, r), TICK_EALREADY);
+  ASSERT_ERR(tick_dns_timeout(loop, r, 5), TICK_EALREADY);
+  ASSERT_EQ(a.calls, 0); /* never from inside cancel */
+  ASSERT_OK(tick_dns_timeout(loop, pr, 50));
+  ASSERT_OK(tick_dns_timeout(loop, pr, 10)); /* arming again replaces */
+  while (a.calls == 0) {
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_ONCE), 1);
+    ASSERT_LT(++spins, 100);
+  }
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_ERR(a.status, TICK_ECANCELED);
+  ASSERT_ERR(tick_dns_cancel(loop, r), TICK_ESTALE);
+  ASSERT_ERR(tick_dns_timeout(loop, r, 5), TICK_ESTALE);
+  ASSERT_OK(tick_loop_advance(loop, 9));
+  ASSERT_EQ(tick_promise_state(p), TICK_PROMISE_PENDING);
+  ASSERT_OK(tick_loop_advance(loop, 1));
+  /* The deadline fired in the timers phase; the report comes in a poll phase. */
+  while (tick_promise_state(p) == TICK_PROMISE_PENDING) {
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_ONCE), 1);
+    ASSERT_LT(++spins, 200);
+  }
+  ASSERT_ERR(tick_promise_error(p), TICK_ETIMEDOUT);
+  ASSERT_ERR(tick_dns_cancel(loop, pr), TICK_ESTALE);
+  ASSERT_OK(tick_promise_release(p));
+  /* Both lookups still run: they keep the loop alive and destroy busy. */
+  ASSERT_EQ(atomic_load(&slow.started), 2);
+  ASSERT_EQ(tick_loop_alive(loop), 1);
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  gate_open(&slow);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1); /* exactly once */
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
+/* Deadlines on requests the pool has not started (a blocker holds its one thread), for
+ * both lookups and both promise forms: each reports TICK_ETIMEDOUT while the pool is
+ * still blocked, and its lookup never runs. Re-arming replaces the deadline both ways;
+ * a request that completes first has its deadline cleared (the loop does not wait for
+ * it). */
+TEST(dns_timeout_before_start) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  gate_t g;
+  ai_t a, later;
+  ni_t n;
+  tick_dns_t ra, rn, rpa, rpn, rlater;
+  tick_promise_t *pa, *pn;
+  struct sockaddr_in sa;
+  int spins = 0;
+  memset(&a, 0, sizeof(a));
+  memset(&later, 0, sizeof(later));
+  memset(&n, 0, sizeof(n));
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  gate_init(&g);
+  ASSERT_OK(tick_loop_create(&loop, TICK_LOOP_MANUAL_CLOCK));
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_work_queue(loop, pool, blocker, NULL, &g, NULL));
+  ASSERT_OK(tick_getaddrinfo(loop, "127.0.0.1", "1", NULL, ai_done, &a, &ra));
+  ASSERT_OK(tick_getnameinfo(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, ni_done, &n, &rn));
+  ASSERT_OK(tick_getaddrinfo_promise(loop, "127.0.0.1", "2", NULL, &pa, &rpa));
+  ASSERT_OK(tick_getnameinfo_promise(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, &pn, &rpn));
+  ASSERT_OK(tick_getaddrinfo(loop, "127.0.0.1", "3", NULL, ai_done, &later, &rlater));
+  ASSERT_OK(tick_dns_timeout(loop, ra, 5));
+  ASSERT_OK(tick_dns_timeout(loop, rn, 60000));
+  ASSERT_OK(tick_dns_timeout(loop, rn, 5)); /* shortened */
+  ASSERT_OK(tick_dns_timeout(loop, rpa, 5));
+  ASSERT_OK(tick_dns_timeout(loop, rpn, 0)); /* below 1: 1 ms */
+  ASSERT_OK(tick_dns_timeout(loop, rlater, 1));
+  ASSERT_OK(tick_dns_timeout(loop, rlater, 60000)); /* lengthened: it must not fire */
+  ASSERT_OK(tick_loop_advance(loop, 1));
+  while (tick_promise_state(pn) == TICK_PROMISE_PENDING) {
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_ONCE), 1);
+    ASSERT_LT(++spins, 100);
+  }
+  ASSERT_ERR(tick_promise_error(pn), TICK_ETIMEDOUT);
+  ASSERT_EQ(a.calls + n.calls, 0);
+  ASSERT_EQ(tick_promise_state(pa), TICK_PROMISE_PENDING);
+  ASSERT_OK(tick_loop_advance(loop, 4));
+  while (a.calls + n.calls < 2 || tick_promise_state(pa) == TICK_PROMISE_PENDING) {
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_ONCE), 1);
+    ASSERT_LT(++spins, 200);
+  }
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_ERR(a.status, TICK_ETIMEDOUT);
+  ASSERT_EQ(n.calls, 1);
+  ASSERT_ERR(n.status, TICK_ETIMEDOUT);
+  ASSERT_ERR(tick_promise_error(pa), TICK_ETIMEDOUT);
+  ASSERT_EQ(atomic_load(&g.marker), 0);
+  ASSERT_EQ(later.calls, 0);
+  ASSERT_ERR(tick_dns_timeout(loop, ra, 5), TICK_ESTALE);
+  gate_open(&g);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0); /* does not wait for 60 s */
+  ASSERT_EQ(later.calls, 1);
+  ASSERT_OK(later.status);
+  ASSERT_EQ(later.port, 3);
+  ASSERT_EQ(a.calls + n.calls, 2);
+  ASSERT_ERR(tick_dns_timeout(loop, rlater, 5), TICK_ESTALE);
+  ASSERT_OK(tick_promise_release(pa));
+  ASSERT_OK(tick_promise_release(pn));
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+  gate_destroy(&g);
+}
+
+/* Loop destroy while a cancelled lookup runs and its early report is done: destroy is
+ * busy for the lookup alone, and after it ends the loop has nothing more to report. A
+ * lookup running when destroy is asked, not cancelled before, still reports
+ * TICK_ECANCELED exactly once when it ends (as before: destroy does not report early). */
+TEST(dns_destroy_while_lookup_runs) {
+  tick_loop_t *loop;
+  tick_pool_t *pool;
+  ai_t a, b;
+  tick_dns_t r;
+  int spins = 0;
+  memset(&a, 0, sizeof(a));
+  memset(&b, 0, sizeof(b));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_pool_create(&pool, 2));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_getaddrinfo(loop, SLOW_NAME, "80", NULL, ai_done, &a, &r));
+  ASSERT_OK(tick_getaddrinfo(loop, SLOW_NAME, "81", NULL, ai_done, &b, NULL));
+  while (atomic_load(&slow.started) < 2) usleep(1000);
+  ASSERT_OK(tick_dns_timeout(loop, r, 1));
+  while (a.calls == 0) {
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_ONCE), 1);
+    ASSERT_LT(++spins, 1000);
+  }
+  ASSERT_ERR(a.status, TICK_ETIMEDOUT);
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_EQ(b.calls, 0);
+  gate_open(&slow);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(a.calls, 1);
+  ASSERT_EQ(b.calls, 1);
+  ASSERT_ERR(b.status, TICK_ECANCELED);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(pool));
+}
+
 static void *dns_wrong_thread_main(void *arg) {
   tick_loop_t *loop = arg;
   tick_dns_t r = {1};
-  static int results[3];
+  static int results[4];
   results[0] = tick_getaddrinfo(loop, "localhost", NULL, NULL, ai_done, NULL, NULL);
   results[1] = tick_dns_cancel(loop, r);
   results[2] = tick_getaddrinfo_promise(loop, "localhost", NULL, NULL, NULL, NULL);
+  results[3] = tick_dns_timeout(loop, r, 5);
   return results;
 }
 
@@ -350,10 +547,12 @@ TEST(dns_bad_arguments_and_wrong_thread) {
   ASSERT_ERR(tick_getaddrinfo_promise(loop, "localhost", NULL, NULL, NULL, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_dns_cancel(loop, bogus), TICK_ESTALE);
   ASSERT_ERR(tick_dns_cancel(NULL, bogus), TICK_EINVAL);
+  ASSERT_ERR(tick_dns_timeout(loop, bogus, 5), TICK_ESTALE);
+  ASSERT_ERR(tick_dns_timeout(NULL, bogus, 5), TICK_EINVAL);
   ASSERT_EQ(pthread_create(&th, NULL, dns_wrong_thread_main, loop), 0);
   ASSERT_EQ(pthread_join(th, &ret), 0);
   results = ret;
-  for (i = 0; i < 3; i++) ASSERT_ERR(results[i], TICK_EWRONGTHREAD);
+  for (i = 0; i < 4; i++) ASSERT_ERR(results[i], TICK_EWRONGTHREAD);
   tick_freeaddrinfo(NULL);
   ASSERT_OK(tick_loop_destroy(loop));
 }
@@ -377,6 +576,7 @@ static int dns_alloc_scenario(void *arg) {
   tick_promise_t *p = NULL, *q = NULL;
   struct sockaddr_in sa;
   int r, calls = 0, accepted = 0;
+  tick_dns_t req;
   memset(&sa, 0, sizeof(sa));
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -387,16 +587,23 @@ static int dns_alloc_scenario(void *arg) {
     ASSERT_OK(tick_loop_destroy(loop));
     return r;
   }
-  r = tick_getaddrinfo(loop, "127.0.0.1", "80", NULL, quiet_ai, &calls, NULL);
+  /* Each accepted request gets a deadline that never passes (the timer's allocation
+   * is a site too; a refused deadline leaves the request running without one). */
+  r = tick_getaddrinfo(loop, "127.0.0.1", "80", NULL, quiet_ai, &calls, &req);
   if (r == 0) {
     accepted++;
-    r = tick_getnameinfo(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, quiet_ni, &calls, NULL);
+    r = tick_dns_timeout(loop, req, 60000);
   }
+  if (r == 0)
+    r = tick_getnameinfo(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, quiet_ni, &calls, &req);
   if (r == 0) {
     accepted++;
-    r = tick_getaddrinfo_promise(loop, "127.0.0.1", NULL, NULL, &p, NULL);
+    r = tick_dns_timeout(loop, req, 60000);
   }
-  if (r == 0) r = tick_getnameinfo_promise(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, &q, NULL);
+  if (r == 0) r = tick_getaddrinfo_promise(loop, "127.0.0.1", NULL, NULL, &p, &req);
+  if (r == 0) r = tick_dns_timeout(loop, req, 60000);
+  if (r == 0) r = tick_getnameinfo_promise(loop, (struct sockaddr *)&sa, NI_NUMERICHOST, &q, &req);
+  if (r == 0) r = tick_dns_timeout(loop, req, 60000);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(calls, accepted);
   if (p != NULL) ASSERT_OK(tick_promise_release(p));

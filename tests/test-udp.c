@@ -406,7 +406,7 @@ TEST(udp_truncation_flag) {
   ASSERT_UEQ(t.flags, TICK_UDP_TRUNCATED);
   ASSERT(memcmp(t.data, "01234567", 8) == 0);
   /* The one-shot form cuts too. */
-  ASSERT_OK(tick_udp_recv_promise(loop, rx, 4, &p));
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 4, 0, &p));
   ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, NULL, NULL));
   while (tick_promise_state(p) == TICK_PROMISE_PENDING)
     run_once(loop);
@@ -448,7 +448,7 @@ TEST(udp_connected_send_and_peer) {
   len = sizeof(peer);
   ASSERT_OK(tick_udp_getpeername(loop, tx, (struct sockaddr *)&peer, &len));
   ASSERT_EQ(ntohs(peer.sin_port), ntohs(dst.sin_port));
-  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, &got));
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 0, &got));
   ASSERT_OK(tick_udp_send_promise(loop, tx, &iov, 1, NULL, &sent));
   ASSERT_EQ(tick_promise_state(sent), TICK_PROMISE_PENDING); /* never synchronous */
   while (tick_promise_state(got) == TICK_PROMISE_PENDING ||
@@ -650,7 +650,7 @@ TEST(udp_multicast_join_send_leave_on_loopback) {
     ASSERT_OK(tick_udp_set_multicast_interface(loop, tx, "127.0.0.1"));
     ASSERT_OK(tick_udp_set_multicast_loop(loop, tx, 1));
     ASSERT_OK(tick_udp_set_multicast_ttl(loop, tx, 1));
-    ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, &got));
+    ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 0, &got));
     ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&group, NULL, NULL));
     while (tick_promise_state(got) == TICK_PROMISE_PENDING)
       run_once(loop);
@@ -845,12 +845,12 @@ TEST(udp_recv_modes_and_ref) {
   ASSERT_EQ(tick_loop_alive(loop), 0);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(tick_udp_ref(loop, u));
-  ASSERT_ERR(tick_udp_recv_promise(loop, u, 8, &p1), TICK_EBUSY);
+  ASSERT_ERR(tick_udp_recv_promise(loop, u, 8, 0, &p1), TICK_EBUSY);
   ASSERT_OK(tick_udp_recv_stop(loop, u));
   ASSERT_OK(tick_udp_recv_stop(loop, u));
   ASSERT_EQ(tick_loop_alive(loop), 0);
-  ASSERT_OK(tick_udp_recv_promise(loop, u, 8, &p1));
-  ASSERT_OK(tick_udp_recv_promise(loop, u, 8, &p2));
+  ASSERT_OK(tick_udp_recv_promise(loop, u, 8, 0, &p1));
+  ASSERT_OK(tick_udp_recv_promise(loop, u, 8, 0, &p2));
   ASSERT_ERR(tick_udp_recv_start(loop, u, buf, sizeof(buf), 0, stat_recv, NULL), TICK_EBUSY);
   ASSERT_OK(tick_udp_close(loop, u, count_close, &closed));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -860,6 +860,71 @@ TEST(udp_recv_modes_and_ref) {
   ASSERT_OK(tick_promise_release(p1));
   ASSERT_OK(tick_promise_release(p2));
   ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A one-shot receive's deadline: the request leaves the queue wherever it is (head, tail)
+ * and rejects with TICK_ETIMEDOUT; the datagram that comes later goes to the next
+ * receiver, or waits in the kernel when there is none. Close beats a deadline. */
+TEST(udp_recv_promise_timeout) {
+  tick_loop_t *loop;
+  tick_udp_t rx, tx;
+  struct sockaddr_in dst;
+  struct iovec x = {"x", 1}, y = {"y", 1};
+  tick_promise_t *pa, *pb, *pc, *pd, *pe;
+  const tick_udp_datagram_t *dg;
+  int closed = 0, i;
+  ASSERT_OK(tick_loop_create(&loop, TICK_LOOP_MANUAL_CLOCK));
+  rx = bound_v4(loop);
+  tx = bound_v4(loop);
+  dst = v4("127.0.0.1", port_of(loop, rx));
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 50, &pa));
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 0, &pb));
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 20, &pc));
+  ASSERT_OK(tick_loop_advance(loop, 19));
+  ASSERT_EQ(tick_promise_state(pc), TICK_PROMISE_PENDING);
+  ASSERT_OK(tick_loop_advance(loop, 1)); /* the tail times out */
+  ASSERT_EQ(tick_promise_state(pc), TICK_PROMISE_REJECTED);
+  ASSERT_EQ(tick_promise_error(pc), TICK_ETIMEDOUT);
+  ASSERT_EQ(tick_promise_state(pa), TICK_PROMISE_PENDING);
+  ASSERT_OK(tick_loop_advance(loop, 30)); /* then the head */
+  ASSERT_EQ(tick_promise_error(pa), TICK_ETIMEDOUT);
+  ASSERT_EQ(tick_promise_state(pb), TICK_PROMISE_PENDING);
+  /* A queue whose tail left takes new requests at its real tail. */
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 0, &pd));
+  ASSERT_OK(tick_udp_send(loop, tx, &x, 1, (struct sockaddr *)&dst, NULL, NULL));
+  ASSERT_OK(tick_udp_send(loop, tx, &y, 1, (struct sockaddr *)&dst, NULL, NULL));
+  while (tick_promise_state(pd) == TICK_PROMISE_PENDING) run_once(loop);
+  dg = tick_promise_value(pb);
+  ASSERT_UEQ(dg->len, 1);
+  ASSERT_EQ(dg->data[0], 'x');
+  dg = tick_promise_value(pd);
+  ASSERT_EQ(dg->data[0], 'y');
+  /* The only request times out: the socket is not watched any more, and a datagram
+   * sent then is there for the next request. */
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 10, &pe));
+  ASSERT_OK(tick_loop_advance(loop, 10));
+  ASSERT_EQ(tick_promise_error(pe), TICK_ETIMEDOUT);
+  ASSERT_OK(tick_promise_release(pe));
+  ASSERT_OK(tick_udp_send(loop, tx, &x, 1, (struct sockaddr *)&dst, NULL, NULL));
+  for (i = 0; i < 3; i++) ASSERT_GE(tick_loop_run(loop, TICK_RUN_NOWAIT), 0);
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 0, &pe));
+  while (tick_promise_state(pe) == TICK_PROMISE_PENDING) run_once(loop);
+  ASSERT_EQ(((const tick_udp_datagram_t *)tick_promise_value(pe))->data[0], 'x');
+  ASSERT_OK(tick_promise_release(pa));
+  ASSERT_OK(tick_promise_release(pb));
+  ASSERT_OK(tick_promise_release(pc));
+  ASSERT_OK(tick_promise_release(pd));
+  ASSERT_OK(tick_promise_release(pe));
+  /* Close beats a deadline that would pass before the close phase. */
+  ASSERT_OK(tick_udp_recv_promise(loop, rx, 16, 1, &pa));
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_OK(tick_udp_close(loop, tx, count_close, &closed));
+  ASSERT_OK(tick_loop_advance(loop, 5));
+  ASSERT_EQ(tick_promise_error(pa), TICK_ECANCELED);
+  ASSERT_OK(tick_promise_release(pa));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 2);
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
@@ -929,7 +994,7 @@ static int udp_alloc_scenario(void *arg) {
     dst = v4("127.0.0.1", port_of(loop, rx));
     ASSERT_OK(tick_udp_recv_start(loop, rx, ring, sizeof(ring), 64, stat_recv, NULL));
     ASSERT_OK(tick_udp_recv_stop(loop, rx));
-    r = tick_udp_recv_promise(loop, rx, 16, &p);
+    r = tick_udp_recv_promise(loop, rx, 16, 60000, &p); /* the deadline's timer too */
   }
   for (i = 0; r == 0 && i < 5; i++) {
     r = tick_udp_send(loop, tx, iov, i == 4 ? 6 : 1, (struct sockaddr *)&dst, status_cb, &sent);

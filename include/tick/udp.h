@@ -139,11 +139,16 @@ typedef struct tick_udp_datagram_s {
 /* One-shot receive: *out (a new reference) fulfils with a tick_udp_datagram_t * (owned
  * by the promise, valid while it is alive) holding the next datagram, cut to `max_size`
  * bytes; it rejects with a socket error or with TICK_ECANCELED when the handle closes
- * first. Several calls queue and are served in order, one datagram each. Allocates the
- * record (max_size bytes) at this call. Returns 0, TICK_EINVAL, TICK_EBUSY (receiving
- * with a callback), TICK_ESTALE, TICK_ECLOSING, TICK_ENOMEM, or a system error. */
+ * first. Several calls queue and are served in order, one datagram each. `timeout_ms`
+ * > 0 arms a deadline (a loop timer that does not keep the loop alive by itself): if it
+ * passes first the promise rejects with TICK_ETIMEDOUT in the timers phase, the request
+ * leaves the queue, and a datagram that arrives later goes to whoever receives next (or
+ * waits in the kernel); 0 (or less) waits forever. Allocates the record (max_size
+ * bytes) and, with a timeout, may grow the timer slab, at this call. Returns 0,
+ * TICK_EINVAL, TICK_EBUSY (receiving with a callback), TICK_ESTALE, TICK_ECLOSING,
+ * TICK_ENOMEM, or a system error. */
 int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
-                          tick_promise_t **out);
+                          int64_t timeout_ms, tick_promise_t **out);
 
 /* Socket options. Each returns 0, TICK_EINVAL, TICK_ESTALE, TICK_ECLOSING or the system
  * error of setsockopt (for example TICK_ENODEV when a multicast interface is unknown).

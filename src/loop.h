@@ -10,6 +10,7 @@
 #define TICK_LOOP_PRIVATE_H
 
 #include "internal.h"
+#include "spin.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -257,6 +258,11 @@ struct tick_loop_s {
   struct tick__inbox_s *inbox;
   uint32_t module_refs;
   int inbox_fd_ready;
+  /* Pool jobs of this loop not yet completed (pool.c), and the adaptive spin budget of the
+   * poll phase before it sleeps while such jobs run (post.c, tick__inbox_spin). */
+  uint32_t jobs_inflight;
+  uint32_t wakers_open; /* open wakers (post.c): another thread will wake this loop */
+  tick__spin_t spin;
 
   /* Internal fd watchers (poll.c, issue 8: the io_uring's eventfd). */
   struct tick__iowatch_s *iowatch;
@@ -287,6 +293,8 @@ int tick__inbox_closing(const tick_loop_t *loop);
 int tick__inbox_pending(const tick_loop_t *loop);
 /* Around a blocking epoll_wait: begin returns 0 if work arrived (do not block). */
 int tick__inbox_sleep_begin(tick_loop_t *loop);
+/* Before the poll phase sleeps while pool jobs run: 1 if work arrived while spinning. */
+int tick__inbox_spin(tick_loop_t *loop);
 void tick__inbox_sleep_end(tick_loop_t *loop);
 /* Poll phase: runs the posts and nodes that had arrived when it began. */
 void tick__inbox_run(tick_loop_t *loop);

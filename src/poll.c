@@ -204,7 +204,8 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
   }
   /* Before blocking, tell posting threads that a wake-up is needed (they skip the eventfd
    * write while the loop is awake); work that arrived meanwhile cancels the sleep. */
-  if (timeout_ms != 0 && !tick__inbox_sleep_begin(loop)) timeout_ms = 0;
+  if (timeout_ms != 0 && (tick__inbox_spin(loop) || !tick__inbox_sleep_begin(loop)))
+    timeout_ms = 0;
   n = epoll_wait(loop->epoll_fd, events, MAX_EVENTS, timeout_ms);
   if (timeout_ms != 0) {
     tick__inbox_sleep_end(loop);

@@ -28,6 +28,8 @@ struct tick_pool_s {
   pthread_cond_t cond;
   tick__job_t *head, *tail; /* queued jobs, oldest first */
   unsigned idle;            /* workers waiting on `cond` */
+  unsigned spinning;        /* workers spinning for a job (at most one), under `lock` */
+  atomic_uint queued;       /* jobs in the queue: written under `lock`, read by a spinner */
   int stop;
   unsigned nthreads;
   pthread_t *threads;
@@ -58,15 +60,50 @@ static void queue_unlink(tick_pool_t *pool, tick__job_t *job) {
   else
     pool->tail = job->qprev;
   job->qnext = job->qprev = NULL;
+  atomic_store_explicit(&pool->queued, atomic_load_explicit(&pool->queued, memory_order_relaxed) - 1,
+                        memory_order_relaxed);
+}
+
+/* Appends under the lock; wakes a sleeping worker unless one is spinning for work. */
+static void queue_append(tick_pool_t *pool, tick__job_t *job) {
+  job->qnext = NULL;
+  job->qprev = pool->tail;
+  if (pool->tail != NULL)
+    pool->tail->qnext = job;
+  else
+    pool->head = job;
+  pool->tail = job;
+  atomic_store_explicit(&pool->queued, atomic_load_explicit(&pool->queued, memory_order_relaxed) + 1,
+                        memory_order_release);
+  if (pool->idle != 0 && pool->spinning == 0 && pool->head == job)
+    pthread_cond_signal(&pool->cond);
+}
+
+static int pool_has_job(void *pool) {
+  return atomic_load_explicit(&((tick_pool_t *)pool)->queued, memory_order_acquire) != 0;
 }
 
 static void *pool_worker(void *arg) {
   tick_pool_t *pool = arg;
+  tick__spin_t spin = {0, 0};
   pthread_mutex_lock(&pool->lock);
   for (;;) {
     tick__job_t *job = pool->head;
     if (job == NULL) {
       if (pool->stop) break;
+      /* One worker at a time spins for the next job before it sleeps (spin.h): with a
+       * loop queueing jobs one at a time, the job is taken without a futex wake. */
+      if (pool->spinning == 0) {
+        int got;
+        pool->spinning = 1;
+        pthread_mutex_unlock(&pool->lock);
+        got = tick__spin(&spin, pool_has_job, pool);
+        pthread_mutex_lock(&pool->lock);
+        pool->spinning = 0;
+        if (got || pool->head != NULL || pool->stop) continue;
+        /* A job queued while this worker spun and was taken by another is fine; one
+         * queued between the spin's end and here is seen by the check above. */
+      }
       pool->idle++;
       pthread_cond_wait(&pool->cond, &pool->lock);
       pool->idle--;
@@ -119,6 +156,7 @@ int tick_pool_create(tick_pool_t **out, unsigned threads) {
     return TICK_ENOMEM;
   }
   pthread_mutex_init(&pool->lock, NULL);
+  atomic_init(&pool->queued, 0);
   pthread_cond_init(&pool->cond, NULL);
   atomic_init(&pool->outstanding, 0);
   pool->nthreads = threads;
@@ -212,6 +250,7 @@ static void job_finish(tick_loop_t *loop, tick__job_t *job, int status) {
   tick_pool_t *pool = job->pool;
   job_release(pl, job);
   loop->module_refs--;
+  loop->jobs_inflight--;
   atomic_fetch_sub(&pool->outstanding, 1);
   if (done != NULL) done(loop, status, arg);
 }
@@ -328,16 +367,11 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   job->arg = arg;
   job->live = 1;
   loop->module_refs++;
+  loop->jobs_inflight++;
   atomic_fetch_add(&pool->outstanding, 1);
   pthread_mutex_lock(&pool->lock);
   job->state = JOB_QUEUED;
-  job->qprev = pool->tail;
-  if (pool->tail != NULL)
-    pool->tail->qnext = job;
-  else
-    pool->head = job;
-  pool->tail = job;
-  if (pool->idle != 0 && pool->head == job) pthread_cond_signal(&pool->cond);
+  queue_append(pool, job);
   pthread_mutex_unlock(&pool->lock);
   if (id_out != NULL) id_out->id = ((uint64_t)job->gen << 32) | ((uint64_t)job->index + 1);
   return 0;
@@ -375,14 +409,7 @@ void tick__pool_submit_detached(tick_pool_t *pool, tick__job_t *job) {
   job->pool = pool;
   pthread_mutex_lock(&pool->lock);
   job->state = JOB_QUEUED;
-  job->qnext = NULL;
-  job->qprev = pool->tail;
-  if (pool->tail != NULL)
-    pool->tail->qnext = job;
-  else
-    pool->head = job;
-  pool->tail = job;
-  if (pool->idle != 0 && pool->head == job) pthread_cond_signal(&pool->cond);
+  queue_append(pool, job);
   pthread_mutex_unlock(&pool->lock);
 }
 

@@ -254,6 +254,18 @@ static void inbox_wake(tick__inbox_t *ib) {
   }
 }
 
+static int inbox_ready(void *loop) { return tick__inbox_pending(loop); }
+
+int tick__inbox_spin(tick_loop_t *loop) {
+  /* Spin only while a reply from another thread is likely and near: a few pool jobs in
+   * flight, or an open waker. With many jobs in flight completions come in batches and
+   * one sleep serves a batch; spinning there only takes a core from the workers. */
+  if ((loop->jobs_inflight == 0 || loop->jobs_inflight > TICK__SPIN_MAX_JOBS) &&
+      loop->wakers_open == 0)
+    return 0;
+  return tick__spin(&loop->spin, inbox_ready, loop);
+}
+
 int tick__inbox_sleep_begin(tick_loop_t *loop) {
   tick__inbox_t *ib = loop->inbox;
   tick__pq_t *q;
@@ -589,6 +601,7 @@ int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker
   w->arg = arg;
   atomic_init(&w->pending, 0);
   loop->module_refs++;
+  loop->wakers_open++;
   *out = w;
   return 0;
 }
@@ -605,6 +618,7 @@ int tick_waker_close(tick_loop_t *loop, tick_waker_t *w) {
   TICK__CHECK_LOOP(loop);
   if (w->loop != loop || w->closed) return TICK_EINVAL;
   loop->module_refs--;
+  loop->wakers_open--;
   if (atomic_load(&w->pending))
     w->closed = 1; /* in the inbox: waker_run frees it */
   else

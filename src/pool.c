@@ -42,7 +42,7 @@ struct tick_pool_s {
 
 typedef struct pool_loop_s {
   tick__job_t **chunks;
-  uint32_t nchunks;
+  uint32_t nchunks, chunks_cap; /* the array doubles: a burst's growth copies it log n times */
   tick__job_t *free;
   tick_pool_t *pool; /* the loop's pool (tick_loop_set_pool / tick_loop_pool), or NULL */
   int owns_pool;     /* created by tick_loop_pool: destroyed with the loop */
@@ -213,13 +213,17 @@ static tick__job_t *job_take(pool_loop_t *pl) {
     if (pl->nchunks >= (UINT32_MAX >> JOB_CHUNK_SHIFT) - 1) return NULL;
     chunk = tick__calloc(JOB_CHUNK, sizeof(*chunk));
     if (chunk == NULL) return NULL;
-    chunks = tick__reallocarray(pl->chunks, pl->nchunks + 1, sizeof(*chunks));
-    if (chunks == NULL) {
-      tick__free(chunk);
-      return NULL;
+    if (pl->nchunks == pl->chunks_cap) {
+      uint32_t cap = pl->chunks_cap == 0 ? 4 : pl->chunks_cap * 2;
+      chunks = tick__reallocarray(pl->chunks, cap, sizeof(*chunks));
+      if (chunks == NULL) {
+        tick__free(chunk);
+        return NULL;
+      }
+      pl->chunks = chunks;
+      pl->chunks_cap = cap;
     }
-    pl->chunks = chunks;
-    chunks[pl->nchunks++] = chunk;
+    pl->chunks[pl->nchunks++] = chunk;
     for (i = JOB_CHUNK; i-- > 0;) {
       chunk[i].gen = 1;
       chunk[i].index = base + i;

@@ -293,7 +293,8 @@ int tick__inbox_closing(const tick_loop_t *loop);
 int tick__inbox_pending(const tick_loop_t *loop);
 /* Around a blocking epoll_wait: begin returns 0 if work arrived (do not block). */
 int tick__inbox_sleep_begin(tick_loop_t *loop);
-/* Before the poll phase sleeps while pool jobs run: 1 if work arrived while spinning. */
+/* Before the poll phase sleeps: spins while pool jobs or wakers are out, yields to a poster
+ * preempted inside tick_post (post.c); 1 if work arrived meanwhile. */
 int tick__inbox_spin(tick_loop_t *loop);
 void tick__inbox_sleep_end(tick_loop_t *loop);
 /* Poll phase: runs the posts and nodes that had arrived when it began. */

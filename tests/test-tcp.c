@@ -835,22 +835,30 @@ static void ignore_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_s
   test_fail(__FILE__, __LINE__, "no accept expected");
 }
 
+/* A raw socket listening on 127.0.0.1 with a backlog of 0 that nobody accepts from: the
+ * connects that do not fit hang. Returns the fd; the port in *port_out. */
+static int stalled_listener(int *port_out) {
+  struct sockaddr_storage a;
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_OK(tick_ip_addr("127.0.0.1", 0, &a));
+  ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in)), 0);
+  ASSERT_EQ(listen(fd, 0), 0);
+  ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  *port_out = tick_ip_port(&a);
+  return fd;
+}
+
 TEST(tcp_connect_timeout) {
   /* A listener that never accepts, with a full backlog: new SYNs are dropped, so the
    * connects that do not fit hang until their timeout. */
   tick_loop_t *loop;
   tick_stream_t s[8];
   cerr_t c;
-  struct sockaddr_storage a;
-  socklen_t len = sizeof(a);
-  int fd = socket(AF_INET, SOCK_STREAM, 0), port, i, timeouts = 0;
+  int port, fd = stalled_listener(&port), i, timeouts = 0;
   (void)ignore_accept;
   memset(&c, 0, sizeof(c));
-  ASSERT_OK(tick_ip_addr("127.0.0.1", 0, &a));
-  ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in)), 0);
-  ASSERT_EQ(listen(fd, 0), 0);
-  ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  port = tick_ip_port(&a);
   ASSERT_OK(tick_loop_create(&loop, 0));
   for (i = 0; i < 8; i++) {
     ASSERT_OK(tick_tcp_create(loop, AF_INET, &s[i]));
@@ -872,15 +880,8 @@ TEST(tcp_connect_cancelled_by_close) {
   tick_loop_t *loop;
   tick_stream_t s;
   cerr_t c;
-  int fd = socket(AF_INET, SOCK_STREAM, 0), port, i;
-  struct sockaddr_storage a;
-  socklen_t len = sizeof(a);
+  int port, fd = stalled_listener(&port), i;
   memset(&c, 0, sizeof(c));
-  ASSERT_OK(tick_ip_addr("127.0.0.1", 0, &a));
-  ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in)), 0);
-  ASSERT_EQ(listen(fd, 0), 0);
-  ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  port = tick_ip_port(&a);
   ASSERT_OK(tick_loop_create(&loop, 0));
   for (i = 0; i < 3; i++) {
     int st = 0;
@@ -1741,15 +1742,8 @@ TEST(tcp_close_in_connect_timeout_cb) {
   tick_loop_t *loop;
   tick_stream_t s[8];
   cc_t c;
-  struct sockaddr_storage a;
-  socklen_t len = sizeof(a);
-  int fd = socket(AF_INET, SOCK_STREAM, 0), port, i, timeouts = 0;
+  int port, fd = stalled_listener(&port), i, timeouts = 0;
   memset(&c, 0, sizeof(c));
-  ASSERT_OK(tick_ip_addr("127.0.0.1", 0, &a));
-  ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in)), 0);
-  ASSERT_EQ(listen(fd, 0), 0);
-  ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  port = tick_ip_port(&a);
   ASSERT_OK(tick_loop_create(&loop, 0));
   for (i = 0; i < 4; i++) {
     ASSERT_OK(tick_tcp_create(loop, AF_INET, &s[i]));

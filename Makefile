@@ -31,7 +31,7 @@ CPPFLAGS    += -DTICK_HAVE_URING=1
 LDLIBS      += -luring
 endif
 
-SRCS        := $(sort $(wildcard src/*.c src/backend/*.c))
+SRCS        := $(sort $(wildcard src/*/*.c))
 OBJS        := $(SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)

@@ -15,8 +15,8 @@
  * `reported` makes the first one the only one; `job_done` and `early_pending` say who
  * frees the record.
  */
-#include "idtab.h"
-#include "loop.h"
+#include "core/idtab.h"
+#include "core/loop.h"
 
 #include <netdb.h>
 #include <stddef.h>

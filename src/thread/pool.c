@@ -15,7 +15,7 @@
  * The worker never touches a record after pushing its node: from then on it is the
  * loop's again.
  */
-#include "pool.h"
+#include "thread/pool.h"
 
 #include <signal.h>
 #include <stdatomic.h>

@@ -7,8 +7,8 @@
  * when no fd is registered and it would not block: an iteration with only immediates,
  * timers or ticks makes no system call.
  */
-#include "loop.h"
-#include "stream.h"
+#include "core/loop.h"
+#include "io/stream.h"
 
 #include <string.h>
 #include <sys/epoll.h>

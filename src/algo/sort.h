@@ -3,7 +3,7 @@
 #ifndef TICK_SORT_PRIVATE_H
 #define TICK_SORT_PRIVATE_H
 
-#include "internal.h"
+#include "core/internal.h"
 
 /* tick_sort's first scan: returns 1 if the array was already sorted (untouched) or
  * strictly descending (then reversed in place, which is stable since no two elements are

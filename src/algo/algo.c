@@ -7,7 +7,7 @@
  * The sort is the only part with real engineering in it; it is described above
  * tick_sort() below and in docs/algo.md.
  */
-#include "sort.h"
+#include "algo/sort.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #ifndef TICK_IDTAB_H
 #define TICK_IDTAB_H
 
-#include "internal.h"
+#include "core/internal.h"
 
 typedef struct tick__idslot_s {
   void *obj;     /* NULL when free */

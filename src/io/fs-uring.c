@@ -14,7 +14,7 @@
  * IORING_OP_STATX is handed to a kernel worker on this kernel and is slower than the
  * pool).
  */
-#include "fs.h"
+#include "io/fs.h"
 
 #if TICK_HAVE_URING
 

@@ -12,8 +12,8 @@
  * macrotask, so a send's callback never runs inside the call that queued it and costs
  * no system call (no EPOLLOUT round trip). Send records come from a per-loop free list.
  */
-#include "idtab.h"
-#include "loop.h"
+#include "core/idtab.h"
+#include "core/loop.h"
 
 #include <arpa/inet.h>
 #include <limits.h>

@@ -7,7 +7,7 @@
  * after each callback it runs, so this file only orders the phases and decides how long
  * the poll phase may block.
  */
-#include "loop.h"
+#include "core/loop.h"
 
 #include <string.h>
 #include <sys/epoll.h>

@@ -7,7 +7,7 @@
 #ifndef TICK_STREAM_PRIVATE_H
 #define TICK_STREAM_PRIVATE_H
 
-#include "loop.h"
+#include "core/loop.h"
 
 #include <sys/uio.h>
 

@@ -14,8 +14,8 @@
  * requests does not allocate; they are freed with the loop. No record is in use then:
  * each one belongs to a job that keeps the loop busy until its done ran.
  */
-#include "parallel.h"
-#include "pool.h"
+#include "thread/parallel.h"
+#include "thread/pool.h"
 
 #include <string.h>
 

@@ -13,7 +13,7 @@
  * room for one more list than exist, and an interval only needs a new list when its own
  * list was deleted during its callback, which freed one.
  */
-#include "loop.h"
+#include "core/loop.h"
 
 #include <string.h>
 

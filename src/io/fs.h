@@ -2,7 +2,7 @@
 #ifndef TICK_FS_PRIVATE_H
 #define TICK_FS_PRIVATE_H
 
-#include "loop.h"
+#include "core/loop.h"
 
 #include <sys/uio.h>
 

@@ -9,8 +9,8 @@
 #ifndef TICK_LOOP_PRIVATE_H
 #define TICK_LOOP_PRIVATE_H
 
-#include "internal.h"
-#include "spin.h"
+#include "core/internal.h"
+#include "core/spin.h"
 
 #include <pthread.h>
 #include <stdbool.h>

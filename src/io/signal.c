@@ -20,7 +20,7 @@
  * ones are kept in a list per signal, in start order. The eventfd is an internal, unref'd
  * fd watcher (tick_poll), so the dispatch is an ordinary poll-phase callback.
  */
-#include "loop.h"
+#include "core/loop.h"
 
 #include <errno.h>
 #include <sched.h>

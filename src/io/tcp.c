@@ -8,7 +8,7 @@
  * waiting connections stay in the kernel's backlog meanwhile; see docs/io.md for why we
  * chose this over libuv's reserve-descriptor trick, which drops them.
  */
-#include "stream.h"
+#include "io/stream.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -2,7 +2,7 @@
 #ifndef TICK_POOL_PRIVATE_H
 #define TICK_POOL_PRIVATE_H
 
-#include "loop.h"
+#include "core/loop.h"
 
 enum { JOB_QUEUED = 1, JOB_RUNNING, JOB_CANCELED };
 

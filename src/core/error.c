@@ -1,5 +1,5 @@
 /* error.c - error names and messages, generated from the one table in tick/error.h. */
-#include "internal.h"
+#include "core/internal.h"
 
 const char *tick_strerror(int err) {
   switch (err) {

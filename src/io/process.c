@@ -28,7 +28,7 @@
  * exit, or a close before it), so it never outlives the record, and costs nothing per
  * iteration in between: it is an ordinary timer, no allocation in steady state.
  */
-#include "loop.h"
+#include "core/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,9 +12,9 @@
  * a slow chunk does not hold up the end; arrays of fewer than two grains run inline on
  * the caller, without touching the pool.
  */
-#include "parallel.h"
-#include "pool.h"
-#include "sort.h"
+#include "thread/parallel.h"
+#include "thread/pool.h"
+#include "algo/sort.h"
 
 #include <stdatomic.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #ifndef TICK_PARALLEL_PRIVATE_H
 #define TICK_PARALLEL_PRIVATE_H
 
-#include "internal.h"
+#include "core/internal.h"
 
 int tick__parallel_check_each(const void *base, size_t count, size_t elem_size,
                               tick_each_cb cb);

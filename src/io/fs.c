@@ -12,7 +12,7 @@
  * copy, realpath's buffer, a directory handle, a promise's result): workers only make
  * system calls, and a failed allocation is a submission error, never a lost completion.
  */
-#include "fs.h"
+#include "io/fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * start-up, before other threads use tick. The loop count is atomic so that creating loops
  * on several threads at once stays correct.
  */
-#include "internal.h"
+#include "core/internal.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>

@@ -33,7 +33,7 @@
  * tick_queue_microtask cannot take waits, in order with the promise jobs after it, until
  * the end of the drain, when it is queued again.
  */
-#include "internal.h"
+#include "core/internal.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * touches epoll after its first read_start). Write requests and stream records come from
  * per-loop free lists, so a steady flow allocates nothing. See docs/io.md.
  */
-#include "stream.h"
+#include "io/stream.h"
 
 #include <fcntl.h>
 #include <limits.h>

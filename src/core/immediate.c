@@ -7,7 +7,7 @@
  * immediate unlinks it, so a cleared immediate never runs, even one that was queued before
  * the running check phase began.
  */
-#include "loop.h"
+#include "core/loop.h"
 
 int tick_set_immediate(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
                        tick_immediate_t *id_out) {

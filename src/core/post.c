@@ -34,7 +34,7 @@
  * queues) at least one of them sees the other: either the loop finds the work and does
  * not block, or the poster sees it asleep and writes. See docs/threads.md.
  */
-#include "loop.h"
+#include "core/loop.h"
 
 #include <errno.h>
 #include <stdatomic.h>

@@ -1,5 +1,5 @@
 # tick - GNU Makefile. `make` builds the libraries; `make demo` runs the tour;
-# `make check` runs every test. See README.md and docs/build.md.
+# `make check` runs every test; `make docs` regenerates docs/functions.md. See README.md.
 
 VERSION     := 0.1.0
 SOVERSION   := 0
@@ -44,7 +44,7 @@ SHARED_LIB  := $(BUILD)/libtick.so.$(VERSION)
 PC_FILE     := $(BUILD)/tick.pc
 RUN_TESTS   := $(BUILD)/tests/run-tests
 
-# Extra suites run by the runner as single tests (later issues append to this).
+# Extra suites run by the runner as single tests (the blocks below append to this).
 EXTERN_TESTS ?= --extern install-check 'sh tests/install-check.sh $(BUILD)'
 TEST_ARGS    = --ordering tests/ordering $(BUILD)/tests/ordering $(EXTERN_TESTS)
 
@@ -128,7 +128,7 @@ export TICK_TEST_TIMEOUT_SCALE TICK_TEST_NODE ASAN_OPTIONS UBSAN_OPTIONS TSAN_OP
 
 # Builds the library first (the tick benchmarks link it), then every benchmark, and runs
 # them: bench/run.sh prints the table and writes bench/results/latest.csv. BENCH=<glob>
-# runs a subset, BENCH_REPS=<n> sets the repetitions (docs/bench.md).
+# runs a subset, BENCH_REPS=<n> sets the repetitions (docs/design/bench.md).
 BENCH_MAKE = $(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
              TICK_INCLUDE=$(abspath include) TICK_LDLIBS="$(LDLIBS)"
 bench: $(STATIC_LIB)
@@ -156,7 +156,7 @@ clean:
 FORCE:
 .PHONY: FORCE
 
-# ---------------------------------------------------------------- promises (issue 5) ----
+# --------------------------------------------------------------------------- promises ----
 # The promise ordering twins (numbers 500+) are in tests/ordering with the others; they use
 # tests/ordering/ptwin.h on top of twin.h.
 
@@ -187,11 +187,11 @@ conformance: conformance-deps
 # The promise benchmarks are bench/promise.c and bench/promise.js: `make bench BENCH=promise`.
 # ------------------------------------------------------------ end of promises block ----
 
-# ------------------------------------------------- network examples and benchmarks (issue 7) ----
+# --------------------------------------------------------- network examples and benchmarks ----
 # examples/echo-server.c and examples/http-hello.c are built with the other examples;
 # tests/test-examples.c runs them in `make check` (and under sanitizers and valgrind).
 # `make demo-echo` / `make demo-http` run one against a small client (examples/demo.sh).
-# The TCP benchmarks are bench/tcp*.{c,js}: `make bench BENCH=tcp` (docs/bench.md).
+# The TCP benchmarks are bench/tcp*.{c,js}: `make bench BENCH=tcp` (docs/design/bench.md).
 .PHONY: demo-echo demo-http
 demo-echo: $(BUILD)/examples/echo-server
 	bash examples/demo.sh echo $(BUILD)/examples/echo-server
@@ -199,3 +199,14 @@ demo-echo: $(BUILD)/examples/echo-server
 demo-http: $(BUILD)/examples/http-hello
 	bash examples/demo.sh http $(BUILD)/examples/http-hello
 # ------------------------------------------------------- end of network examples block ----
+
+# ------------------------------------------------------------------------------ docs ----
+# docs/functions.md, the index of every public function, is generated from the headers:
+# `make docs` rewrites it, and `make check` fails (test function-index) when it is stale.
+# The complete programs in README.md and docs/*.md are compiled and run (test doc-examples).
+.PHONY: docs
+docs:
+	sh tools/gen-index.sh --write
+
+EXTERN_TESTS += --extern function-index 'sh tools/gen-index.sh --check' \
+                --extern doc-examples 'sh tools/doc-examples.sh $(BUILD) $(CC)'

@@ -88,6 +88,7 @@ typedef struct tick_nameinfo_s {
   char service[32];  /* NI_MAXSERV */
 } tick_nameinfo_t;
 
+/* tick_getaddrinfo and tick_getnameinfo, settling a promise instead of calling back. */
 int tick_getaddrinfo_promise(tick_loop_t *loop, const char *node, const char *service,
                              const struct addrinfo *hints, tick_promise_t **out,
                              tick_dns_t *req);

@@ -222,6 +222,8 @@ int tick_poll_start(tick_loop_t *loop, tick_poll_t watcher, unsigned events,
                     tick_poll_cb cb, void *arg);
 /* Stops watching (no callback). Returns 0 or TICK_ESTALE/TICK_ECLOSING. */
 int tick_poll_stop(tick_loop_t *loop, tick_poll_t watcher);
+/* Whether an active watcher keeps the loop alive (default: yes). Returns 0 or
+ * TICK_ESTALE/TICK_ECLOSING. */
 int tick_poll_unref(tick_loop_t *loop, tick_poll_t watcher);
 int tick_poll_ref(tick_loop_t *loop, tick_poll_t watcher);
 

@@ -46,6 +46,7 @@ typedef struct tick_buf_s {
   size_t len;
 } tick_buf_t;
 
+/* A tick_buf_t for the `len` bytes at `base`, for building write requests. */
 static inline tick_buf_t tick_buf(void *base, size_t len) {
   tick_buf_t b;
   b.base = (char *)base;

@@ -2,7 +2,7 @@
  * clocks, the output protocol read by bench/run.sh, and a seeded generator so that every
  * implementation of a workload sees the same "random" input.
  *
- * Protocol (docs/bench.md): a program prints, per workload it measured,
+ * Protocol (docs/design/bench.md): a program prints, per workload it measured,
  *
  *     RESULT <tab> workload <tab> impl <tab> wall_seconds <tab> cpu_seconds [<tab> ops]
  *

@@ -13,8 +13,8 @@
  *   (each completion starts the next), 100k stats.
  * - "fs copy 256 MiB, 64 KiB chunks": copies a 256 MiB cached file to a new file: read
  *   64 KiB at an offset, then write it at the same offset, one request at a time, until a
- *   read returns 0. The issue asks for 1 GiB; 256 MiB keeps one run near a second on this
- *   shared machine (docs/fs.md). Counted: from the first read to the last completion.
+ *   read returns 0. The full workload is 1 GiB; 256 MiB keeps one run near a second on a
+ *   shared machine (docs/design/fs.md). Counted: from the first read to the last completion.
  */
 #include <tick.h>
 

@@ -123,7 +123,7 @@ int main(void) {
   size_t i;
   int k;
   if (in == NULL || out == NULL || check == NULL) return 1;
-  /* The goals of issue 3, for a runner that checks them (other runners ignore them). */
+  /* The goals of map and for_each, for a runner that checks them (other runners ignore them). */
   printf("GOAL\tmap 10M int\thand-loop\t1.1\twall\n");
   printf("GOAL\tfor_each 10M int\thand-loop\t1.1\twall\n");
 

@@ -7,7 +7,7 @@
  * the end of the loop run that delivers its done callback). The peer "serial" is
  * tick_map / tick_reduce / tick_sort on the same data in the same process. Counted: the one call (the pool is started, and the arrays
  * filled and faulted in, before the timed part); time per element. The pool has one
- * thread per core; the caller works too. The issue's goals: >= 1.75x the serial map and
+ * thread per core; the caller works too. The goals: >= 1.75x the serial map and
  * >= 1.5x the serial reduce and sort on 2 cores. For the sort the counted part includes
  * the scratch allocation each makes (count elements for the parallel sort, half of that
  * for tick_sort), as a caller would see it.

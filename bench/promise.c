@@ -19,7 +19,7 @@
  *   microtask resolves (so each link resolves with a promise: +2 turns).
  * - "immediate round trip: 100k": a promise resolved from an immediate, whose then
  *   creates the next one, 100k times in sequence (one loop iteration each).
- * Goals (issue 5): tick <= 0.3x node on every row, a then link <= 3x a callback-chain link.
+ * Goals: tick <= 0.3x node on every row, a then link <= 3x a callback-chain link.
  */
 #include <tick.h>
 

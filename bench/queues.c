@@ -7,7 +7,7 @@
  * - "immediate 1M breadth": the main script queues 1M immediates, which all run in one
  *   check phase. "immediate 1M depth": each immediate queues the next, so 1M iterations.
  * - each breadth workload again on the same loop, "..., warm": the steady-state cost,
- *   without the first-touch page faults of growing the queues (docs/bench.md).
+ *   without the first-touch page faults of growing the queues (docs/design/bench.md).
  * Counted: from the first queueing call to the return of tick_loop_run() (each workload
  * on a fresh loop); time per callback.
  */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh - runs the benchmark programs, takes the median of each (workload, impl), prints
-# one table of tick against its peers and writes the same rows as CSV. See docs/bench.md.
+# one table of tick against its peers and writes the same rows as CSV. See docs/design/bench.md.
 #
 # Usage: run.sh PROGRAM...
 #   Each PROGRAM is a built benchmark binary, or a .js file (run with node). Programs print

@@ -126,7 +126,7 @@ int main(void) {
   int r;
   if (ints == NULL || records == NULL) return 1;
 
-  /* The goals of issue 3, for a runner that checks them (other runners ignore them). */
+  /* The goals of the sort, for a runner that checks them (other runners ignore them). */
   printf("GOAL\tsort 1M int\tstd::stable_sort\t1.0\twall\n");
   printf("GOAL\tsort 1M int\tqsort_r\t1.0\twall\n");
   printf("GOAL\tsort 1M 32-byte records\tstd::stable_sort\t1.0\twall\n");

@@ -14,7 +14,7 @@
 
 #include "bench.h"
 
-/* The issue's workload is 1000 children; on a loaded 2-core machine an exec takes tens of
+/* The full workload is 1000 children; on a loaded 2-core machine an exec takes tens of
  * milliseconds, so the runner's default is 200 and BENCH_SPAWN_CHILDREN=1000 gives the
  * full count (the table compares time per process either way). */
 static int children(void) {

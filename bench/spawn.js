@@ -9,7 +9,7 @@
 const { spawn } = require('child_process');
 const { mark, elapsed, print, runWorkloads } = require('./lib/bench.js');
 
-// BENCH_SPAWN_CHILDREN as in spawn.c (default 200, the count is 1000).
+// BENCH_SPAWN_CHILDREN as in spawn.c (default 200, the full count is 1000).
 const CHILDREN =
   Number(process.env.BENCH_SPAWN_CHILDREN) > 0 ? Number(process.env.BENCH_SPAWN_CHILDREN) : 200;
 

@@ -7,7 +7,7 @@
 #
 # Prints, for each of tick, libuv and libev, the calls per round trip by name, and the
 # total. strace slows every call down, so the times it reports mean nothing here; only
-# the counts do. docs/bench.md quotes the result.
+# the counts do. docs/design/bench.md quotes the result.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

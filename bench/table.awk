@@ -1,4 +1,4 @@
-# table.awk - turns the lines gathered by run.sh into the table and the CSV (docs/bench.md).
+# table.awk - turns the lines gathered by run.sh into the table and the CSV (docs/design/bench.md).
 #
 # Input, tab-separated, one line per line a program printed:
 #   program  RESULT  workload  impl  wall_seconds  cpu_seconds  [ops]

@@ -90,7 +90,7 @@ static inline void tcpbench_report_p99(const char *impl, uint64_t *latencies, si
 }
 
 /* Prints the memory row: bytes per connection in both columns, marked as bytes for the
- * table (UNIT line, docs/bench.md). */
+ * table (UNIT line, docs/design/bench.md). */
 static inline void tcpbench_report_bytes(const char *impl, double bytes_per_connection) {
   bench_span_t span = {bytes_per_connection, bytes_per_connection};
   printf("UNIT\t%s\tbytes\n", TCP_IDLE);

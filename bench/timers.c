@@ -9,7 +9,7 @@
  * - "timers 1M start+stop": the sum of the two, per timer (the goal row).
  * - "timers 1M start+stop, warm": the same again on the same loop, so that the memory the
  *   first round touched is reused: the steady-state cost, without the first-touch page
- *   faults that dominate a fresh process on a virtual machine (docs/bench.md).
+ *   faults that dominate a fresh process on a virtual machine (docs/design/bench.md).
  * - "timers 1M fired, 1000 deadlines": starts 1M one-shot timers with delays
  *   1 + (i % 1000) ms (1000 distinct deadlines, 1000 timers each, interleaved), then runs
  *   the loop until all have fired. Counted: the run only, from tick_loop_run() to its

@@ -1,5 +1,5 @@
 // lib/bench.js - the frame shared by the node benchmarks, the JS twin of bench.h: the two
-// clocks, the RESULT protocol (docs/bench.md), the xorshift32 generator, and running each
+// clocks, the RESULT protocol (docs/design/bench.md), the xorshift32 generator, and running each
 // workload in its own node process. (It lives in lib/ so that the runner, which runs every
 // bench/*.js, does not take it for a benchmark.)
 'use strict';

@@ -106,7 +106,7 @@ int tick_every(const void *base, size_t count, size_t elem_size, tick_predicate_
  * none for count <= 16 or for sorted or strictly descending input. Returns 0,
  * TICK_ENOMEM (the array is then unchanged), TICK_EINVAL or TICK_EOVERFLOW. A comparator
  * that is not a consistent order leaves the elements in an unspecified order, but every
- * element is still there exactly once. The algorithm and its trade-offs: docs/algo.md. */
+ * element is still there exactly once. The algorithm and its trade-offs: docs/design/algo.md. */
 int tick_sort(void *base, size_t count, size_t elem_size, tick_compare_cb cmp, void *ctx);
 
 /* Binary search in an array sorted by `cmp`: cmp(ctx, key, elem) compares the key with an

@@ -1,5 +1,5 @@
 /* tick/dns.h - name resolution on the loop's thread pool. Included by <tick.h>.
- * docs/udp-dns.md.
+ * docs/io.md.
  *
  * getaddrinfo(3) and getnameinfo(3) block, so tick runs them on the loop's pool
  * (tick_loop_pool in tick/thread.h, created on first use unless the program gave the

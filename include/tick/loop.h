@@ -1,7 +1,7 @@
 /* tick/loop.h - the event loop: timers, immediates, next-ticks, microtasks, fd watchers.
  * Included by <tick.h>.
  *
- * The loop follows Node.js's scheduling rules exactly (docs/loop.md, SEMANTICS.md):
+ * The loop follows Node.js's scheduling rules exactly (docs/loop.md, docs/semantics.md):
  *
  *   run() --> drain --> [ timers -> pending -> idle/prepare -> poll -> check -> close ] --+
  *                        ^                                                               |

@@ -4,18 +4,18 @@
  * tick_spawn starts a program and returns once it has exec'd (or failed to: a missing
  * program is an error returned by tick_spawn, such as TICK_ENOENT, and leaves no zombie).
  * The exit callback runs on the loop thread as a macrotask of the poll phase (the drain of
- * SEMANTICS.md section 3 follows it) with the exit status or the terminating signal.
+ * docs/semantics.md section 3 follows it) with the exit status or the terminating signal.
  * Exits are watched through a pidfd in the loop's epoll set, so tick needs no SIGCHLD
  * handler and never reaps children it did not spawn. Where pidfd_open is missing (Linux
  * before 5.3) a loop falls back to an internal SIGCHLD signal watcher that still reaps
- * only its own children, with waitpid(pid) (docs/process.md).
+ * only its own children, with waitpid(pid) (docs/design/process.md).
  *
  * Handles are generation-counted ids (tick/loop.h, "Handles"). A process handle lives
  * until tick_process_close (before or after the exit); the id is stale from then on. Two
  * kinds close themselves once the exit is reported: tick_spawn's without process_out, and
  * every handle of tick_spawn_promise. A timeout (options->timeout_ms) signals a child that
  * runs too long, as Node's child_process `timeout` option.
- * Every function is "loop thread" unless it says otherwise. docs/process.md has the
+ * Every function is "loop thread" unless it says otherwise. docs/design/process.md has the
  * details: how the child is started (clone with CLONE_VM|CLONE_VFORK), signal dispositions
  * in the child, what closing before the exit means.
  */

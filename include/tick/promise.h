@@ -6,7 +6,7 @@
  * loop's one microtask queue (shared with tick_queue_microtask), after the current
  * callback has returned: a handler is never called from the call that registered it,
  * even on a promise that has already settled. The scheduling is ECMAScript 2023's with
- * V8's exact microtask turn counts (SEMANTICS.md section 6, docs/promises.md):
+ * V8's exact microtask turn counts (docs/semantics.md section 6, docs/promises.md):
  *
  *   resolving with a tick promise                  2 extra turns
  *   resolving with a foreign thenable              1 extra turn
@@ -38,7 +38,7 @@
  * from a thread-pool job or an I/O request, hand them the resolver and call it from their
  * completion callback, which runs on the loop thread.
  *
- * UNHANDLED REJECTIONS. After each drain (SEMANTICS.md section 3) the loop reports every
+ * UNHANDLED REJECTIONS. After each drain (docs/semantics.md section 3) the loop reports every
  * promise rejected during that drain which still has no handler, in rejection order; in a
  * chain only the last promise has none. A handler attached to a reported promise later
  * makes it "handled late", reported after the drain that follows. The default hooks print

@@ -2,7 +2,7 @@
  * Included by <tick.h>.
  *
  * A signal watcher calls its callback on the loop thread, as a macrotask of the poll phase
- * (the drain of SEMANTICS.md section 3 follows each call), after the signal arrived.
+ * (the drain of docs/semantics.md section 3 follows each call), after the signal arrived.
  * Any number of watchers, on any number of loops (each loop on its own thread), may watch
  * the same signal: each of them is called.
  *
@@ -19,7 +19,7 @@
  * one stops. It does not block signals in any thread (a library cannot, in threads it does
  * not own), so it does not use signalfd. The handler is async-signal-safe: it marks the
  * signal pending for each loop that watches it and writes that loop's eventfd. Its table
- * is the one piece of process-wide state in tick (docs/process.md, "Signals"), and it
+ * is the one piece of process-wide state in tick (docs/design/process.md, "Signals"), and it
  * limits the loops that have signal watchers at the same time to TICK_SIGNAL_LOOPS_MAX.
  *
  * Handles are generation-counted ids (tick/loop.h, "Handles"): a closed watcher's id is

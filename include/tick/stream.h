@@ -15,7 +15,7 @@
  *   any state --close--> closing --(close phase)--> closed (id stale)
  *
  * CALLBACKS. Every callback runs on the loop thread as a macrotask followed by the drain
- * (SEMANTICS.md sections 3 and 4), never from inside the call that registered it. Each
+ * (docs/semantics.md sections 3 and 4), never from inside the call that registered it. Each
  * accepted request (write, shutdown, connect, promise) completes exactly once: with 0, an
  * error, or TICK_ECANCELED when the stream is closed first. Requests still pending at
  * close complete with TICK_ECANCELED in the close phase, before the close callback, in

@@ -80,7 +80,7 @@ int tick_waker_close(tick_loop_t *loop, tick_waker_t *waker);
 
 /* A pool of worker threads. A pool is an object the program creates, not a hidden
  * global: several loops (on several threads) may share one pool, which is how a program
- * with one loop per core avoids running cores x cores threads. docs/threads.md says why. */
+ * with one loop per core avoids running cores x cores threads. docs/design/threads.md says why. */
 typedef struct tick_pool_s tick_pool_t;
 
 /* A queued job, named by a generation-counted id like the loop's handles. */
@@ -175,7 +175,7 @@ int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size
  * NULL pool are sorted by tick_sort on the caller. Otherwise, after tick_sort's scan for
  * sorted or strictly descending input (done at once, nothing allocated), the array is cut
  * into runs sorted in parallel, which are then merged pairwise in rounds, each merge cut
- * into pieces so that every thread works on every round (docs/threads.md). O(n log n)
+ * into pieces so that every thread works on every round (docs/design/threads.md). O(n log n)
  * comparisons; one scratch allocation of `count` elements (twice tick_sort's), none for
  * presorted input. The comparator is called concurrently from several threads, with
  * pointers into the array or the scratch buffer; it must not modify the elements.

@@ -1,4 +1,4 @@
-/* tick/udp.h - UDP sockets on the loop. Included by <tick.h>. docs/udp-dns.md.
+/* tick/udp.h - UDP sockets on the loop. Included by <tick.h>. docs/io.md.
  *
  * A UDP handle owns a non-blocking datagram socket watched by the loop's epoll. It is
  * named by a generation-counted id (like timers and fd watchers): once the handle's close

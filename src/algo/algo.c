@@ -5,7 +5,7 @@
  * at the first negative callback result, which it returns unchanged.
  *
  * The sort is the only part with real engineering in it; it is described above
- * tick_sort() below and in docs/algo.md.
+ * tick_sort() below and in docs/design/algo.md.
  */
 #include "algo/sort.h"
 
@@ -235,7 +235,7 @@ int tick_binary_search(const void *base, size_t count, size_t elem_size, const v
 /* -------------------------------------------------------------------- sort ---- */
 
 /* tick_sort is a stable bottom-up merge sort with a scratch buffer of half the array
- * (docs/algo.md has the measurements behind each choice):
+ * (docs/design/algo.md has the measurements behind each choice):
  *
  * 1. A first scan looks for an array that is already in order (nothing to do, nothing
  *    allocated) or strictly descending (reversed in place, which is stable because no

@@ -39,24 +39,24 @@ static inline int tick__mul_size(size_t a, size_t b, size_t *out) {
   return 0;
 }
 
-/* Modules (promises now; the pool and I/O later) hang per-loop state on the loop through
+/* Modules (promises, the pool, I/O) hang per-loop state on the loop through
  * these hooks instead of the loop knowing about them. */
-/* TICK__MODULE_POOL: the thread pool's per-loop job records (pool.c, issue 6). */
+/* TICK__MODULE_POOL: the thread pool's per-loop job records (pool.c). */
 typedef enum tick__module_e {
   TICK__MODULE_PROMISE = 0,
   TICK__MODULE_POOL,
-  TICK__MODULE_WORK, /* pool jobs that complete on the loop: records (work.c, issue 6) */
-  TICK__MODULE_SIGNAL,  /* signal watchers (signal.c, issue 8) */
-  TICK__MODULE_PROCESS, /* child processes (process.c, issue 8) */
+  TICK__MODULE_WORK, /* pool jobs that complete on the loop: records (work.c) */
+  TICK__MODULE_SIGNAL,  /* signal watchers (signal.c) */
+  TICK__MODULE_PROCESS, /* child processes (process.c) */
   TICK__MODULE_NET, /* streams and TCP: free lists of write requests and streams (stream.c) */
-  TICK__MODULE_FS, /* file requests (fs.c, issue 8) */
-  TICK__MODULE_UDP, /* UDP handles and their send records (udp.c, issue 7) */
-  TICK__MODULE_DNS, /* DNS requests in flight (dns.c, issue 7) */
+  TICK__MODULE_FS, /* file requests (fs.c) */
+  TICK__MODULE_UDP, /* UDP handles and their send records (udp.c) */
+  TICK__MODULE_DNS, /* DNS requests in flight (dns.c) */
   TICK__MODULE_MAX
 } tick__module_t;
 
 typedef struct tick__module_hooks_s {
-  /* Called after every drain (SEMANTICS section 3, step 4). Returns nonzero if it may have
+  /* Called after every drain (docs/semantics.md section 3, step 4). Returns nonzero if it may have
    * queued ticks or microtasks; the loop then drains again. May be NULL. */
   int (*after_drain)(tick_loop_t *loop, void *state);
   /* Called once by tick_loop_destroy, before the loop's memory is freed: free `state` and

@@ -1,6 +1,6 @@
 /* loop.c - loop lifetime, the run loop and its phases, the drain, the slab and task queues.
  *
- * One iteration, in Node's order (SEMANTICS section 4):
+ * One iteration, in Node's order (docs/semantics.md section 4):
  *   timers -> pending -> idle/prepare -> poll -> check -> close
  * with the drain (next-ticks, then microtasks, repeated; then module hooks such as
  * unhandled-rejection tracking) after every macrotask. The drain is called by each phase
@@ -171,7 +171,7 @@ static int run_module_hooks(tick_loop_t *loop) {
   return again;
 }
 
-/* SEMANTICS section 3: ticks (FIFO, including ticks they queue), then microtasks (FIFO,
+/* docs/semantics.md section 3: ticks (FIFO, including ticks they queue), then microtasks (FIFO,
  * including microtasks they queue), again while ticks were queued, then module hooks,
  * which may ask for another round. Mirrors Node's processTicksAndRejections. */
 void tick__drain(tick_loop_t *loop) {
@@ -258,7 +258,7 @@ int tick_loop_destroy(tick_loop_t *loop) {
   TICK__CHECK_LOOP(loop);
   if (loop->running || loop->depth) return TICK_EBUSY;
   /* Closing begins here, even if it ends in TICK_EBUSY: other threads' posts are refused
-   * from now on, and modules cancel what has not started (issue 6). */
+   * from now on, and modules cancel what has not started. */
   tick__inbox_close(loop);
   for (i = 0; i < TICK__MODULE_MAX; i++)
     if (loop->modules[i] != NULL && loop->modules[i]->pre_destroy != NULL)

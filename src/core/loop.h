@@ -4,7 +4,7 @@
  * slots, allocated in chunks so that a slot never moves (a callback may create timers while
  * the loop holds a pointer to the running one). The public id of an object is
  * (generation << 32) | (slot index + 1); freeing a slot bumps its generation, so every
- * id handed out earlier is recognised as stale. See docs/loop.md, "Handles".
+ * id handed out earlier is recognised as stale. See docs/design/loop.md, "Handles".
  */
 #ifndef TICK_LOOP_PRIVATE_H
 #define TICK_LOOP_PRIVATE_H
@@ -173,7 +173,7 @@ int tick__slab_reserve(tick__slab_t *slab);
  * list per distinct duration (`msecs`), and a priority queue of lists ordered by
  * (expiry, id), where a list gets a fresh id whenever it is (re)scheduled. Inserting a
  * timer is O(1) when its duration's list exists, O(log lists) otherwise; firing is O(1)
- * per timer. See docs/loop.md, "Timers". */
+ * per timer. See docs/design/loop.md, "Timers". */
 typedef struct tick__tlist_s {
   uint32_t msecs;
   uint32_t gen;      /* bumped when the record is freed: tells a stale list apart */
@@ -249,7 +249,7 @@ struct tick_loop_s {
   void *module_state[TICK__MODULE_MAX];
   unsigned drain_hooks; /* modules with an after_drain hook (tick__drain's fast path) */
 
-  /* Threads (issue 6, post.c and pool.c). `inbox` is created with the loop and never
+  /* Threads (post.c and pool.c). `inbox` is created with the loop and never
    * changes until destroy, so other threads may read the pointer; everything they touch
    * behind it is atomic or under its lock. `module_refs` (loop thread only) counts what
    * modules hold that keeps the loop alive and makes destroy return TICK_EBUSY: pool jobs
@@ -264,7 +264,7 @@ struct tick_loop_s {
   uint32_t wakers_open; /* open wakers (post.c): another thread will wake this loop */
   tick__spin_t spin;
 
-  /* Internal fd watchers (poll.c, issue 8: the io_uring's eventfd). */
+  /* Internal fd watchers (poll.c; the io_uring's eventfd is one). */
   struct tick__iowatch_s *iowatch;
 };
 
@@ -326,7 +326,7 @@ struct tick__iowatch_s {
 int tick__iowatch_add(tick_loop_t *loop, tick__iowatch_t *w);
 void tick__iowatch_remove(tick_loop_t *loop, tick__iowatch_t *w);
 
-/* Runs the drain of SEMANTICS section 3 (ticks, microtasks, module hooks). */
+/* Runs the drain of docs/semantics.md section 3 (ticks, microtasks, module hooks). */
 void tick__drain(tick_loop_t *loop);
 
 /* Reads the clock into loop->now (unless the clock is manual) and returns it. */
@@ -338,7 +338,7 @@ void tick__run_check(tick_loop_t *loop);
 void tick__run_poll(tick_loop_t *loop, int timeout_ms);
 void tick__run_closing(tick_loop_t *loop);
 /* Queues `cb(loop, arg)` for the close phase of this iteration, as if a handle without an
- * fd had been closed (issue 8: signal watchers and processes use it for their close
+ * fd had been closed (signal watchers and processes use it for their close
  * callbacks). It keeps the loop alive until it ran. Returns 0 or TICK_ENOMEM. */
 int tick__close_defer(tick_loop_t *loop, tick_close_cb cb, void *arg);
 

@@ -32,7 +32,7 @@
  * work and then loads `sleeping`. With sequentially consistent operations on both sides
  * (the CAS for nodes, the mutex for locked posts, the exchange of `pub` for producer
  * queues) at least one of them sees the other: either the loop finds the work and does
- * not block, or the poster sees it asleep and writes. See docs/threads.md.
+ * not block, or the poster sees it asleep and writes. See docs/design/threads.md.
  */
 #include "core/loop.h"
 

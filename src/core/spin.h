@@ -7,7 +7,7 @@
  * and once it reaches zero the thread sleeps at once, probing with a short spin only
  * every TICK__SPIN_PROBE_EVERY sleeps. On a loaded machine (or under valgrind, which
  * runs one thread at a time) spins fail and the cost falls to about one probe in 64.
- * docs/threads.md has the measurements. */
+ * docs/design/threads.md has the measurements. */
 #ifndef TICK_SPIN_H
 #define TICK_SPIN_H
 

@@ -6,7 +6,7 @@
  * phase (never less than 1 ms after the loop's cached time). Orders that a busy callback
  * makes observable (which timer runs before which immediate after an overrun) depend on
  * all three, so this file reproduces them rather than an idealised (deadline, creation)
- * heap; docs/loop.md explains the consequences.
+ * heap; docs/design/loop.md explains the consequences.
  *
  * Memory: lists, the heap and the duration map grow only in fallible calls (creating a
  * timer, refresh). Re-arming an interval never allocates: creating a timer always leaves
@@ -267,7 +267,7 @@ static int timer_start(tick_loop_t *loop, int64_t delay, tick_timer_cb cb, void 
   o->u.timer.arg = arg;
   loop->timers.count++;
   loop->timers.refs++;
-  /* The clock is read at each create call (SEMANTICS 5). */
+  /* The clock is read at each create call (docs/semantics.md section 5). */
   timer_insert(loop, idx, tick__update_time(loop));
   if (id_out != NULL) id_out->id = tick__obj_id(&loop->slab, idx);
   return 0;

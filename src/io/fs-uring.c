@@ -10,7 +10,7 @@
  * eventfd registered with the ring, which the loop's epoll watches through poll.c's
  * internal watcher interface, so the loop sleeps as usual while they run.
  *
- * Only reads and writes come here: docs/fs.md has the measurements (stat through
+ * Only reads and writes come here: docs/design/fs.md has the measurements (stat through
  * IORING_OP_STATX is handed to a kernel worker on this kernel and is slower than the
  * pool).
  */

@@ -312,7 +312,7 @@ static int send_signal(proc_rec_t *p, int signum) {
  * is cleared when the exit is reported or the handle closed, so the record is running. A
  * failure (TICK_EPERM for a child that became another user, TICK_ESRCH if the program
  * reaped it itself) has nobody to be reported to: as the kill of Node's timeout, it is
- * dropped, and the exit is reported when it comes (docs/process.md). */
+ * dropped, and the exit is reported when it comes (docs/design/process.md). */
 static void timeout_cb(tick_loop_t *loop, tick_timer_t t, void *arg) {
   proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
   uint32_t idx;

@@ -5,7 +5,7 @@
  * signal would go to some thread's default action instead. A sigaction handler runs in
  * whichever thread the kernel picks, and all it has to do is tell the loops.
  *
- * The process-wide state (docs/process.md, "Signals"):
+ * The process-wide state (docs/design/process.md, "Signals"):
  * - `slots`: one entry per loop that has signal watchers: the set of signals that loop
  *   watches, the set that arrived and the loop has not dispatched yet, and its eventfd.
  *   The handler reads `mask`, ORs into `pending` and writes `fd`; all three are lock-free

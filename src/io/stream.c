@@ -1,11 +1,11 @@
 /* stream.c - byte streams on the loop: read, write, shutdown, close, pipes, promises.
  *
- * The hot path is lean on purpose (issue 7's ping-pong goal): a write on an idle socket
+ * The hot path is lean on purpose (a ping-pong round trip is the measure): a write on an idle socket
  * is tried at once (one sendmsg, no epoll change), a read is one read() per readiness,
  * and the epoll interest set is tracked so that an epoll_ctl is issued only when it
  * really changes (a stream that keeps reading and whose writes go straight out never
  * touches epoll after its first read_start). Write requests and stream records come from
- * per-loop free lists, so a steady flow allocates nothing. See docs/io.md.
+ * per-loop free lists, so a steady flow allocates nothing. See docs/design/io.md.
  */
 #include "io/stream.h"
 

@@ -5,7 +5,7 @@
  * descriptors or memory the listener drops its epoll interest for
  * TICK_TCP_ACCEPT_PAUSE_MS and reports the error once: level-triggered epoll would
  * otherwise report the same pending connection forever (the classic EMFILE spin). The
- * waiting connections stay in the kernel's backlog meanwhile; see docs/io.md for why we
+ * waiting connections stay in the kernel's backlog meanwhile; see docs/design/io.md for why we
  * chose this over libuv's reserve-descriptor trick, which drops them.
  */
 #include "io/stream.h"

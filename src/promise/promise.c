@@ -1,7 +1,7 @@
-/* promise.c - ECMAScript promises on tick's loop (include/tick/promise.h, docs/promises.md).
+/* promise.c - ECMAScript promises on tick's loop (include/tick/promise.h, docs/design/promises.md).
  *
  * The structure follows V8's implementation rather than the specification's prose,
- * because V8's shortcuts decide the turn counts SEMANTICS.md asks us to match:
+ * because V8's shortcuts decide the turn counts docs/semantics.md asks us to match:
  *
  * - A reaction is one record holding the handlers and the derived promise; when its
  *   promise settles the same record is queued as the microtask (no allocation). The
@@ -197,7 +197,7 @@ static void *pool_grow(pool_t *pool) {
   if (chunk == NULL) return NULL;
   /* A large chunk is fresh mmap'd memory: fault its pages in with one call rather than
    * one fault per page as records are first written (~20 us a fault on this VM; see
-   * tick__populate and docs/loop.md). Small chunks come from the heap, already touched. */
+   * tick__populate and docs/design/loop.md). Small chunks come from the heap, already touched. */
   if (bytes >= 64 * 1024) tick__populate(chunk, bytes);
   chunk->count = count;
   chunk->next = pool->chunks;
@@ -809,7 +809,7 @@ static void default_handled_late(tick_loop_t *loop, tick_promise_t *p, void *arg
           tick_err_name(p->code));
 }
 
-/* SEMANTICS.md section 3, step 4, as Node's processPromiseRejections does it: first the
+/* docs/semantics.md section 3, step 4, as Node's processPromiseRejections does it: first the
  * late handlers, then the promises rejected during this drain that still have none. */
 static int module_after_drain(tick_loop_t *loop, void *state) {
   promise_module_t *mod = state;

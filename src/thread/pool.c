@@ -1,6 +1,6 @@
 /* pool.c - the thread pool: work on pool threads, done callbacks on the loop thread.
  *
- * A pool is an object the program creates and may share between loops (docs/threads.md
+ * A pool is an object the program creates and may share between loops (docs/design/threads.md
  * says why it is not a hidden process-wide pool). Its queue is an intrusive FIFO of job
  * records under one mutex; idle workers wait on a condition variable. A job record
  * belongs to the loop that queued it (a per-loop free list of records in chunks that

@@ -965,7 +965,7 @@ TEST(fs_bad_input) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
-/* ------------------------------------------------------- review: copyfile ---- */
+/* --------------------------------------------------------------- copyfile ---- */
 
 /* Copying a file onto itself (by the same name, or through a hard link) must not destroy
  * it: opening the destination with O_TRUNC used to empty the source before the copy. */

@@ -614,7 +614,7 @@ TEST(process_promise) {
   assert_no_children();
 }
 
-/* ------------------------------------------ the promise form's handle (issue 8) ---- */
+/* -------------------------------------------------- the promise form's handle ---- */
 
 /* What a promise test saw: its fulfilment or rejection, in order with the close
  * callback. */
@@ -759,7 +759,7 @@ static void promise_close_test(int fallback) {
 TEST(process_promise_close_before_exit) { promise_close_test(0); }
 TEST(process_sigchld_fallback_promise_close_before_exit) { promise_close_test(1); }
 
-/* --------------------------------------------- timeout and kill_signal (issue 8) ---- */
+/* ----------------------------------------------------- timeout and kill_signal ---- */
 
 static int64_t elapsed_ms(const struct timespec *since) {
   struct timespec now;
@@ -1060,8 +1060,9 @@ TEST(process_alloc_failure_each_site) {
   ASSERT_GE(sites, 4); /* + the SIGCHLD watcher */
 }
 
-/* The new sites of issue 8: the timeout's timer (created after the exec: on failure the
- * child is killed and reaped, nothing is left), and the promise form with a handle,
+/* The sites of the timeout and of the promise form's handle: the timeout's timer
+ * (created after the exec: on failure the child is killed and reaped, nothing is left),
+ * and the promise form with a handle,
  * fulfilled at the exit or rejected by a close before it. `arg` bit 0: the SIGCHLD
  * fallback; bit 1: close the promise's handle before the exit. */
 typedef struct alloc_promise_s {
@@ -1347,7 +1348,7 @@ TEST(process_stdin_as_stream) {
   free(st);
 }
 
-/* ------------------------------------------------------------ review fixes ---- */
+/* ------------------------------------------------------ fixed corner cases ---- */
 
 /* A pipe whose fds are below the number of stdio slots: the child moves its end above
  * the slots before placing it, and the parent must still close its own copy of that end

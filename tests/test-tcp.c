@@ -1,4 +1,4 @@
-/* test-tcp.c - streams and TCP (issue 7): loopback only, port 0 + getsockname. */
+/* test-tcp.c - streams and TCP: loopback only, port 0 + getsockname. */
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -1470,7 +1470,7 @@ TEST(stream_write_array_alloc_failure) {
   ASSERT_UEQ(test_alloc_live(), 0);
 }
 
-/* ------------------------------------------------------------ review: re-entrancy ---- */
+/* ------------------------------------------------------------- re-entrancy ---- */
 
 /* A socketpair wrapped as two streams: deterministic, no accept needed. */
 static void stream_pair(tick_loop_t *loop, tick_stream_t *a, tick_stream_t *b, int sv[2]) {
@@ -1759,7 +1759,7 @@ TEST(tcp_close_in_connect_timeout_cb) {
   close(fd);
 }
 
-/* ------------------------------------------------------------ review: bad sizes ---- */
+/* --------------------------------------------------------------- bad sizes ---- */
 
 /* Buffers whose lengths add up past SIZE_MAX (or past what one write can be) are bad
  * input: refused at once, never "written" by a wrapped-around total. */
@@ -1787,7 +1787,7 @@ TEST(stream_write_total_overflow) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
-/* ------------------------------------------------------------ review: pipes ---- */
+/* ------------------------------------------------------------------- pipes ---- */
 
 static int record_error(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
                         void *arg) {
@@ -1825,7 +1825,7 @@ TEST(stream_pipe_shutdown_settles_read_promise) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
-/* ------------------------------------------------------------ review: write queue ---- */
+/* ------------------------------------------------------------- write queue ---- */
 
 /* Random writes (1 to 1500 buffers each, some empty, more than one system call's 1024
  * buffers), try-writes whenever the queue is empty, and a reader that sometimes pauses:
@@ -1952,7 +1952,7 @@ TEST(stream_write_stress_order) {
   free(w);
 }
 
-/* ------------------------------------------------------------ review: fd watchers ---- */
+/* ------------------------------------------------------------- fd watchers ---- */
 
 /* Level semantics: a watcher whose fd stays readable is called again in the next poll
  * phase (one call per phase), until it is drained; writable likewise. A watcher closed
@@ -2014,7 +2014,7 @@ TEST(poll_level_triggered) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
-/* ------------------------------------------------------------ review: promise OOM ---- */
+/* ------------------------------------------------------------- promise OOM ---- */
 
 /* The promise forms on a socketpair with each allocation failing in turn: every promise
  * made settles exactly once (a read whose buffer cannot be allocated rejects with
@@ -2121,7 +2121,7 @@ TEST(stream_promise_alloc_failure_each_site) {
   ASSERT_GE(sites, 8);
 }
 
-/* ------------------------------------------------------------ review: options ---- */
+/* ----------------------------------------------------------------- options ---- */
 
 /* Keep-alive's delay is applied (TCP_KEEPIDLE), and a delay the kernel cannot take is
  * refused by the call itself, whether the socket exists yet or not, leaving the option
@@ -2276,7 +2276,7 @@ TEST(stream_loop_stop_in_read_cb) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
-/* ------------------------------------------------------------ review: connect race ---- */
+/* ------------------------------------------------------------ connect race ---- */
 
 /* The connection is established in the kernel, but the timeout is due first (timers
  * come before the poll phase): the callback runs once, with TICK_ETIMEDOUT, and the

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <unistd.h>
 
-/* Stress sizes: the issue's full counts natively, a tenth under valgrind and the
+/* Stress sizes: the full counts natively, a tenth under valgrind and the
  * sanitizers, which slow threads down ten to fifty times. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TEST_SANITIZED 1

@@ -1,5 +1,5 @@
 /* 800-process-exit-is-a-macrotask.c - C twin of 800-process-exit-is-a-macrotask.js
- * (SEMANTICS 3 and 4, issue 8): the exit callback is a poll-phase macrotask. */
+ * (SEMANTICS 3, 4 and 9): the exit callback is a poll-phase macrotask. */
 #include "twin.h"
 
 #include <signal.h>

@@ -1,4 +1,4 @@
-// Issue 8: a child's exit callback is an I/O macrotask of the poll phase: its next-ticks, then its microtasks, run right after it; an immediate queued there runs before a 0 ms timer.
+// SEMANTICS 3 + 4 + 9: a child's exit callback is an I/O macrotask of the poll phase: its next-ticks, then its microtasks, run right after it; an immediate queued there runs before a 0 ms timer.
 const { spawn } = require('child_process');
 const child = spawn('true', [], { stdio: 'ignore' });
 child.on('exit', (code, signal) => {

@@ -39,6 +39,7 @@ generate() {
       }
       # Comments: collect the text of the latest one; `have` says it ends just above.
       in_comment {
+        prev_line_comment = 0
         line = $0
         if (line ~ /\*\//) { sub(/\*\/.*$/, "", line); in_comment = 0; have = 1 }
         sub(/^[ \t]*\*?[ \t]?/, "", line)
@@ -46,6 +47,7 @@ generate() {
         next
       }
       /^[ \t]*\/\*/ {
+        prev_line_comment = 0
         line = $0
         sub(/^[ \t]*\/\*+[ \t]*/, "", line)
         if (line ~ /\*\//) { sub(/[ \t]*\*+\/.*$/, "", line); have = 1 }
@@ -53,6 +55,15 @@ generate() {
         comment = line
         next
       }
+      /^[ \t]*\/\// {
+        line = $0
+        sub(/^[ \t]*\/\/+[ \t]*/, "", line)
+        if (have && prev_line_comment) comment = comment " " line
+        else comment = line
+        have = 1; prev_line_comment = 1
+        next
+      }
+      { prev_line_comment = 0 }
       /^[ \t]*$/ { have = 0; next }
       # A function: a line that starts a declaration (not a typedef, macro or member) and
       # names tick_something followed by "(".

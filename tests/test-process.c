@@ -1647,3 +1647,37 @@ TEST(process_inherit_closed_stdio_stays_closed) {
   unlink(path);
   assert_no_children();
 }
+
+/* ------------------------------------------------------------ error names ---- */
+
+#include <sys/stat.h>
+
+/* An executable text file without "#!": the kernel refuses it with ENOEXEC (tick does
+ * not retry through /bin/sh as execvp would), and the code has a name of its own. */
+TEST(process_spawn_text_without_shebang_is_enoexec) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  tick_process_t p = {TICK_NULL_ID};
+  char path[] = "/tmp/tick-noexec-XXXXXX";
+  char *argv[] = {path, NULL};
+  exit_t e;
+  int fd, r;
+  memset(&e, 0, sizeof(e));
+  fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "echo hi\n", 8), 8);
+  ASSERT_OK(fchmod(fd, 0700));
+  close(fd);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  r = tick_spawn(loop, &o, &p);
+  unlink(path);
+  ASSERT_EQ(r, -ENOEXEC);
+  ASSERT_STR_EQ(tick_err_name(r), "ENOEXEC");
+  ASSERT(strcmp(tick_strerror(r), "unknown error") != 0);
+  ASSERT_UEQ(p.id, TICK_NULL_ID);
+  ASSERT_EQ(e.calls, 0);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  assert_no_children();
+  ASSERT_OK(tick_loop_destroy(loop));
+}

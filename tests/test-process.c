@@ -1648,3 +1648,98 @@ TEST(process_inherit_closed_stdio_stays_closed) {
   unlink(path);
   assert_no_children();
 }
+
+/* ------------------------------------------------------------ error names ---- */
+
+#include <sys/stat.h>
+
+/* An executable text file without "#!": the kernel refuses it with ENOEXEC (tick does
+ * not retry through /bin/sh as execvp would), and the code has a name of its own. */
+TEST(process_spawn_text_without_shebang_is_enoexec) {
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  tick_process_t p = {TICK_NULL_ID};
+  char path[] = "/tmp/tick-noexec-XXXXXX";
+  char *argv[] = {path, NULL};
+  exit_t e;
+  int fd, r;
+  memset(&e, 0, sizeof(e));
+  fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "echo hi\n", 8), 8);
+  ASSERT_OK(fchmod(fd, 0700));
+  close(fd);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  opts_init(&o, argv, &e);
+  r = tick_spawn(loop, &o, &p);
+  unlink(path);
+  ASSERT_EQ(r, -ENOEXEC);
+  ASSERT_STR_EQ(tick_err_name(r), "ENOEXEC");
+  ASSERT(strcmp(tick_strerror(r), "unknown error") != 0);
+  ASSERT_UEQ(p.id, TICK_NULL_ID);
+  ASSERT_EQ(e.calls, 0);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  assert_no_children();
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------------------------ SIGPIPE ---- */
+
+static void epipe_status(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  (void)loop;
+  (void)s;
+  *(int *)arg = status;
+}
+
+/* Writing to the stdin of a child that exited (or closed it while a write waited) fails
+ * the write with TICK_EPIPE through its callback; the parent is not killed by SIGPIPE,
+ * whose default action (death) this test keeps. */
+TEST(process_write_to_exited_child_stdin_is_epipe) {
+  static char big[1 << 20];
+  tick_loop_t *loop;
+  tick_process_options_t o;
+  char *true_argv[] = {"true", NULL};
+  char *head_argv[] = {"head", "-c", "1", NULL};
+  tick_stdio_t stdio[1] = {{TICK_STDIO_PIPE_TO_CHILD, -1}};
+  tick_stream_t in;
+  tick_buf_t b = tick_buf("late\n", 5);
+  exit_t e;
+  int status = 1;
+  signal(SIGPIPE, SIG_DFL);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  /* The child has exited before the write. */
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  opts_init(&o, true_argv, &e);
+  o.stdio = stdio;
+  o.stdio_count = 1;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
+  ASSERT_OK(tick_write(loop, in, &b, 1, epipe_status, &status));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_ERR(status, TICK_EPIPE);
+  ASSERT_OK(tick_stream_close(loop, in, on_closed, &e));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  /* The child reads one byte and exits while the rest of a large write waits. */
+  memset(&e, 0, sizeof(e));
+  e.close_in_cb = 1;
+  status = 1;
+  stdio[0].fd = -1;
+  opts_init(&o, head_argv, &e);
+  o.stdio = stdio;
+  o.stdio_count = 1;
+  ASSERT_OK(tick_spawn(loop, &o, &e.p));
+  ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
+  b = tick_buf(big, sizeof(big));
+  ASSERT_OK(tick_write(loop, in, &b, 1, epipe_status, &status));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_ERR(status, TICK_EPIPE);
+  ASSERT_EQ(e.calls, 1);
+  ASSERT_OK(tick_stream_close(loop, in, on_closed, &e));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(e.closes, 2); /* the process handle, then the stream */
+  assert_no_children();
+  ASSERT_OK(tick_loop_destroy(loop));
+}

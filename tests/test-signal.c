@@ -407,3 +407,119 @@ TEST(signal_sigchld_watched_while_spawning) {
   ASSERT_EQ(waitpid(-1, NULL, WNOHANG), -1); /* all reaped */
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------ fault and unwatchable signals ---- */
+
+#include <fcntl.h>
+#include <sys/mman.h>
+
+/* SIGSEGV, SIGBUS, SIGFPE and SIGILL are refused with TICK_ENOTSUP: a handler that
+ * returns from a real fault runs the faulting instruction again, forever. SIGKILL and
+ * SIGSTOP cannot be caught at all: TICK_EINVAL. The disposition is left as it was. */
+TEST(signal_fault_signals_refused) {
+  static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+  tick_loop_t *loop;
+  tick_signal_t w;
+  size_t i;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_signal_create(loop, &w));
+  for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+    void *before = handler_of(faults[i]);
+    ASSERT_ERR(tick_signal_start(loop, w, faults[i], count_cb, NULL), TICK_ENOTSUP);
+    ASSERT_PTR_EQ(handler_of(faults[i]), before);
+  }
+  ASSERT_ERR(tick_signal_start(loop, w, SIGKILL, count_cb, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_signal_start(loop, w, SIGSTOP, count_cb, NULL), TICK_EINVAL);
+  /* A refused start leaves a started watcher as it was. */
+  ASSERT_OK(tick_signal_start(loop, w, SIGUSR1, count_cb, NULL));
+  ASSERT_ERR(tick_signal_start(loop, w, SIGSEGV, count_cb, NULL), TICK_ENOTSUP);
+  ASSERT(handler_of(SIGUSR1) != (void *)(uintptr_t)SIG_DFL);
+  ASSERT_OK(tick_signal_close(loop, w, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT(handler_of(SIGUSR1) == (void *)(uintptr_t)SIG_DFL);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Makes a real fault of the kind `signum` names (not a kill). */
+static void fault(int signum) {
+  long page = sysconf(_SC_PAGESIZE);
+  switch (signum) {
+    case SIGSEGV: {
+      volatile char *p = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p != MAP_FAILED) *p = 1;
+      break;
+    }
+    case SIGBUS: {
+      /* A shared mapping past the end of an empty file. */
+      char path[] = "/tmp/tick-sigbus-XXXXXX";
+      int fd = mkstemp(path);
+      volatile char *p;
+      if (fd < 0) break;
+      unlink(path);
+      p = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+      if (p != MAP_FAILED) (void)*p;
+      break;
+    }
+    case SIGFPE: {
+      volatile int zero = 0, x = 1;
+      x = x / zero;
+      break;
+    }
+    case SIGILL:
+#if defined(__x86_64__) || defined(__i386__)
+      __asm__ volatile("ud2");
+#elif defined(__aarch64__)
+      __asm__ volatile(".inst 0x00000000");
+#endif
+      break;
+  }
+}
+
+/* A program that tries to watch a fault signal and then faults dies of the fault, within
+ * a few seconds: it never spins on a handler that returns. (Under the sanitizers their
+ * own handler reports the fault and aborts: SIGABRT.) */
+TEST(signal_fault_after_watch_attempt_dies) {
+  static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+  const char *scale = getenv("TICK_TEST_TIMEOUT_SCALE");
+  int limit_ms = 5000 * (scale != NULL && atoi(scale) > 1 ? atoi(scale) : 1);
+  size_t i;
+  if (getenv("TICK_TEST_VALGRIND") != NULL)
+    fprintf(stderr, "expected below: four children terminated by SIGSEGV, SIGBUS, SIGFPE, "
+                    "SIGILL\n"); /* valgrind reports them on its own descriptor */
+  for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+    int signum = faults[i], status = 0, waited = 0;
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      tick_loop_t *loop;
+      tick_signal_t w;
+      int devnull = open("/dev/null", O_WRONLY);
+      if (tick_loop_create(&loop, 0) != 0 || tick_signal_create(loop, &w) != 0) _exit(3);
+      (void)tick_signal_start(loop, w, signum, count_cb, NULL);
+      if (devnull >= 0) dup2(devnull, 2); /* the sanitizers' report is expected noise */
+      fault(signum);
+      _exit(4); /* the fault did not happen */
+    }
+    while (waited < limit_ms) {
+      pid_t r = waitpid(pid, &status, WNOHANG);
+      ASSERT_GE(r, 0);
+      if (r == pid) break;
+      sleep_ms(10);
+      waited += 10;
+    }
+    if (waited >= limit_ms) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      fprintf(stderr, "signal %d: the faulting child hung\n", signum);
+      ASSERT(0);
+    }
+    if (WIFSIGNALED(status)) {
+      if (WTERMSIG(status) != SIGABRT) ASSERT_EQ(WTERMSIG(status), signum);
+    } else {
+      ASSERT(WIFEXITED(status));
+      ASSERT_NE(WEXITSTATUS(status), 0);
+      ASSERT_NE(WEXITSTATUS(status), 3);
+      ASSERT_NE(WEXITSTATUS(status), 4);
+    }
+  }
+}

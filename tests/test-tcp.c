@@ -2352,3 +2352,202 @@ TEST(stream_pipe_unwatchable_fd) {
   ASSERT_EQ(closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------ SIGPIPE ---- */
+
+/* A write the system refuses with EPIPE reports it through the callback (or the return
+ * of tick_try_write), and never kills the program with SIGPIPE, whatever the kind of fd:
+ * pipes, unix sockets, TCP. The program's own SIGPIPE disposition, handler, mask and
+ * pending set are as they were. These tests keep SIGPIPE's default action (death), so a
+ * SIGPIPE raised by tick would fail them. */
+
+#include <time.h>
+
+static void sigpipe_default(void) {
+  struct sigaction sa;
+  sigset_t set;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = SIG_DFL;
+  ASSERT_EQ(sigaction(SIGPIPE, &sa, NULL), 0);
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  ASSERT_EQ(pthread_sigmask(SIG_UNBLOCK, &set, NULL), 0);
+}
+
+static int sigpipe_blocked(void) {
+  sigset_t set;
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, NULL, &set), 0);
+  return sigismember(&set, SIGPIPE);
+}
+
+static int sigpipe_pending(void) {
+  sigset_t set;
+  ASSERT_EQ(sigpending(&set), 0);
+  return sigismember(&set, SIGPIPE);
+}
+
+/* Writes to `s` (whose reader is gone) by each path: the direct write in tick_write, the
+ * synchronous tick_try_write. Each reports EPIPE. */
+static void epipe_direct(tick_loop_t *loop, tick_stream_t s) {
+  tick_buf_t b = tick_buf("x", 1);
+  int status = 1;
+  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_ERR(status, TICK_EPIPE);
+  ASSERT_ERR(tick_try_write(loop, s, &b, 1), TICK_EPIPE);
+}
+
+TEST(stream_pipe_write_after_reader_closed_is_epipe) {
+  tick_loop_t *loop;
+  tick_stream_t s;
+  int p[2], closed = 0, status = 1;
+  static char chunk[65536];
+  tick_buf_t b = tick_buf(chunk, sizeof(chunk));
+  sigpipe_default();
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  /* Direct: the reader is already gone. */
+  ASSERT_EQ(pipe(p), 0);
+  close(p[0]);
+  ASSERT_OK(tick_pipe_open(loop, p[1], &s));
+  epipe_direct(loop, s);
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
+  /* Queued: the pipe is full, the write waits, then the reader goes. */
+  ASSERT_EQ(pipe(p), 0);
+  ASSERT_OK(tick_pipe_open(loop, p[1], &s));
+  while (tick_try_write(loop, s, &b, 1) > 0) {
+  }
+  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_EQ(status, 1);
+  close(p[0]);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_ERR(status, TICK_EPIPE);
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 2);
+  ASSERT(!sigpipe_blocked());
+  ASSERT(!sigpipe_pending());
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(stream_unix_socket_write_after_peer_closed_is_epipe) {
+  tick_loop_t *loop;
+  tick_stream_t s;
+  int sv[2], closed = 0;
+  sigpipe_default();
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  close(sv[1]);
+  ASSERT_OK(tick_pipe_open(loop, sv[0], &s));
+  epipe_direct(loop, s);
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static void sp_connected(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  (void)loop;
+  (void)s;
+  *(int *)arg = status == 0 ? 1 : status;
+}
+
+/* TCP: the peer closed; the first write makes it answer with a reset, and the next ones
+ * fail (ECONNRESET, then EPIPE), through their callbacks. */
+TEST(tcp_write_after_peer_closed_no_sigpipe) {
+  tick_loop_t *loop;
+  tick_stream_t c;
+  struct sockaddr_in a;
+  socklen_t alen = sizeof(a);
+  int lfd, pfd, connected = 0, status = 0, closed = 0, tries;
+  tick_buf_t b = tick_buf("x", 1);
+  sigpipe_default();
+  lfd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ASSERT_EQ(listen(lfd, 1), 0);
+  ASSERT_EQ(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &c));
+  ASSERT_OK(tick_tcp_connect_ip(loop, c, "127.0.0.1", ntohs(a.sin_port), 0, sp_connected,
+                                &connected));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(connected, 1);
+  pfd = accept(lfd, NULL, NULL);
+  ASSERT_GE(pfd, 0);
+  close(pfd);
+  close(lfd);
+  for (tries = 0; tries < 200 && status != TICK_EPIPE; tries++) {
+    struct timespec ts = {0, 5 * 1000000L};
+    status = 1;
+    ASSERT_OK(tick_write(loop, c, &b, 1, count_status, &status));
+    ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+    ASSERT_NE(status, 1);
+    if (status != 0) ASSERT(status == TICK_ECONNRESET || status == TICK_EPIPE);
+    nanosleep(&ts, NULL);
+  }
+  ASSERT_ERR(status, TICK_EPIPE);
+  ASSERT_ERR(tick_try_write(loop, c, &b, 1), TICK_EPIPE);
+  ASSERT_OK(tick_stream_close(loop, c, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static volatile sig_atomic_t sigpipe_calls;
+
+static void count_sigpipe(int signum) {
+  (void)signum;
+  sigpipe_calls++;
+}
+
+/* The program's handler sees the SIGPIPEs of its own writes, never tick's; a program that
+ * blocks SIGPIPE finds it still blocked, and a SIGPIPE that was pending for it before is
+ * still pending after. */
+TEST(stream_pipe_epipe_leaves_program_sigpipe_alone) {
+  tick_loop_t *loop;
+  tick_stream_t s;
+  struct sigaction sa;
+  sigset_t set;
+  struct timespec zero = {0, 0};
+  int p[2], q[2], closed = 0;
+  sigpipe_default();
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = count_sigpipe;
+  ASSERT_EQ(sigaction(SIGPIPE, &sa, NULL), 0);
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_EQ(pipe(p), 0);
+  close(p[0]);
+  ASSERT_OK(tick_pipe_open(loop, p[1], &s));
+  epipe_direct(loop, s);
+  ASSERT_EQ(sigpipe_calls, 0);
+  ASSERT(!sigpipe_blocked());
+  /* The program's own write still raises it. */
+  ASSERT_EQ(pipe(q), 0);
+  close(q[0]);
+  ASSERT_EQ(write(q[1], "x", 1), -1);
+  ASSERT_EQ(sigpipe_calls, 1);
+  /* Blocked by the program: stays blocked, tick's own is not left pending. */
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &set, NULL), 0);
+  epipe_direct(loop, s);
+  ASSERT(sigpipe_blocked());
+  ASSERT(!sigpipe_pending());
+  /* Pending for the program (its own write): still pending after tick's. */
+  ASSERT_EQ(write(q[1], "x", 1), -1);
+  ASSERT(sigpipe_pending());
+  epipe_direct(loop, s);
+  ASSERT(sigpipe_pending());
+  ASSERT_EQ(sigtimedwait(&set, NULL, &zero), SIGPIPE);
+  ASSERT(!sigpipe_pending());
+  ASSERT_EQ(pthread_sigmask(SIG_UNBLOCK, &set, NULL), 0);
+  ASSERT_EQ(sigpipe_calls, 1);
+  close(q[1]);
+  ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

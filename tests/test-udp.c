@@ -1521,3 +1521,48 @@ TEST(udp_close_while_waiting_for_writable) {
   send_script_len = 0;
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* ------------------------------------------------------------------ bad sizes ---- */
+
+static void sizes_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
+  (void)loop;
+  (void)u;
+  *(int *)arg = status;
+}
+
+/* Buffers whose lengths add up past SIZE_MAX (or past what one send can be) are bad input,
+ * refused at once by every send form with the code tick_write uses, never queued to fail
+ * later in the callback. */
+TEST(udp_send_total_overflow) {
+  tick_loop_t *loop;
+  tick_udp_t tx;
+  tick_promise_t *p = NULL;
+  struct sockaddr_in dst = v4("127.0.0.1", 9);
+  char x[4];
+  struct iovec iov[2];
+  int status = 1;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  tx = bound_v4(loop);
+  iov[0].iov_base = x;
+  iov[0].iov_len = SIZE_MAX / 2 + 1;
+  iov[1].iov_base = x;
+  iov[1].iov_len = SIZE_MAX / 2 + 1; /* the sum wraps to 0 */
+  ASSERT_ERR(tick_udp_send(loop, tx, iov, 2, (struct sockaddr *)&dst, sizes_sent, &status),
+             TICK_EINVAL);
+  ASSERT_ERR(tick_udp_try_send(loop, tx, iov, 2, (struct sockaddr *)&dst), TICK_EINVAL);
+  ASSERT_ERR(tick_udp_send_promise(loop, tx, iov, 2, (struct sockaddr *)&dst, &p),
+             TICK_EINVAL);
+  ASSERT(p == NULL);
+  iov[1].iov_len = 2; /* no wrap, but more than one send can be (> SSIZE_MAX) */
+  ASSERT_ERR(tick_udp_send(loop, tx, iov, 2, (struct sockaddr *)&dst, sizes_sent, &status),
+             TICK_EINVAL);
+  ASSERT_ERR(tick_udp_try_send(loop, tx, iov, 2, (struct sockaddr *)&dst), TICK_EINVAL);
+  ASSERT_ERR(tick_udp_send_promise(loop, tx, iov, 2, (struct sockaddr *)&dst, &p),
+             TICK_EINVAL);
+  ASSERT(p == NULL);
+  ASSERT_EQ(tick_udp_send_queue_count(loop, tx), 0);
+  ASSERT_OK(tick_udp_close(loop, tx, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(status, 1); /* no callback: the calls failed */
+  ASSERT_OK(tick_loop_destroy(loop));
+}

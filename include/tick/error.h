@@ -8,6 +8,11 @@
  *
  * On Linux the codes that have an errno equivalent are the negated errno values, so a
  * system call failure maps with a plain negation; tick's own conditions live above 4000.
+ * Every errno Linux defines has a code, named after it (TICK_ENOEXEC for ENOEXEC ...), so
+ * no error a system call passes through is "UNKNOWN". The exceptions are the aliases and
+ * one clash: EWOULDBLOCK is TICK_EAGAIN, EOPNOTSUPP is TICK_ENOTSUP, EDEADLOCK is
+ * TICK_EDEADLK (the same values), and ESTALE ("stale file handle", from NFS) is
+ * TICK_ESTALEFH, because TICK_ESTALE is tick's own stale handle.
  */
 #ifndef TICK_ERROR_H
 #define TICK_ERROR_H
@@ -26,54 +31,133 @@
   XX(EACCES, -EACCES, "permission denied")                                         \
   XX(EADDRINUSE, -EADDRINUSE, "address already in use")                            \
   XX(EADDRNOTAVAIL, -EADDRNOTAVAIL, "address not available")                       \
+  XX(EADV, -EADV, "advertise error")                                               \
   XX(EAFNOSUPPORT, -EAFNOSUPPORT, "address family not supported")                  \
   XX(EAGAIN, -EAGAIN, "resource temporarily unavailable")                          \
   XX(EALREADY, -EALREADY, "operation already in progress")                         \
+  XX(EBADE, -EBADE, "invalid exchange")                                            \
   XX(EBADF, -EBADF, "bad file descriptor")                                         \
+  XX(EBADFD, -EBADFD, "file descriptor in bad state")                              \
+  XX(EBADMSG, -EBADMSG, "bad message")                                             \
+  XX(EBADR, -EBADR, "invalid request descriptor")                                  \
+  XX(EBADRQC, -EBADRQC, "invalid request code")                                    \
+  XX(EBADSLT, -EBADSLT, "invalid slot")                                            \
+  XX(EBFONT, -EBFONT, "bad font file format")                                      \
   XX(EBUSY, -EBUSY, "resource busy or locked")                                     \
   XX(ECANCELED, -ECANCELED, "operation canceled")                                  \
   XX(ECHILD, -ECHILD, "no child processes")                                        \
+  XX(ECHRNG, -ECHRNG, "channel number out of range")                               \
+  XX(ECOMM, -ECOMM, "communication error on send")                                 \
   XX(ECONNABORTED, -ECONNABORTED, "software caused connection abort")              \
   XX(ECONNREFUSED, -ECONNREFUSED, "connection refused")                            \
   XX(ECONNRESET, -ECONNRESET, "connection reset by peer")                          \
+  XX(EDEADLK, -EDEADLK, "resource deadlock avoided")                               \
+  XX(EDESTADDRREQ, -EDESTADDRREQ, "destination address required")                  \
+  XX(EDOM, -EDOM, "argument out of domain")                                        \
+  XX(EDOTDOT, -EDOTDOT, "RFS specific error")                                      \
+  XX(EDQUOT, -EDQUOT, "disk quota exceeded")                                       \
   XX(EEXIST, -EEXIST, "file already exists")                                       \
   XX(EFAULT, -EFAULT, "bad address in system call argument")                       \
   XX(EFBIG, -EFBIG, "file too large")                                              \
+  XX(EHOSTDOWN, -EHOSTDOWN, "host is down")                                        \
   XX(EHOSTUNREACH, -EHOSTUNREACH, "host is unreachable")                           \
+  XX(EHWPOISON, -EHWPOISON, "memory page has hardware error")                      \
+  XX(EIDRM, -EIDRM, "identifier removed")                                          \
+  XX(EILSEQ, -EILSEQ, "illegal byte sequence")                                     \
+  XX(EINPROGRESS, -EINPROGRESS, "operation in progress")                           \
   XX(EINTR, -EINTR, "interrupted system call")                                     \
   XX(EINVAL, -EINVAL, "invalid argument")                                          \
   XX(EIO, -EIO, "i/o error")                                                       \
   XX(EISCONN, -EISCONN, "socket is already connected")                             \
   XX(EISDIR, -EISDIR, "illegal operation on a directory")                          \
+  XX(EISNAM, -EISNAM, "is a named type file")                                      \
+  XX(EKEYEXPIRED, -EKEYEXPIRED, "key has expired")                                 \
+  XX(EKEYREJECTED, -EKEYREJECTED, "key was rejected by service")                   \
+  XX(EKEYREVOKED, -EKEYREVOKED, "key has been revoked")                            \
+  XX(EL2HLT, -EL2HLT, "level 2 halted")                                            \
+  XX(EL2NSYNC, -EL2NSYNC, "level 2 not synchronized")                              \
+  XX(EL3HLT, -EL3HLT, "level 3 halted")                                            \
+  XX(EL3RST, -EL3RST, "level 3 reset")                                             \
+  XX(ELIBACC, -ELIBACC, "cannot access a needed shared library")                   \
+  XX(ELIBBAD, -ELIBBAD, "accessing a corrupted shared library")                    \
+  XX(ELIBEXEC, -ELIBEXEC, "cannot exec a shared library directly")                 \
+  XX(ELIBMAX, -ELIBMAX, "attempting to link in too many shared libraries")         \
+  XX(ELIBSCN, -ELIBSCN, ".lib section in a.out corrupted")                         \
+  XX(ELNRNG, -ELNRNG, "link number out of range")                                  \
   XX(ELOOP, -ELOOP, "too many symbolic links encountered")                         \
+  XX(EMEDIUMTYPE, -EMEDIUMTYPE, "wrong medium type")                               \
   XX(EMFILE, -EMFILE, "too many open files")                                       \
+  XX(EMLINK, -EMLINK, "too many links")                                            \
   XX(EMSGSIZE, -EMSGSIZE, "message too long")                                      \
+  XX(EMULTIHOP, -EMULTIHOP, "multihop attempted")                                  \
   XX(ENAMETOOLONG, -ENAMETOOLONG, "name too long")                                 \
+  XX(ENAVAIL, -ENAVAIL, "no XENIX semaphores available")                           \
   XX(ENETDOWN, -ENETDOWN, "network is down")                                       \
+  XX(ENETRESET, -ENETRESET, "connection aborted by network")                       \
   XX(ENETUNREACH, -ENETUNREACH, "network is unreachable")                          \
   XX(ENFILE, -ENFILE, "file table overflow")                                       \
+  XX(ENOANO, -ENOANO, "no anode")                                                  \
   XX(ENOBUFS, -ENOBUFS, "no buffer space available")                               \
+  XX(ENOCSI, -ENOCSI, "no CSI structure available")                                \
+  XX(ENODATA, -ENODATA, "no data available")                                       \
   XX(ENODEV, -ENODEV, "no such device")                                            \
   XX(ENOENT, -ENOENT, "no such file or directory")                                 \
+  XX(ENOEXEC, -ENOEXEC, "exec format error")                                       \
+  XX(ENOKEY, -ENOKEY, "required key not available")                                \
+  XX(ENOLCK, -ENOLCK, "no locks available")                                        \
+  XX(ENOLINK, -ENOLINK, "link has been severed")                                   \
+  XX(ENOMEDIUM, -ENOMEDIUM, "no medium found")                                     \
   XX(ENOMEM, -ENOMEM, "not enough memory")                                         \
+  XX(ENOMSG, -ENOMSG, "no message of desired type")                                \
+  XX(ENONET, -ENONET, "machine is not on the network")                             \
+  XX(ENOPKG, -ENOPKG, "package not installed")                                     \
+  XX(ENOPROTOOPT, -ENOPROTOOPT, "protocol not available")                          \
   XX(ENOSPC, -ENOSPC, "no space left on device")                                   \
+  XX(ENOSR, -ENOSR, "out of streams resources")                                    \
+  XX(ENOSTR, -ENOSTR, "device not a stream")                                       \
   XX(ENOSYS, -ENOSYS, "function not implemented")                                  \
+  XX(ENOTBLK, -ENOTBLK, "block device required")                                   \
   XX(ENOTCONN, -ENOTCONN, "socket is not connected")                               \
   XX(ENOTDIR, -ENOTDIR, "not a directory")                                         \
   XX(ENOTEMPTY, -ENOTEMPTY, "directory not empty")                                 \
+  XX(ENOTNAM, -ENOTNAM, "not a XENIX named type file")                             \
+  XX(ENOTRECOVERABLE, -ENOTRECOVERABLE, "state not recoverable")                   \
   XX(ENOTSOCK, -ENOTSOCK, "socket operation on non-socket")                        \
   XX(ENOTSUP, -ENOTSUP, "operation not supported")                                 \
+  XX(ENOTTY, -ENOTTY, "inappropriate ioctl for device")                            \
+  XX(ENOTUNIQ, -ENOTUNIQ, "name not unique on network")                            \
+  XX(ENXIO, -ENXIO, "no such device or address")                                   \
   XX(EOVERFLOW, -EOVERFLOW, "value too large for defined data type")               \
+  XX(EOWNERDEAD, -EOWNERDEAD, "owner died")                                        \
   XX(EPERM, -EPERM, "operation not permitted")                                     \
+  XX(EPFNOSUPPORT, -EPFNOSUPPORT, "protocol family not supported")                 \
   XX(EPIPE, -EPIPE, "broken pipe")                                                 \
   XX(EPROTO, -EPROTO, "protocol error")                                            \
+  XX(EPROTONOSUPPORT, -EPROTONOSUPPORT, "protocol not supported")                  \
+  XX(EPROTOTYPE, -EPROTOTYPE, "protocol wrong type for socket")                    \
   XX(ERANGE, -ERANGE, "result out of range")                                       \
+  XX(EREMCHG, -EREMCHG, "remote address changed")                                  \
+  XX(EREMOTE, -EREMOTE, "object is remote")                                        \
+  XX(EREMOTEIO, -EREMOTEIO, "remote i/o error")                                    \
+  XX(ERESTART, -ERESTART, "interrupted system call should be restarted")           \
+  XX(ERFKILL, -ERFKILL, "operation not possible due to RF-kill")                   \
   XX(EROFS, -EROFS, "read-only file system")                                       \
+  XX(ESHUTDOWN, -ESHUTDOWN, "cannot send after transport endpoint shutdown")       \
+  XX(ESOCKTNOSUPPORT, -ESOCKTNOSUPPORT, "socket type not supported")               \
   XX(ESPIPE, -ESPIPE, "invalid seek")                                              \
   XX(ESRCH, -ESRCH, "no such process")                                             \
+  XX(ESRMNT, -ESRMNT, "srmount error")                                             \
+  XX(ESTALEFH, -ESTALE, "stale file handle")                                       \
+  XX(ESTRPIPE, -ESTRPIPE, "streams pipe error")                                    \
+  XX(ETIME, -ETIME, "timer expired")                                               \
   XX(ETIMEDOUT, -ETIMEDOUT, "connection timed out")                                \
+  XX(ETOOMANYREFS, -ETOOMANYREFS, "too many references")                           \
   XX(ETXTBSY, -ETXTBSY, "text file is busy")                                       \
+  XX(EUCLEAN, -EUCLEAN, "structure needs cleaning")                                \
+  XX(EUNATCH, -EUNATCH, "protocol driver not attached")                            \
+  XX(EUSERS, -EUSERS, "too many users")                                            \
   XX(EXDEV, -EXDEV, "cross-device link not permitted")                             \
+  XX(EXFULL, -EXFULL, "exchange full")                                             \
   XX(EWRONGTHREAD, -4001, "called from a thread that does not own the loop")       \
   XX(ESTALE, -4002, "stale handle: already closed, fired or cleared")              \
   XX(ECLOSING, -4003, "loop or handle is closing")                                 \

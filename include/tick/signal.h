@@ -46,11 +46,27 @@ typedef void (*tick_signal_cb)(tick_loop_t *loop, tick_signal_t watcher, int sig
  * error (eventfd), TICK_EWRONGTHREAD. */
 int tick_signal_create(tick_loop_t *loop, tick_signal_t *watcher_out);
 
-/* Watches `signum` (1..64, not SIGKILL or SIGSTOP), calling `cb(loop, watcher, signum, arg)`.
+/* Watches `signum` (1..64), calling `cb(loop, watcher, signum, arg)`.
  * A started watcher that is ref'd keeps the loop alive. Starting a started watcher
- * replaces its signal, callback and argument (it is then called for the new signal only).
- * Returns 0, TICK_EINVAL (bad signal, NULL cb), TICK_ESTALE, or a system error from
- * sigaction. */
+ * replaces its signal, callback and argument (it is then called for the new signal only);
+ * a refused start leaves the watcher as it was.
+ *
+ * Signals that cannot be watched:
+ * - SIGKILL and SIGSTOP, which no process can catch: TICK_EINVAL (as sigaction says);
+ *   so are the signals the C library keeps for itself (glibc's 32 and 33).
+ * - SIGSEGV, SIGBUS, SIGFPE and SIGILL: TICK_ENOTSUP. When a fault raises them, the
+ *   faulting instruction runs again as soon as a handler returns, so a watched fault would
+ *   become an endless loop at full CPU instead of a crash; and a program cannot go on
+ *   safely after a fault anyway. tick cannot tell a real fault from a kill(), so it
+ *   refuses them in every case, and a fault always kills the process (or reaches the
+ *   handler the program itself installed). Node lets a program listen to them and warns
+ *   that a real fault may then hang; tick is stricter on purpose.
+ * Every other signal may be watched, including SIGABRT (a kill() from outside is
+ * delivered; abort() still ends the process, as its own contract says), SIGTRAP, SIGSYS,
+ * SIGPIPE, SIGCHLD and the real-time signals.
+ *
+ * Returns 0, TICK_EINVAL (bad or uncatchable signal, NULL cb), TICK_ENOTSUP (a fault
+ * signal), TICK_ESTALE, or a system error from sigaction. */
 int tick_signal_start(tick_loop_t *loop, tick_signal_t watcher, int signum,
                       tick_signal_cb cb, void *arg);
 

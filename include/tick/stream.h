@@ -30,6 +30,18 @@
  *
  * THREADS. Every function here is "loop thread": from another thread it returns
  * TICK_EWRONGTHREAD and does nothing.
+ *
+ * SIGPIPE. tick never raises SIGPIPE and never changes its disposition: a write to a
+ * stream whose reader is gone (a child that exited, a closed pipe, a peer that closed
+ * its socket) fails with TICK_EPIPE, reported like any refused write (the callback of
+ * tick_write, the return of tick_try_write), and the program keeps running even with
+ * SIGPIPE's default action (death). Sockets are written with MSG_NOSIGNAL, at no cost.
+ * Other fds (pipes, ttys) are written with SIGPIPE blocked on the loop thread for the
+ * duration of the write system call (two more system calls per write); a SIGPIPE that
+ * write raised is consumed before the mask is restored. The program's own handler, mask
+ * and pending signals are left as they were, and its own writes raise SIGPIPE as
+ * before. Unlike Node, which sets SIGPIPE to be ignored for the whole process at
+ * start-up, tick leaves that choice to the program.
  */
 #ifndef TICK_STREAM_H
 #define TICK_STREAM_H
@@ -107,7 +119,8 @@ int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
  * will run), TICK_EINVAL (NULL bufs with nbufs > 0, or lengths adding up to more than
  * SSIZE_MAX; nbufs 0 is allowed and completes with 0), TICK_ENOTCONN, TICK_EPIPE (after shutdown, or the write side failed),
  * TICK_ENOMEM, TICK_ESTALE, TICK_ECLOSING. A write that the system refuses (EPIPE,
- * ECONNRESET) is accepted and reports the error through its callback. */
+ * ECONNRESET) is accepted and reports the error through its callback, without SIGPIPE
+ * (see SIGPIPE above). */
 int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                size_t nbufs, tick_stream_cb cb, void *arg);
 

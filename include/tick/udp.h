@@ -94,7 +94,8 @@ int tick_udp_connect(tick_loop_t *loop, tick_udp_t udp, const struct sockaddr *a
 /* Queues one datagram made of `nbufs` buffers (at most IOV_MAX; 0 sends an empty
  * datagram) to `addr`, or to the connected peer when `addr` is NULL. `cb` may be NULL.
  * Returns 0 (accepted: the callback will be called), TICK_EINVAL (NULL loop, NULL bufs
- * with nbufs > 0, addr of the wrong family), TICK_ENOTCONN (NULL addr on an unconnected
+ * with nbufs > 0, lengths adding up to more than SSIZE_MAX, addr of the wrong family),
+ * TICK_ENOTCONN (NULL addr on an unconnected
  * handle), TICK_EISCONN (addr on a connected handle), TICK_ESTALE,
  * TICK_ECLOSING, TICK_ENOMEM (nothing queued). Queuing takes a request record from a
  * per-loop free list: steady-state sending does not allocate (datagrams of more than 4

@@ -339,6 +339,12 @@ int tick_signal_start(tick_loop_t *loop, tick_signal_t watcher, int signum,
   if (w == NULL) return TICK_ESTALE;
   if (cb == NULL || signum < 1 || signum >= NSIGS || signum == SIGKILL || signum == SIGSTOP)
     return TICK_EINVAL;
+  /* A fault signal raised by the faulting instruction itself comes back at once when the
+   * handler returns (the instruction runs again): the process would spin at full CPU
+   * instead of dying. The handler cannot tell a real fault from a kill(), so these
+   * signals are refused whatever their origin. */
+  if (signum == SIGSEGV || signum == SIGBUS || signum == SIGFPE || signum == SIGILL)
+    return TICK_ENOTSUP;
   if (w->state == W_STARTED && w->signum == signum) {
     w->cb = cb;
     w->arg = arg;

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -253,27 +254,68 @@ static size_t bufs_total(const tick_buf_t *bufs, size_t n) {
   return t;
 }
 
+/* write(2) or writev(2) on an fd that is not a socket (a pipe, a tty...), without
+ * SIGPIPE. There is no MSG_NOSIGNAL for them, and a library must not change the
+ * process-wide disposition of SIGPIPE (the program may have a handler, or want the
+ * default), so SIGPIPE is blocked on this thread for the call only: a write to a pipe
+ * whose reader is gone then fails with EPIPE and leaves the signal pending on this thread,
+ * where sigtimedwait consumes it before the old mask comes back. A SIGPIPE that was
+ * pending before (the thread already blocked it: an unblocked one would have been
+ * delivered) is the program's and stays; the kernel keeps one per thread, so tick's
+ * merged into it (the one case where the program may see one more: its earlier SIGPIPE
+ * was sent to the whole process, not to this thread). The cost is two
+ * rt_sigprocmask calls per write system call (three when the thread blocks SIGPIPE
+ * itself: sigpending), on pipes only: sockets use MSG_NOSIGNAL and pay nothing. */
+static ssize_t pipe_writev(int fd, const tick_buf_t *bufs, size_t n) {
+  sigset_t pipe_set, old;
+  int blocked_before, pending_before = 0, saved;
+  ssize_t r;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  blocked_before = sigismember(&old, SIGPIPE) == 1;
+  if (blocked_before) {
+    sigset_t pending;
+    if (sigpending(&pending) == 0) pending_before = sigismember(&pending, SIGPIPE) == 1;
+  }
+  do {
+    if (n == 1)
+      r = write(fd, bufs[0].base, bufs[0].len);
+    else
+      r = writev(fd, (const struct iovec *)(const void *)bufs, (int)n);
+  } while (r < 0 && errno == EINTR);
+  saved = errno;
+  if (r < 0 && saved == EPIPE && !pending_before) {
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  if (!blocked_before) pthread_sigmask(SIG_UNBLOCK, &pipe_set, NULL);
+  errno = saved;
+  return r;
+}
+
 /* One write, send, writev or sendmsg: returns bytes written or a negative code (TICK_EAGAIN). */
 static ssize_t stream_writev(const tick__stream_t *s, const tick_buf_t *bufs, size_t n) {
   ssize_t r;
   if (n > IOV_BATCH) n = IOV_BATCH;
-  do {
-    if ((s->flags & TICK__S_SOCKET) && n == 1) {
-      /* send(2), not sendmsg(2): the kernel copies no message header or iovec array for
-       * one buffer. MSG_NOSIGNAL either way: a reset peer is an error, not SIGPIPE. */
-      r = send(s->fd, bufs[0].base, bufs[0].len, MSG_NOSIGNAL);
-    } else if (s->flags & TICK__S_SOCKET) {
-      struct msghdr msg;
-      memset(&msg, 0, sizeof(msg));
-      msg.msg_iov = (struct iovec *)(void *)(uintptr_t)bufs;
-      msg.msg_iovlen = n;
-      r = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
-    } else if (n == 1) {
-      r = write(s->fd, bufs[0].base, bufs[0].len);
-    } else {
-      r = writev(s->fd, (const struct iovec *)(const void *)bufs, (int)n);
-    }
-  } while (r < 0 && errno == EINTR);
+  if (!(s->flags & TICK__S_SOCKET)) {
+    r = pipe_writev(s->fd, bufs, n);
+  } else {
+    do {
+      if (n == 1) {
+        /* send(2), not sendmsg(2): the kernel copies no message header or iovec array
+         * for one buffer. MSG_NOSIGNAL either way: a reset peer is an error, not SIGPIPE. */
+        r = send(s->fd, bufs[0].base, bufs[0].len, MSG_NOSIGNAL);
+      } else {
+        struct msghdr msg;
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = (struct iovec *)(void *)(uintptr_t)bufs;
+        msg.msg_iovlen = n;
+        r = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+      }
+    } while (r < 0 && errno == EINTR);
+  }
   if (r < 0) return errno == EWOULDBLOCK ? TICK_EAGAIN : tick_translate_errno(errno);
   return r;
 }

@@ -500,9 +500,16 @@ static int send_prepare(udp_state_t *st, udp_t *h, const struct iovec *bufs, siz
 static int send_check(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs,
                       size_t nbufs, const struct sockaddr *addr, udp_t **out) {
   udp_t *h;
+  size_t total = 0, i;
   int r = udp_get(loop, udp, &h);
   if (r != 0) return r;
   if ((bufs == NULL && nbufs != 0) || nbufs > IOV_MAX) return TICK_EINVAL;
+  /* As tick_write does: a total no send can be (above SSIZE_MAX, or wrapped around
+   * SIZE_MAX) is refused here, not queued to fail in the callback. */
+  for (i = 0; i < nbufs; i++) {
+    if (bufs[i].iov_len > (size_t)SSIZE_MAX - total) return TICK_EINVAL;
+    total += bufs[i].iov_len;
+  }
   if (addr != NULL) {
     if (check_addr(h, addr) != 0) return TICK_EINVAL;
     if (h->flags & H_CONNECTED) return TICK_EISCONN;

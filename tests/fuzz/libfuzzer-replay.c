@@ -1,24 +1,37 @@
 /* libfuzzer-replay.c - runs inputs through a libFuzzer harness without libFuzzer, so any
  * compiler (and valgrind or the sanitizers) can replay a corpus:
  *
- *   libfuzzer-replay FILE-OR-DIRECTORY...
+ *   libfuzzer-replay [-v] FILE-OR-DIRECTORY...
  *
  * Each regular file is read whole and passed once to LLVMFuzzerTestOneInput; a directory
  * stands for the files in it, in name order. A broken invariant aborts inside the harness,
- * which names the step; the replay prints each file's name first so the input is known.
- * Ends with "replayed N inputs" (a failure never returns) and exits 0, or 2 when an
+ * which names the step; the replay then names the file (SIGABRT handler) before the
+ * process dies. -v prints each file's name as it goes. Ends with "replayed N inputs" (a failure never returns) and exits 0, or 2 when an
  * argument cannot be read or no input was found.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned long replayed;
+static int verbose;
+static char current[4096]; /* the file being replayed, for the abort handler */
+
+static void on_abort(int sig) {
+  static const char what[] = "libfuzzer-replay: the failing input is ";
+  size_t n = strlen(current);
+  if (write(2, what, sizeof what - 1) < 0 || write(2, current, n) < 0 || write(2, "\n", 1) < 0) {
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
 
 static int replay_file(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -42,7 +55,8 @@ static int replay_file(const char *path) {
     return -1;
   }
   fclose(f);
-  printf("replay %s (%ld bytes)\n", path, len);
+  snprintf(current, sizeof current, "%s", path);
+  if (verbose) printf("replay %s (%ld bytes)\n", path, len);
   fflush(stdout);
   LLVMFuzzerTestOneInput(buf, (size_t)len);
   free(buf);
@@ -82,8 +96,11 @@ static int replay_path(const char *path) {
 
 int main(int argc, char **argv) {
   int i;
-  for (i = 1; i < argc; i++)
-    if (replay_path(argv[i]) != 0) return 2;
+  signal(SIGABRT, on_abort);
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-v") == 0) verbose = 1;
+    else if (replay_path(argv[i]) != 0) return 2;
+  }
   if (replayed == 0) {
     fprintf(stderr, "%s: no input to replay\n", argv[0]);
     return 2;

@@ -289,10 +289,19 @@ static void clear_imm_slot(int s) {
   r->slot = -1;
 }
 
+/* From inside a callback, running, advancing or draining the loop is refused. */
+static void check_no_nesting(void) {
+  CHECK(tick_loop_run(S.loop, TICK_RUN_NOWAIT) == TICK_EBUSY);
+  CHECK(tick_loop_advance(S.loop, 1) == TICK_EBUSY);
+  CHECK(tick_loop_drain(S.loop) == TICK_EBUSY);
+}
+
 /* What a timer, immediate, tick or microtask does when it runs: action & 7 picks the
- * deed, action >> 3 its argument. Children are bounded by S.budget. */
+ * deed, action >> 3 its argument (bit 6 also checks that nesting is refused). Children
+ * are bounded by S.budget. */
 static void child_action(unsigned action) {
   unsigned arg = action >> 3;
+  if (action & 0x40) check_no_nesting();
   if (S.tearing_down) return;
   switch (action & 7) {
   case 0: break;
@@ -735,7 +744,7 @@ static void step(void) {
   tick_promise_t *p, *q;
   tick_resolver_t *r;
   rec_t *rec;
-  switch (op % 40) {
+  switch (op % 41) {
   case 0: add_timer(K_TIMEOUT, (int64_t)a - 2 + (b & 0x80 ? 1000 : 0), b & 0x7f); break;
   case 1: add_timer(K_INTERVAL, 1 + (int64_t)(a % 64), b); break;
   case 2: clear_timer_slot((int)(a % N_TIMERS)); break;
@@ -808,12 +817,12 @@ static void step(void) {
   case 17: {
     unsigned c = get8();
     if ((p = prom_at(a)) == NULL) break;
-    rec = rec_new((op % 40) == 17 ? K_FINALLY : K_REACTION, c);
+    rec = rec_new((op % 41) == 17 ? K_FINALLY : K_REACTION, c);
     if (rec == NULL) break;
     S.in_call = 1;
-    if ((op % 40) == 17) {
+    if ((op % 41) == 17) {
       rc = tick_promise_finally(p, on_finally, rec, reaction_free, (b & 1) ? &q : NULL);
-    } else if ((op % 40) == 16) {
+    } else if ((op % 41) == 16) {
       rec->extra = 2;
       rc = tick_promise_catch(p, on_rejected, rec, reaction_free, (b & 1) ? &q : NULL);
     } else {
@@ -931,7 +940,7 @@ static void step(void) {
   case 30: watch_close((int)(a % N_WATCH)); break;
   case 31:
   case 32: {
-    uint64_t ms = (op % 40) == 31 ? a : (uint64_t)a * 16 + b;
+    uint64_t ms = (op % 41) == 31 ? a : (uint64_t)a * 16 + b;
     S.stop_seen = 0;
     CHECK(tick_loop_advance(S.loop, ms) == 0);
     check_drained();
@@ -945,7 +954,7 @@ static void step(void) {
     int i, stopped = S.stop_seen, iterates = 0;
     for (i = 0; i < N_IMMS; i++)
       if (S.imms[i].rec != NULL && !S.imms[i].unref) iterates = 1;
-    tick_run_mode_t mode = ((op % 40) == 34 && once_is_safe()) ? TICK_RUN_ONCE
+    tick_run_mode_t mode = ((op % 41) == 34 && once_is_safe()) ? TICK_RUN_ONCE
                                                                  : TICK_RUN_NOWAIT;
     S.stop_seen = 0;
     rc = tick_loop_run(S.loop, mode);
@@ -978,6 +987,10 @@ static void step(void) {
   case 38:
     for (s = 0; s < N_PROMS; s++)
       if (S.proms[s].p != NULL && S.proms[s].comb != C_NONE) check_combinator(&S.proms[s]);
+    break;
+  case 40:
+    /* Destroying a loop that is alive is refused and changes nothing. */
+    if (tick_loop_alive(S.loop) == 1) CHECK(tick_loop_destroy(S.loop) == TICK_EBUSY);
     break;
   default:
     if ((q = prom_at(a)) == NULL) break;

@@ -876,7 +876,12 @@ static void step(void) {
     break;
   case 22:
     if ((p = prom_at(a)) == NULL) break;
-    CHECK(tick_promise_retain(p) == 0);
+    if (b & 1) { /* Promise.resolve(p) is p itself, one more reference */
+      CHECK(tick_promise_resolve_promise(p, &q) == 0);
+      CHECK(q == p);
+    } else {
+      CHECK(tick_promise_retain(p) == 0);
+    }
     put_prom(p, S.proms[a % N_PROMS].comb, S.proms[a % N_PROMS].k);
     break;
   case 23:

@@ -136,7 +136,7 @@ static struct {
   prom_slot_t proms[N_PROMS];
   res_slot_t ress[N_RESS];
   watch_slot_t watch[N_WATCH];
-  int budget;          /* child callbacks callbacks may still create */
+  int budget;          /* child callbacks that callbacks may still create */
   int in_call;         /* inside an API call that must not call back */
   int stop_seen;       /* a stop was requested since the last run/advance began */
   int tearing_down;    /* callbacks create nothing new */
@@ -158,9 +158,11 @@ static void fail(int line, const char *what) {
 
 static unsigned get8(void) { return S.pos < S.size ? S.data[S.pos++] : 0; }
 
+/* The last N_WATCH records are kept for close callbacks, so that teardown can always
+ * close every watcher. */
 static rec_t *rec_new(int kind, unsigned action) {
   rec_t *r;
-  if (S.nrecs >= MAX_RECS) return NULL;
+  if (S.nrecs >= MAX_RECS - (kind == K_CLOSE ? 0 : N_WATCH)) return NULL;
   r = &S.recs[S.nrecs++];
   memset(r, 0, sizeof *r);
   r->kind = (uint8_t)kind;
@@ -946,10 +948,11 @@ static void step(void) {
   case 31:
   case 32: {
     uint64_t ms = (op % 41) == 31 ? a : (uint64_t)a * 16 + b;
+    int stopped = S.stop_seen; /* a stop made before the advance cuts it short too */
     S.stop_seen = 0;
     CHECK(tick_loop_advance(S.loop, ms) == 0);
     check_drained();
-    if (!S.stop_seen) check_no_overdue_timer();
+    if (!stopped && !S.stop_seen) check_no_overdue_timer();
     S.stop_seen = 0;
     break;
   }

@@ -210,3 +210,48 @@ docs:
 
 EXTERN_TESTS += --extern function-index 'sh tools/gen-index.sh --check' \
                 --extern doc-examples 'sh tools/doc-examples.sh $(BUILD) $(CC)'
+
+# ------------------------------------------------------------- libFuzzer and soak ----
+# tests/fuzz/libfuzzer-loop.c is a libFuzzer harness for the loop and promises (manual
+# clock). `make fuzz` builds it with clang (-fsanitize=fuzzer,address,undefined) and runs
+# it for FUZZ_SECONDS (default 60) from the seed corpus tests/fuzz/corpus/, new inputs
+# going to build/libfuzzer/corpus. Every build also links the harness with a plain main
+# (libfuzzer-replay.c), and `make check`, `make sanitize` and `make tsan` replay the seed
+# corpus with it as one test. `make soak` runs tests/soak/soak.c (SOAK_SECONDS, ROUNDS).
+# docs/testing.md says more.
+.PHONY: fuzz fuzz-replay soak
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/libfuzzer
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_REPLAY  := $(BUILD)/tests/fuzz/libfuzzer-replay
+TEST_ARGS    += --extern fuzz-corpus '$(FUZZ_REPLAY) tests/fuzz/corpus'
+test-build: $(FUZZ_REPLAY)
+
+$(FUZZ_REPLAY): tests/fuzz/libfuzzer-replay.c tests/fuzz/libfuzzer-loop.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ tests/fuzz/libfuzzer-replay.c \
+	  tests/fuzz/libfuzzer-loop.c $(STATIC_LIB) $(LDLIBS)
+
+$(BUILD)/tests/fuzz/libfuzzer-loop: tests/fuzz/libfuzzer-loop.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -fsanitize=fuzzer -o $@ $< $(STATIC_LIB) $(LDLIBS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	$(FUZZ_REPLAY) tests/fuzz/corpus
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SANFLAGS="$(FUZZ_SAN)" \
+	  $(FUZZ_BUILD)/tests/fuzz/libfuzzer-loop
+	sh tests/fuzz/libfuzzer-run.sh $(FUZZ_BUILD)/tests/fuzz/libfuzzer-loop \
+	  tests/fuzz/corpus $(FUZZ_BUILD)/corpus $(FUZZ_SECONDS)
+
+SOAK_SECONDS ?= 60
+ROUNDS       ?= 10
+soak: $(BUILD)/tests/soak/soak
+	$(BUILD)/tests/soak/soak --seconds $(SOAK_SECONDS) --rounds $(ROUNDS)
+
+$(BUILD)/tests/soak/soak: tests/soak/soak.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS)
+# ------------------------------------------------------- end of libFuzzer and soak ----

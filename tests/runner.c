@@ -382,7 +382,7 @@ static char **ordering_names(const char *dir, size_t *count) {
 
 int main(int argc, char **argv) {
   ordering_t orderings[8];
-  extern_t externs[8];
+  extern_t externs[32];
   int norderings = 0, nexterns = 0, npatterns = 0, list = 0;
   char **patterns = calloc((size_t)argc, sizeof(char *));
   int passed = 0, failed = 0, number = 0, i;
@@ -398,7 +398,7 @@ int main(int argc, char **argv) {
       orderings[norderings].bin = argv[i + 2];
       norderings++;
       i += 2;
-    } else if (strcmp(argv[i], "--extern") == 0 && i + 2 < argc && nexterns < 8) {
+    } else if (strcmp(argv[i], "--extern") == 0 && i + 2 < argc && nexterns < 32) {
       externs[nexterns].name = argv[i + 1];
       externs[nexterns].cmd = argv[i + 2];
       nexterns++;

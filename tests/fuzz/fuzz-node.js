@@ -9,7 +9,7 @@
  *                     saved case (tests/fuzz/cases, tests/fuzz/batch) against its .out
  *   --show S          print the JavaScript and the description of seed S
  *   --write-batch N   regenerate tests/fuzz/batch from seeds 1..N with node's outputs
- *   --jobs J          programs run at once (FUZZ_JOBS, default 6)
+ *   --jobs J          programs run at once (FUZZ_JOBS, default 6, 10 with --check)
  *
  * A program agrees when BIN (tests/fuzz/interp.c) prints exactly what node prints. A
  * mismatch is run three times more, both sides, to tell a real difference from a stall of
@@ -30,7 +30,8 @@ const opt = (name, dflt) => {
 const has = (name) => args.includes(name);
 
 const interp = opt('--interp', null);
-const jobs = Number(opt('--jobs', process.env.FUZZ_JOBS || 6));
+/* The batch has a fixed size: more at once, as its programs mostly wait for timers. */
+const jobs = Number(opt('--jobs', process.env.FUZZ_JOBS || (has('--check') ? 10 : 6)));
 const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'fuzz-node-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -255,3 +255,24 @@ $(BUILD)/tests/soak/soak: tests/soak/soak.c $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS)
 # ------------------------------------------------------- end of libFuzzer and soak ----
+
+# ------------------------------------------------------ differential fuzzing against node ----
+# tests/fuzz/gen.js writes random scheduler programs twice, as JavaScript and as a
+# description that tests/fuzz/interp.c runs on tick; the outputs must be equal
+# (docs/testing.md). `make fuzz-node` fuzzes for FUZZ_SECONDS (60) from seed FUZZ_SEED (by
+# default from the clock); `make check` runs a fixed batch of 200 seeds and the saved
+# cases as one test.
+FUZZ_INTERP  := $(BUILD)/tests/fuzz/interp
+EXTERN_TESTS += --extern fuzz-node \
+                '$(MAKE) -s --no-print-directory $(FUZZ_INTERP) && \
+                 node tests/fuzz/fuzz-node.js --check --interp $(FUZZ_INTERP)'
+.PHONY: fuzz-node
+
+$(FUZZ_INTERP): tests/fuzz/interp.c $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) -o $@ $< $(STATIC_LIB) $(LDLIBS)
+
+fuzz-node: $(FUZZ_INTERP)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) node tests/fuzz/fuzz-node.js \
+	  --interp $(FUZZ_INTERP)
+# ------------------------------------------------- end of differential fuzzing block ----

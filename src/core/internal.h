@@ -39,21 +39,16 @@ static inline int tick__mul_size(size_t a, size_t b, size_t *out) {
   return 0;
 }
 
-/* Modules (promises now; the pool and I/O later) hang per-loop state on the loop through
- * these hooks instead of the loop knowing about them. */
-/* TICK__MODULE_POOL: the thread pool's per-loop job records (pool.c, issue 6). */
-typedef enum tick__module_e {
-  TICK__MODULE_PROMISE = 0,
-  TICK__MODULE_POOL,
-  TICK__MODULE_WORK, /* pool jobs that complete on the loop: records (work.c, issue 6) */
-  TICK__MODULE_SIGNAL,  /* signal watchers (signal.c, issue 8) */
-  TICK__MODULE_PROCESS, /* child processes (process.c, issue 8) */
-  TICK__MODULE_NET, /* streams and TCP: free lists of write requests and streams (stream.c) */
-  TICK__MODULE_FS, /* file requests (fs.c, issue 8) */
-  TICK__MODULE_UDP, /* UDP handles and their send records (udp.c, issue 7) */
-  TICK__MODULE_DNS, /* DNS requests in flight (dns.c, issue 7) */
-  TICK__MODULE_MAX
-} tick__module_t;
+/* Per-loop state of the layers above the core hangs on the loop through these hooks,
+ * so that the loop knows nothing about them. The core names no module: a module is a slot
+ * number that its layer assigns in its own private header (promise 0: promise.c; thread
+ * 1-2: thread/pool.h; io 3-8: io/module.h), below TICK__MODULE_MAX. Hooks run in slot
+ * order, so a lower layer's after_drain runs before a higher one's. */
+typedef unsigned tick__module_t;
+#define TICK__MODULE_MAX 12
+
+#define TICK__CONTAINER_OF(ptr, type, member) \
+  ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 typedef struct tick__module_hooks_s {
   /* Called after every drain (SEMANTICS section 3, step 4). Returns nonzero if it may have

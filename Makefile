@@ -46,6 +46,8 @@ RUN_TESTS   := $(BUILD)/tests/run-tests
 
 # Extra suites run by the runner as single tests (later issues append to this).
 EXTERN_TESTS ?= --extern install-check 'sh tests/install-check.sh $(BUILD)'
+# Each layer of src/ includes only its own and lower layers; the core names none above it.
+EXTERN_TESTS += --extern layering 'sh tests/layering.sh'
 TEST_ARGS    = --ordering tests/ordering $(BUILD)/tests/ordering $(EXTERN_TESTS)
 
 .PHONY: all check test-build demo sanitize tsan valgrind bench install uninstall clean \

@@ -33,7 +33,7 @@ endif
 
 SRCS        := $(sort $(wildcard src/*/*.c))
 OBJS        := $(SRCS:%.c=$(BUILD)/%.o)
-TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c
+TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c tests/helpers.c
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 ORDER_SRCS  := $(sort $(wildcard tests/ordering/*.c))
 ORDER_BINS  := $(ORDER_SRCS:%.c=$(BUILD)/%)

@@ -72,7 +72,8 @@ static int fdset_add(tick__fdset_t *set, int fd) {
 }
 
 /* Removes `fd` if present. Backward-shift deletion keeps every probe chain unbroken
- * without tombstones; a set left an eighth full shrinks (a failed shrink changes nothing). */
+ * without tombstones; a set left less than an eighth full shrinks by half (a failed shrink
+ * changes nothing), so growing and shrinking never alternate. */
 static void fdset_remove(tick__fdset_t *set, int fd) {
   uint32_t i, j;
   if (set->count == 0) return;
@@ -89,10 +90,9 @@ static void fdset_remove(tick__fdset_t *set, int fd) {
       i = j;
     }
   }
-  if (set->count == 0) {
-    tick__free(set->keys);
-    memset(set, 0, sizeof(*set));
-  } else if (set->mask + 1 > 16 && set->count < (set->mask + 1) / 8) {
+  /* An empty set keeps its buckets (freed with the loop): a loop that watches one fd at
+   * a time, a client connecting again and again, makes no allocation per fd. */
+  if (set->mask + 1 > 16 && set->count < (set->mask + 1) / 8) {
     fdset_resize(set, (set->mask + 1) / 2);
   }
 }

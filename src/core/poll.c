@@ -72,8 +72,9 @@ static int fdset_add(tick__fdset_t *set, int fd) {
 }
 
 /* Removes `fd` if present. Backward-shift deletion keeps every probe chain unbroken
- * without tombstones; a set left less than an eighth full shrinks by half (a failed shrink
- * changes nothing), so growing and shrinking never alternate. */
+ * without tombstones. The set never shrinks (it is freed with the loop): its size follows
+ * the most fds watched at once, and connection churn (a round of connections opened and
+ * closed, again and again) allocates nothing in steady state. */
 static void fdset_remove(tick__fdset_t *set, int fd) {
   uint32_t i, j;
   if (set->count == 0) return;
@@ -89,11 +90,6 @@ static void fdset_remove(tick__fdset_t *set, int fd) {
       set->keys[j] = 0;
       i = j;
     }
-  }
-  /* An empty set keeps its buckets (freed with the loop): a loop that watches one fd at
-   * a time, a client connecting again and again, makes no allocation per fd. */
-  if (set->mask + 1 > 16 && set->count < (set->mask + 1) / 8) {
-    fdset_resize(set, (set->mask + 1) / 2);
   }
 }
 

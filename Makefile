@@ -33,7 +33,7 @@ endif
 
 SRCS        := $(sort $(wildcard src/*/*.c))
 OBJS        := $(SRCS:%.c=$(BUILD)/%.o)
-TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c
+TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c tests/helpers.c
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 ORDER_SRCS  := $(sort $(wildcard tests/ordering/*.c))
 ORDER_BINS  := $(ORDER_SRCS:%.c=$(BUILD)/%)
@@ -46,6 +46,8 @@ RUN_TESTS   := $(BUILD)/tests/run-tests
 
 # Extra suites run by the runner as single tests (the blocks below append to this).
 EXTERN_TESTS ?= --extern install-check 'sh tests/install-check.sh $(BUILD)'
+# Each layer of src/ includes only its own and lower layers; the core names none above it.
+EXTERN_TESTS += --extern layering 'sh tests/layering.sh'
 TEST_ARGS    = --ordering tests/ordering $(BUILD)/tests/ordering $(EXTERN_TESTS)
 
 .PHONY: all check test-build demo sanitize tsan valgrind bench install uninstall clean \

@@ -177,22 +177,6 @@ static void echo_exchange(int fd, const char *data, size_t len) {
   free(back);
 }
 
-/* Sanitizers and valgrind slow the examples down: smaller transfers there. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define EXAMPLES_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define EXAMPLES_SANITIZED 1
-#endif
-#endif
-#ifndef EXAMPLES_SANITIZED
-#define EXAMPLES_SANITIZED 0
-#endif
-
-static int slow_build(void) {
-  return EXAMPLES_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
-}
-
 /* ------------------------------------------------------------------ echo-server ---- */
 
 TEST_TIMEOUT(example_echo_server, 60) {

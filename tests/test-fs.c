@@ -19,21 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-#ifndef TEST_SANITIZED
-#define TEST_SANITIZED 0
-#endif
-
-static int slow_build(void) {
-  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
-}
-
 /* ------------------------------------------------------------------ helpers ---- */
 
 static char tmpdir[512];

@@ -7,18 +7,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-static char logbuf[4096];
-
-static void logs(const char *s) {
-  if (logbuf[0]) strcat(logbuf, " ");
-  strcat(logbuf, s);
-}
-
-static void log_task(tick_loop_t *loop, void *arg) {
-  (void)loop;
-  logs(arg);
-}
-
 static void log_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
   (void)loop;
   (void)t;

@@ -18,21 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-#ifndef TEST_SANITIZED
-#define TEST_SANITIZED 0
-#endif
-
-static int slow_build(void) {
-  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
-}
-
 /* Internal (src/process.c): use the SIGCHLD fallback on this loop. */
 int tick__process_force_sigchld(tick_loop_t *loop);
 
@@ -91,15 +76,23 @@ static void opts_init(tick_process_options_t *o, char **argv, exit_t *e) {
   o->arg = e;
 }
 
+/* The usual set-up: a cleared exit record, a loop (on the SIGCHLD fallback if
+ * `fallback`), and options that run argv and report to `e`. */
+static tick_loop_t *setup(tick_process_options_t *o, char **argv, exit_t *e, int fallback) {
+  tick_loop_t *loop;
+  memset(e, 0, sizeof(*e));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
+  opts_init(o, argv, e);
+  return loop;
+}
+
 static void run_exit(int fallback, char **argv, int want_status, int want_sig) {
   tick_loop_t *loop;
   tick_process_options_t o;
   exit_t e;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, fallback);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
-  opts_init(&o, argv, &e);
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_GT(tick_process_pid(loop, e.p), 0);
   ASSERT_EQ(e.calls, 0);
@@ -136,11 +129,8 @@ static void kill_test(int fallback) {
   tick_process_options_t o;
   char *argv[] = {"sleep", "10", NULL};
   exit_t e;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, fallback);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
-  opts_init(&o, argv, &e);
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_process_kill(loop, e.p, 0));
   ASSERT_ERR(tick_process_kill(loop, e.p, -1), TICK_EINVAL);
@@ -238,10 +228,8 @@ TEST(process_stdin_pipe) {
                            {TICK_STDIO_INHERIT, -1}};
   exit_t e;
   reader_t r;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   o.stdio = stdio;
   o.stdio_count = 3;
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
@@ -357,10 +345,8 @@ TEST(process_uid_gid_current) {
   tick_loop_t *loop;
   tick_process_options_t o;
   exit_t e;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   o.flags = TICK_PROCESS_SETUID | TICK_PROCESS_SETGID;
   o.uid = getuid();
   o.gid = getgid();
@@ -458,10 +444,8 @@ TEST(process_detached) {
   char *argv[] = {"sleep", "10", NULL};
   exit_t e;
   int pid;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   o.flags = TICK_PROCESS_DETACHED;
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   pid = tick_process_pid(loop, e.p);
@@ -479,10 +463,7 @@ static void close_before_exit(int fallback) {
   char *argv[] = {"sleep", "10", NULL};
   exit_t e;
   int pid, st;
-  memset(&e, 0, sizeof(e));
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
-  opts_init(&o, argv, &e);
+  loop = setup(&o, argv, &e, fallback);
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   pid = tick_process_pid(loop, e.p);
   ASSERT_OK(tick_process_close(loop, e.p, on_closed, &e));
@@ -514,10 +495,8 @@ TEST(process_unref_ref) {
   tick_process_options_t o;
   char *argv[] = {"sleep", "10", NULL};
   exit_t e;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_EQ(tick_loop_alive(loop), 1);
   ASSERT_OK(tick_process_unref(loop, e.p));
@@ -776,11 +755,8 @@ static void timeout_test(int fallback, int kill_signal, int want_sig) {
   struct timespec t0;
   exit_t e;
   int64_t took;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, fallback);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
-  opts_init(&o, argv, &e);
   o.timeout_ms = 50;
   o.kill_signal = kill_signal;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -836,10 +812,7 @@ static void exit_before_timeout_test(int fallback) {
   char *argv[] = {"/bin/sh", "-c", "exit 4", NULL};
   struct timespec t0;
   exit_t e;
-  memset(&e, 0, sizeof(e));
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  if (fallback) ASSERT_OK(tick__process_force_sigchld(loop));
-  opts_init(&o, argv, &e);
+  loop = setup(&o, argv, &e, fallback);
   o.timeout_ms = 20000;
   o.kill_signal = SIGKILL;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -868,10 +841,8 @@ TEST(process_timeout_does_not_keep_loop_alive) {
   char *argv[] = {"sleep", "10", NULL};
   struct timespec t0;
   exit_t e;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   o.timeout_ms = 20000;
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_process_unref(loop, e.p));
@@ -896,10 +867,8 @@ TEST(process_timeout_signal_survived) {
   tick_process_options_t o;
   char *argv[] = {"/bin/sh", "-c", "sleep 0.3; exit 6", NULL};
   exit_t e;
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   o.timeout_ms = 10;
   o.kill_signal = SIGCONT;
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
@@ -1203,10 +1172,8 @@ TEST_TIMEOUT(process_supervisor_example, 60) {
   }
   fd = mkstemp(log_path);
   ASSERT(fd >= 0);
-  memset(&e, 0, sizeof(e));
+  loop = setup(&o, argv, &e, 0);
   e.close_in_cb = 1;
-  ASSERT_OK(tick_loop_create(&loop, 0));
-  opts_init(&o, argv, &e);
   stdio[1].fd = fd;
   o.stdio = stdio;
   o.stdio_count = 3;

@@ -7,13 +7,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-static char logbuf[8192];
-
-static void logs(const char *s) {
-  if (logbuf[0]) strcat(logbuf, " ");
-  strcat(logbuf, s);
-}
-
 static tick_loop_t *new_loop(void) {
   tick_loop_t *loop;
   ASSERT_OK(tick_loop_create(&loop, 0));

@@ -10,23 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef TEST_SANITIZED
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-#endif
-#ifndef TEST_SANITIZED
-#define TEST_SANITIZED 0
-#endif
-
-static int slow_build(void) {
-  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
-}
-
 /* ------------------------------------------------------------ helpers ---- */
 
 static tick_stream_t listen_on(tick_loop_t *loop, const char *ip, int backlog,

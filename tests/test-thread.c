@@ -4,6 +4,7 @@
  * under load and allocation failure at each site. Orders that node can also produce are
  * in tests/ordering/6NN-*. */
 #include "test.h"
+#include "gate.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -11,35 +12,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <unistd.h>
-
-/* Stress sizes: the full counts natively, a tenth under valgrind and the
- * sanitizers, which slow threads down ten to fifty times. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-#ifndef TEST_SANITIZED
-#define TEST_SANITIZED 0
-#endif
-
-static int slow_build(void) {
-  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
-}
-
-static char logbuf[4096];
-
-static void logs(const char *s) {
-  if (logbuf[0]) strcat(logbuf, " ");
-  strcat(logbuf, s);
-}
-
-static void log_task(tick_loop_t *loop, void *arg) {
-  (void)loop;
-  logs(arg);
-}
 
 static void log_imm(tick_loop_t *loop, void *arg) {
   (void)loop;
@@ -950,20 +922,7 @@ TEST(thread_pool_bad_input) {
   ASSERT_OK(tick_pool_destroy(pool));
 }
 
-/* A job that holds its worker until released. */
-typedef struct gate_s {
-  atomic_int started, release;
-} gate_t;
-
-static void gate_work(void *arg) {
-  gate_t *g = arg;
-  atomic_store(&g->started, 1);
-  while (!atomic_load(&g->release)) usleep(100);
-}
-
-static void wait_started(gate_t *g) {
-  while (!atomic_load(&g->started)) usleep(100);
-}
+/* A job that holds its worker until released: gate_t, gate_work, wait_started (gate.h). */
 
 TEST(thread_pool_cancel_before_start) {
   tick_loop_t *loop = new_loop(0);

@@ -5,25 +5,11 @@
  * running, promise settling, value ownership, bad input, allocation failure at each
  * site. */
 #include "test.h"
+#include "gate.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-#ifndef TEST_SANITIZED
-#define TEST_SANITIZED 0
-#endif
-
-static int slow_build(void) {
-  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
-}
 
 static tick_loop_t *new_loop(void) {
   tick_loop_t *loop;
@@ -182,20 +168,8 @@ TEST(work_parallel_start_does_not_block_the_loop_thread) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
-/* A job that holds its pool's only worker until released. */
-typedef struct gate_s {
-  atomic_int started, release;
-} gate_t;
-
-static void gate_work(void *arg) {
-  gate_t *g = arg;
-  atomic_store(&g->started, 1);
-  while (!atomic_load(&g->release)) usleep(100);
-}
-
-static void wait_started(gate_t *g) {
-  while (!atomic_load(&g->started)) usleep(100);
-}
+/* A job that holds its pool's only worker until released: gate_t, gate_work and
+ * wait_started (gate.h). */
 
 static int touch(void *ctx, void *elem, size_t index) {
   (void)ctx;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef void (*test_fn)(void);
 
@@ -91,6 +92,35 @@ _Noreturn void test_fail(const char *file, int line, const char *fmt, ...)
       test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,            \
                 a_ ? a_ : "(null)", b_ ? b_ : "(null)");                             \
   } while (0)
+
+/* ------------------------------------------------------------ the test log ---- */
+
+/* An event log the ordering tests compare with a string (tests/helpers.c): logs() appends
+ * one word, space-separated; a test clears it with logbuf[0] = 0. */
+extern char logbuf[8192];
+void logs(const char *s);
+/* A task (tick_next_tick, tick_queue_microtask, tick_post ...) that logs its argument. */
+void log_task(tick_loop_t *loop, void *arg);
+
+/* -------------------------------------------------------------- slow builds ---- */
+
+/* 1 in AddressSanitizer and ThreadSanitizer builds (gcc and clang spell it differently). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+#ifndef TEST_SANITIZED
+#define TEST_SANITIZED 0
+#endif
+
+/* Nonzero when this run is ten to fifty times slower than a native one (the sanitizers,
+ * valgrind): stress tests and large transfers use smaller counts there. */
+static inline int slow_build(void) {
+  return TEST_SANITIZED || getenv("TICK_TEST_VALGRIND") != NULL;
+}
 
 /* ------------------------------------------------- allocation-failure harness ---- */
 

@@ -212,7 +212,9 @@ typedef void (*tick_close_cb)(tick_loop_t *loop, void *arg);
 
 /* Creates a watcher for `fd` (which the caller keeps owning and must not close before the
  * watcher's close callback has run). It watches nothing until tick_poll_start().
- * Returns 0, TICK_EINVAL, TICK_EEXIST (fd already watched on this loop), TICK_ENOMEM. */
+ * Returns 0, TICK_EINVAL, TICK_EBADF (`fd` is not open: refused before anything is done
+ * with its number), TICK_EEXIST (fd already watched on this loop), TICK_ENOMEM. The memory
+ * a watcher takes does not depend on the fd's number. */
 int tick_poll_create(tick_loop_t *loop, int fd, tick_poll_t *watcher_out);
 
 /* Watches `events` (TICK_READABLE|TICK_WRITABLE), replacing earlier ones, calling `cb`.

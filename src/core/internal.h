@@ -39,24 +39,19 @@ static inline int tick__mul_size(size_t a, size_t b, size_t *out) {
   return 0;
 }
 
-/* Modules (promises, the pool, I/O) hang per-loop state on the loop through
- * these hooks instead of the loop knowing about them. */
-/* TICK__MODULE_POOL: the thread pool's per-loop job records (pool.c). */
-typedef enum tick__module_e {
-  TICK__MODULE_PROMISE = 0,
-  TICK__MODULE_POOL,
-  TICK__MODULE_WORK, /* pool jobs that complete on the loop: records (work.c) */
-  TICK__MODULE_SIGNAL,  /* signal watchers (signal.c) */
-  TICK__MODULE_PROCESS, /* child processes (process.c) */
-  TICK__MODULE_NET, /* streams and TCP: free lists of write requests and streams (stream.c) */
-  TICK__MODULE_FS, /* file requests (fs.c) */
-  TICK__MODULE_UDP, /* UDP handles and their send records (udp.c) */
-  TICK__MODULE_DNS, /* DNS requests in flight (dns.c) */
-  TICK__MODULE_MAX
-} tick__module_t;
+/* Per-loop state of the layers above the core hangs on the loop through these hooks,
+ * so that the loop knows nothing about them. The core names no module: a module is a slot
+ * number that its layer assigns in its own private header (promise 0: promise.c; thread
+ * 1-2: thread/pool.h; io 3-8: io/module.h), below TICK__MODULE_MAX. Hooks run in slot
+ * order, so a lower layer's after_drain runs before a higher one's. */
+typedef unsigned tick__module_t;
+#define TICK__MODULE_MAX 12
+
+#define TICK__CONTAINER_OF(ptr, type, member) \
+  ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 typedef struct tick__module_hooks_s {
-  /* Called after every drain (docs/semantics.md section 3, step 4). Returns nonzero if it may have
+  /* Called after every drain (SEMANTICS section 3, step 4). Returns nonzero if it may have
    * queued ticks or microtasks; the loop then drains again. May be NULL. */
   int (*after_drain)(tick_loop_t *loop, void *state);
   /* Called once by tick_loop_destroy, before the loop's memory is freed: free `state` and

@@ -10,7 +10,6 @@
 #include "core/loop.h"
 
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -222,18 +221,19 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   *loop_out = NULL;
   loop = tick__calloc(1, sizeof(*loop));
   if (loop == NULL) return TICK_ENOMEM;
-  loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  if (loop->epoll_fd < 0) {
-    int err = tick_translate_errno(errno);
-    tick__free(loop);
-    return err;
+  {
+    int r = tick__poller_init(&loop->poller);
+    if (r != 0) {
+      tick__free(loop);
+      return r;
+    }
   }
   {
     /* The cross-thread inbox exists from the start: another thread may post as soon as
      * it has the loop pointer, and must not race to create it. */
     int r = tick__inbox_create(loop);
     if (r != 0) {
-      close(loop->epoll_fd);
+      tick__poller_close(&loop->poller);
       tick__free(loop);
       return r;
     }
@@ -277,7 +277,7 @@ int tick_loop_destroy(tick_loop_t *loop) {
   tick__tq_free(&loop->ticks);
   tick__tq_free(&loop->microtasks);
   tick__inbox_free(loop);
-  close(loop->epoll_fd);
+  tick__poller_close(&loop->poller);
   tick__free(loop);
   tick__loop_count_add(-1);
   return 0;

@@ -10,6 +10,7 @@
 #define TICK_LOOP_PRIVATE_H
 
 #include "core/internal.h"
+#include "core/poller.h"
 #include "core/spin.h"
 
 #include <pthread.h>
@@ -80,7 +81,7 @@ typedef enum tick__kind_e {
   TICK__TIMER,
   TICK__IMMEDIATE,
   TICK__POLL,
-  TICK__STREAM /* a TCP socket or pipe: the slot points at its tick__stream_t (stream.h) */
+  TICK__IO /* an fd watcher of a layer above: the slot points at its tick__io_t */
 } tick__kind_t;
 
 /* Object flags. */
@@ -120,8 +121,8 @@ typedef struct tick__obj_s {
       void *arg;
     } poll;
     struct {
-      struct tick__stream_s *ptr;
-    } stream;
+      struct tick__io_s *ptr;
+    } io;
   } u;
 } tick__obj_t;
 
@@ -202,6 +203,18 @@ typedef struct tick__timers_s {
   uint32_t refs;        /* ref'd live timers */
 } tick__timers_t;
 
+/* ---------------------------------------------------------------- fd set ---- */
+
+/* The set of fds that have a watcher on this loop (one watcher per fd). Open addressing
+ * keyed by fd + 1 (0 is an empty bucket), with linear probing and backward-shift
+ * deletion: its size follows the number of watched fds, never the highest fd number (an
+ * fd may legally be near RLIMIT_NOFILE, and dup2 can put one there). */
+typedef struct tick__fdset_s {
+  uint32_t *keys;
+  uint32_t mask;  /* capacity - 1; capacity is 0 or a power of two */
+  uint32_t count;
+} tick__fdset_t;
+
 /* ------------------------------------------------------------------- loop ---- */
 
 typedef struct tick__queue_s { /* intrusive FIFO of slab objects */
@@ -211,7 +224,7 @@ typedef struct tick__queue_s { /* intrusive FIFO of slab objects */
 struct tick_loop_s {
   pthread_t owner;
   unsigned flags;
-  int epoll_fd;
+  tick__poller_t poller;
 
   int64_t now;          /* cached time, ms */
   uint64_t iteration;
@@ -234,8 +247,7 @@ struct tick_loop_s {
   uint32_t immediate_count, immediate_refs;
 
   /* fd watchers */
-  uint32_t *fd_map;     /* fd -> watcher slot + 1 */
-  uint32_t fd_map_len;
+  tick__fdset_t fds;    /* the fds watched, by tick_poll_* and tick__io_* alike */
   uint32_t poll_active_refs;
   uint32_t poll_active; /* started watchers, registered with epoll */
   uint32_t poll_count;  /* live watchers (including closing ones) */
@@ -280,7 +292,7 @@ struct tick__node_s {
   void (*run)(tick_loop_t *loop, tick__node_t *node);
 };
 
-/* epoll data of the inbox's eventfd: no handle id is ever 0. */
+/* Poller datum of the inbox's eventfd: no handle id is ever 0. */
 #define TICK__INBOX_ID 0
 
 int tick__inbox_create(tick_loop_t *loop);
@@ -320,11 +332,55 @@ struct tick__iowatch_s {
   int fd_ready_; /* poll.c's */
 };
 
-/* epoll data of internal watchers: low 32 bits 0 (no handle id), not TICK__INBOX_ID. */
+/* Poller datum of internal watchers: low 32 bits 0 (no handle id), not TICK__INBOX_ID. */
 #define TICK__IOWATCH_ID ((uint64_t)UINT32_MAX << 32)
 
 int tick__iowatch_add(tick_loop_t *loop, tick__iowatch_t *w);
 void tick__iowatch_remove(tick_loop_t *loop, tick__iowatch_t *w);
+
+/* -------------------------------------------------------- handle watchers ---- */
+
+/* An fd watcher that a layer above embeds in its handle (a socket, a pipe), after
+ * libuv's uv__io_t: the core runs `cb` when the poller reports the handle's fd and `close`
+ * in the close phase, and knows nothing else about the handle. The handle keeps its fd,
+ * its id and its registered event mask itself, and passes them in. The id comes from a
+ * slab slot of kind TICK__IO (generation-counted, like every handle's) and is also the
+ * poller datum, so an event for a watcher closed earlier in the same batch is recognised
+ * as stale and skipped. */
+typedef struct tick__io_s tick__io_t;
+struct tick__io_s {
+  /* Poll phase: the fd is ready (TICK__POLLER_* bits). The callee does its own depth
+   * counting and drains. */
+  void (*cb)(tick_loop_t *loop, tick__io_t *w, unsigned events);
+  /* Close phase, once, after tick__io_close: it must call tick__io_release. */
+  void (*close)(tick_loop_t *loop, tick__io_t *w);
+};
+
+/* Takes a slot for `w` (cb and close set) and sets *id: the handle counts as live until
+ * tick__io_release. Returns 0 or TICK_ENOMEM. */
+int tick__io_open(tick_loop_t *loop, tick__io_t *w, uint64_t *id);
+/* The watcher named by `id`, or NULL if the id is stale or names no such watcher. */
+tick__io_t *tick__io_get(const tick_loop_t *loop, uint64_t id);
+/* Queues the watcher's close hook for the close phase of this iteration. */
+void tick__io_close(tick_loop_t *loop, uint64_t id);
+/* Frees the slot: the id goes stale. */
+void tick__io_release(tick_loop_t *loop, uint64_t id);
+/* Brings the poller registration of `fd` from *registered to `want` (TICK__POLLER_IN|OUT,
+ * 0: none) under the datum `id`, with a system call only when it changes, and keeps the
+ * loop's count of registered fds. Returns 0 or the poller's error (removal cannot fail). */
+int tick__io_watch(tick_loop_t *loop, int fd, uint64_t id, unsigned *registered,
+                   unsigned want);
+/* Drops a registration because the fd is about to be closed: removes it from the poller
+ * if `deregister` (another reference to the file may keep it open), else only forgets it
+ * (closing the last reference removes it from epoll by itself: one system call less). */
+void tick__io_unwatch(tick_loop_t *loop, int fd, unsigned *registered, int deregister);
+
+/* The loop's set of watched fds (one watcher per fd, tick_poll_* and handles alike).
+ * claim returns 0, TICK_EEXIST (already watched) or TICK_ENOMEM; unclaim of an fd not in
+ * the set does nothing. */
+int tick__fd_claim(tick_loop_t *loop, int fd);
+void tick__fd_unclaim(tick_loop_t *loop, int fd);
+int tick__fd_watched(const tick_loop_t *loop, int fd);
 
 /* Runs the drain of docs/semantics.md section 3 (ticks, microtasks, module hooks). */
 void tick__drain(tick_loop_t *loop);

@@ -40,7 +40,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sched.h>
 #include <unistd.h>
@@ -127,7 +126,7 @@ static void pq_free(tick__pq_t *q);
 static void pq_free_blocks(tick__pq_t *q);
 
 int tick__inbox_create(tick_loop_t *loop) {
-  struct epoll_event ev;
+  int r;
   tick__inbox_t *ib = tick__calloc(1, sizeof(*ib));
   if (ib == NULL) return TICK_ENOMEM;
   ib->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -136,14 +135,11 @@ int tick__inbox_create(tick_loop_t *loop) {
     tick__free(ib);
     return err;
   }
-  memset(&ev, 0, sizeof(ev));
-  ev.events = EPOLLIN;
-  ev.data.u64 = TICK__INBOX_ID;
-  if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, ib->efd, &ev) != 0) {
-    int err = tick_translate_errno(errno);
+  r = tick__poller_add(&loop->poller, ib->efd, TICK__POLLER_IN, TICK__INBOX_ID);
+  if (r != 0) {
     close(ib->efd);
     tick__free(ib);
-    return err;
+    return r;
   }
   pthread_mutex_init(&ib->lock, NULL);
   /* Without a key (the process used all PTHREAD_KEYS_MAX of them) posts take the lock:

@@ -16,7 +16,7 @@
  * frees the record.
  */
 #include "core/idtab.h"
-#include "core/loop.h"
+#include "io/module.h"
 
 #include <netdb.h>
 #include <stddef.h>

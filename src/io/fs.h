@@ -2,7 +2,7 @@
 #ifndef TICK_FS_PRIVATE_H
 #define TICK_FS_PRIVATE_H
 
-#include "core/loop.h"
+#include "io/module.h"
 
 #include <sys/uio.h>
 

@@ -28,7 +28,7 @@
  * exit, or a close before it), so it never outlives the record, and costs nothing per
  * iteration in between: it is an ordinary timer, no allocation in steady state.
  */
-#include "core/loop.h"
+#include "io/module.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,6 +125,19 @@ static proc_rec_t *lookup(proc_state_t *s, uint64_t id, uint32_t *idx_out) {
     return NULL;
   *idx_out = idx;
   return &s->recs[idx];
+}
+
+/* The public entry points' common start: checks the loop, then looks the process up.
+ * Returns the record (and sets *s_out, *idx_out), or NULL with *err set. */
+static proc_rec_t *enter(const tick_loop_t *loop, tick_process_t process, proc_state_t **s_out,
+                         uint32_t *idx_out, int *err) {
+  proc_rec_t *p;
+  *err = tick__loop_check(loop);
+  if (*err != 0) return NULL;
+  *s_out = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  p = lookup(*s_out, process.id, idx_out);
+  if (p == NULL) *err = TICK_ESTALE;
+  return p;
 }
 
 static uint64_t rec_id(proc_state_t *s, uint32_t idx) {
@@ -805,10 +818,9 @@ int tick_process_pid(const tick_loop_t *loop, tick_process_t process) {
   proc_state_t *s;
   proc_rec_t *p;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
-  p = lookup(s, process.id, &idx);
-  if (p == NULL) return TICK_ESTALE;
+  int r;
+  p = enter(loop, process, &s, &idx, &r);
+  if (p == NULL) return r;
   return (int)p->pid;
 }
 
@@ -816,10 +828,9 @@ int tick_process_kill(tick_loop_t *loop, tick_process_t process, int signum) {
   proc_state_t *s;
   proc_rec_t *p;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
-  p = lookup(s, process.id, &idx);
-  if (p == NULL) return TICK_ESTALE;
+  int r;
+  p = enter(loop, process, &s, &idx, &r);
+  if (p == NULL) return r;
   if (signum < 0 || signum > 64) return TICK_EINVAL;
   if (p->state != P_RUNNING) return TICK_ESRCH;
   return send_signal(p, signum);
@@ -829,10 +840,9 @@ static int set_ref(tick_loop_t *loop, tick_process_t process, int ref) {
   proc_state_t *s;
   proc_rec_t *p;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
-  p = lookup(s, process.id, &idx);
-  if (p == NULL) return TICK_ESTALE;
+  int r;
+  p = enter(loop, process, &s, &idx, &r);
+  if (p == NULL) return r;
   if (p->ref == ref) return 0;
   p->ref = (uint8_t)ref;
   if (p->state == P_RUNNING) {
@@ -854,8 +864,7 @@ int tick_process_close(tick_loop_t *loop, tick_process_t process, tick_close_cb 
                        void *arg) {
   proc_state_t *s;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
-  if (lookup(s, process.id, &idx) == NULL) return TICK_ESTALE;
+  int r;
+  if (enter(loop, process, &s, &idx, &r) == NULL) return r;
   return close_rec(loop, s, idx, close_cb, arg);
 }

@@ -20,7 +20,7 @@
  * ones are kept in a list per signal, in start order. The eventfd is an internal, unref'd
  * fd watcher (tick_poll), so the dispatch is an ordinary poll-phase callback.
  */
-#include "core/loop.h"
+#include "io/module.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -186,6 +186,19 @@ static sig_rec_t *lookup(sig_state_t *s, uint64_t id, uint32_t *idx_out) {
   return &s->recs[idx];
 }
 
+/* The public entry points' common start: checks the loop, then looks the watcher up.
+ * Returns the record (and sets *s_out, *idx_out), or NULL with *err set. */
+static sig_rec_t *enter(tick_loop_t *loop, tick_signal_t watcher, sig_state_t **s_out,
+                        uint32_t *idx_out, int *err) {
+  sig_rec_t *w;
+  *err = tick__loop_check(loop);
+  if (*err != 0) return NULL;
+  *s_out = tick__loop_module_state(loop, TICK__MODULE_SIGNAL);
+  w = lookup(*s_out, watcher.id, idx_out);
+  if (w == NULL) *err = TICK_ESTALE;
+  return w;
+}
+
 static void list_remove(sig_state_t *s, uint32_t idx) {
   sig_rec_t *w = &s->recs[idx];
   if (w->prev == TICK__NONE) s->head[w->signum] = w->next;
@@ -333,10 +346,9 @@ int tick_signal_start(tick_loop_t *loop, tick_signal_t watcher, int signum,
   sig_state_t *s;
   sig_rec_t *w;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_SIGNAL);
-  w = lookup(s, watcher.id, &idx);
-  if (w == NULL) return TICK_ESTALE;
+  int err;
+  w = enter(loop, watcher, &s, &idx, &err);
+  if (w == NULL) return err;
   if (cb == NULL || signum < 1 || signum >= NSIGS || signum == SIGKILL || signum == SIGSTOP)
     return TICK_EINVAL;
   /* A fault signal raised by the faulting instruction itself comes back at once when the
@@ -369,9 +381,8 @@ int tick_signal_start(tick_loop_t *loop, tick_signal_t watcher, int signum,
 int tick_signal_stop(tick_loop_t *loop, tick_signal_t watcher) {
   sig_state_t *s;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_SIGNAL);
-  if (lookup(s, watcher.id, &idx) == NULL) return TICK_ESTALE;
+  int err;
+  if (enter(loop, watcher, &s, &idx, &err) == NULL) return err;
   watcher_stop(loop, s, idx);
   return 0;
 }
@@ -380,10 +391,9 @@ static int set_ref(tick_loop_t *loop, tick_signal_t watcher, int ref) {
   sig_state_t *s;
   sig_rec_t *w;
   uint32_t idx;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_SIGNAL);
-  w = lookup(s, watcher.id, &idx);
-  if (w == NULL) return TICK_ESTALE;
+  int err;
+  w = enter(loop, watcher, &s, &idx, &err);
+  if (w == NULL) return err;
   if (w->ref == ref) return 0;
   w->ref = (uint8_t)ref;
   if (w->state == W_STARTED) {
@@ -407,10 +417,8 @@ int tick_signal_close(tick_loop_t *loop, tick_signal_t watcher, tick_close_cb cl
   sig_rec_t *w;
   uint32_t idx;
   int r;
-  TICK__CHECK_LOOP(loop);
-  s = tick__loop_module_state(loop, TICK__MODULE_SIGNAL);
-  w = lookup(s, watcher.id, &idx);
-  if (w == NULL) return TICK_ESTALE;
+  w = enter(loop, watcher, &s, &idx, &r);
+  if (w == NULL) return r;
   r = tick__close_defer(loop, close_cb, arg);
   if (r != 0) return r;
   watcher_stop(loop, s, idx);

@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,27 +85,23 @@ static void wreq_put(tick_loop_t *loop, tick__wreq_t *w) {
 
 /* ------------------------------------------------------------ stream records ---- */
 
+static void stream_io(tick_loop_t *loop, tick__io_t *w, unsigned events);
+static void stream_close_phase(tick_loop_t *loop, tick__io_t *io);
+static void stream_free(tick_loop_t *loop, tick__stream_t *s);
+
 int tick__stream_get(const tick_loop_t *loop, tick_stream_t stream, tick__stream_t **out) {
-  tick__obj_t *o = tick__slab_lookup(&loop->slab, stream.id, TICK__STREAM, NULL);
-  if (o == NULL) return TICK_ESTALE;
-  if (o->u.stream.ptr->flags & TICK__S_CLOSING) return TICK_ECLOSING;
-  *out = o->u.stream.ptr;
+  tick__io_t *w = tick__io_get(loop, stream.id);
+  tick__stream_t *s;
+  if (w == NULL) return TICK_ESTALE;
+  s = TICK__CONTAINER_OF(w, tick__stream_t, io);
+  if (s->flags & TICK__S_CLOSING) return TICK_ECLOSING;
+  *out = s;
   return 0;
 }
 
 int tick__stream_set_fd(tick_loop_t *loop, tick__stream_t *s, int fd) {
-  uint32_t idx = (uint32_t)s->id - 1;
-  if ((uint32_t)fd >= loop->fd_map_len) {
-    uint32_t len = loop->fd_map_len ? loop->fd_map_len : 64;
-    uint32_t *map;
-    while (len <= (uint32_t)fd) len *= 2;
-    map = tick__reallocarray(loop->fd_map, len, sizeof(*map));
-    if (map == NULL) return TICK_ENOMEM;
-    memset(map + loop->fd_map_len, 0, (len - loop->fd_map_len) * sizeof(*map));
-    loop->fd_map = map;
-    loop->fd_map_len = len;
-  }
-  loop->fd_map[fd] = idx + 1;
+  int r = tick__fd_claim(loop, fd);
+  if (r != 0) return r;
   s->fd = fd;
   return 0;
 }
@@ -114,12 +109,8 @@ int tick__stream_set_fd(tick_loop_t *loop, tick__stream_t *s, int fd) {
 int tick__stream_new(tick_loop_t *loop, int fd, uint32_t flags, tick__stream_t **out) {
   net_state_t *ns = net_state(loop);
   tick__stream_t *s;
-  tick__obj_t *o;
-  uint32_t idx;
   int r;
   if (ns == NULL) return TICK_ENOMEM;
-  r = tick__slab_reserve(&loop->slab);
-  if (r != 0) return r;
   if (ns->free_streams != NULL) {
     s = ns->free_streams;
     ns->free_streams = (tick__stream_t *)(void *)s->loop;
@@ -132,13 +123,13 @@ int tick__stream_new(tick_loop_t *loop, int fd, uint32_t flags, tick__stream_t *
   s->loop = loop;
   s->fd = -1;
   s->flags = flags | TICK__S_REF;
-  idx = tick__slab_take(&loop->slab);
-  o = tick__slab_at(&loop->slab, idx);
-  o->kind = TICK__STREAM;
-  o->flags = 0;
-  o->u.stream.ptr = s;
-  s->id = tick__obj_id(&loop->slab, idx);
-  loop->poll_count++;
+  s->io.cb = stream_io;
+  s->io.close = stream_close_phase;
+  r = tick__io_open(loop, &s->io, &s->id);
+  if (r != 0) {
+    stream_free(loop, s);
+    return r;
+  }
   if (fd >= 0) {
     r = tick__stream_set_fd(loop, s, fd);
     if (r != 0) {
@@ -163,10 +154,8 @@ static void stream_free(tick_loop_t *loop, tick__stream_t *s) {
 }
 
 void tick__stream_discard(tick_loop_t *loop, tick__stream_t *s) {
-  uint32_t idx = (uint32_t)s->id - 1;
-  if (s->fd >= 0 && (uint32_t)s->fd < loop->fd_map_len) loop->fd_map[s->fd] = 0;
-  loop->poll_count--;
-  tick__slab_release(&loop->slab, idx);
+  tick__fd_unclaim(loop, s->fd);
+  tick__io_release(loop, s->id);
   stream_free(loop, s);
 }
 
@@ -179,29 +168,16 @@ static int stream_active(const tick__stream_t *s) {
 }
 
 int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
-  uint32_t want = 0;
-  int active_ref;
+  unsigned want = 0;
+  int active_ref, r;
   if (s->fd >= 0 && !(s->flags & TICK__S_CLOSING)) {
     if ((s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)) ||
         ((s->flags & (TICK__S_LISTENING | TICK__S_PAUSED)) == TICK__S_LISTENING))
-      want |= EPOLLIN;
-    if ((s->flags & TICK__S_CONNECTING) || s->wq_head != NULL) want |= EPOLLOUT;
+      want |= TICK__POLLER_IN;
+    if ((s->flags & TICK__S_CONNECTING) || s->wq_head != NULL) want |= TICK__POLLER_OUT;
   }
-  if (want != s->registered) {
-    struct epoll_event ev;
-    int op = s->registered == 0 ? EPOLL_CTL_ADD : want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-    memset(&ev, 0, sizeof(ev));
-    ev.events = want;
-    ev.data.u64 = s->id;
-    if (epoll_ctl(loop->epoll_fd, op, s->fd, &ev) != 0) {
-      int err = tick_translate_errno(errno);
-      if (op != EPOLL_CTL_DEL) return err;
-      /* DEL only fails if the registration is already gone: nothing to undo. */
-    }
-    if (s->registered == 0) loop->poll_active++;
-    if (want == 0) loop->poll_active--;
-    s->registered = want;
-  }
+  r = tick__io_watch(loop, s->fd, s->id, &s->registered, want);
+  if (r != 0) return r;
   active_ref = stream_active(s) && (s->flags & TICK__S_REF) &&
                !(s->flags & TICK__S_CLOSING);
   if (active_ref && !(s->flags & TICK__S_ACTIVE_REF)) {
@@ -509,12 +485,8 @@ static int do_shutdown(tick_loop_t *loop, tick__stream_t *s) {
     s->flags &= ~(uint32_t)TICK__S_READING;
     /* Stops the registration first (the fd is about to go). */
     s->flags |= TICK__S_FAILED;
-    if (s->registered != 0) {
-      epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
-      s->registered = 0;
-      loop->poll_active--;
-    }
-    if ((uint32_t)s->fd < loop->fd_map_len) loop->fd_map[s->fd] = 0;
+    tick__io_unwatch(loop, s->fd, &s->registered, 1);
+    tick__fd_unclaim(loop, s->fd);
     close(s->fd);
     s->fd = -1;
     return 0;
@@ -690,7 +662,9 @@ int tick_read_stop(tick_loop_t *loop, tick_stream_t stream) {
 
 /* ------------------------------------------------------------ events ---- */
 
-void tick__stream_io(tick_loop_t *loop, tick__stream_t *s, uint32_t events) {
+/* The stream's watcher callback: the poll phase hands it the fd's events. */
+static void stream_io(tick_loop_t *loop, tick__io_t *w, unsigned events) {
+  tick__stream_t *s = TICK__CONTAINER_OF(w, tick__stream_t, io);
   if (s->flags & TICK__S_CLOSING) return;
   if (s->flags & TICK__S_LISTENING) {
     tick__tcp_accept_io(loop, s);
@@ -700,10 +674,10 @@ void tick__stream_io(tick_loop_t *loop, tick__stream_t *s, uint32_t events) {
     tick__tcp_connect_io(loop, s);
     return;
   }
-  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) &&
+  if ((events & (TICK__POLLER_IN | TICK__POLLER_ERR)) &&
       (s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)))
     stream_read(loop, s);
-  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && s->wq_head != NULL &&
+  if ((events & (TICK__POLLER_OUT | TICK__POLLER_ERR)) && s->wq_head != NULL &&
       !(s->flags & TICK__S_CLOSING))
     stream_flush(loop, s);
 }
@@ -713,43 +687,35 @@ void tick__stream_io(tick_loop_t *loop, tick__stream_t *s, uint32_t events) {
 int tick_stream_close(tick_loop_t *loop, tick_stream_t stream, tick_close_cb close_cb,
                       void *arg) {
   tick__stream_t *s;
-  tick__obj_t *o;
-  uint32_t idx;
   int r;
   TICK__CHECK_LOOP(loop);
-  o = tick__slab_lookup(&loop->slab, stream.id, TICK__STREAM, &idx);
-  if (o == NULL) return TICK_ESTALE;
-  s = o->u.stream.ptr;
-  if (s->flags & TICK__S_CLOSING) return TICK_ECLOSING;
+  r = tick__stream_get(loop, stream, &s);
+  if (r != 0) return r;
   s->flags |= TICK__S_CLOSING;
   s->close_cb = close_cb;
   s->close_arg = arg;
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;
   if (s->fd >= 0) {
-    if (s->registered != 0) {
-      /* Closing the last reference to a socket removes it from epoll by itself, so a
-       * socket tick made (close-on-exec, never lent) skips the EPOLL_CTL_DEL: one syscall
-       * less per connection. An fd that may be shared is deregistered explicitly, or a
-       * copy kept open elsewhere would go on reporting events under a stale id. */
-      if (s->flags & TICK__S_SHARED) epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
-      s->registered = 0;
-      loop->poll_active--;
-    }
-    if ((uint32_t)s->fd < loop->fd_map_len) loop->fd_map[s->fd] = 0;
+    /* Closing the last reference to a socket removes it from epoll by itself, so a
+     * socket tick made (close-on-exec, never lent) skips the EPOLL_CTL_DEL: one syscall
+     * less per connection. An fd that may be shared is deregistered explicitly, or a
+     * copy kept open elsewhere would go on reporting events under a stale id. */
+    tick__io_unwatch(loop, s->fd, &s->registered, (s->flags & TICK__S_SHARED) != 0);
+    tick__fd_unclaim(loop, s->fd);
     close(s->fd);
     s->fd = -1;
   }
   r = tick__stream_update(loop, s); /* drops the active ref */
   (void)r;
-  tick__queue_push(loop, &loop->closing, idx);
-  loop->closing_count++;
+  tick__io_close(loop, s->id);
   return 0;
 }
 
-void tick__stream_close_phase(tick_loop_t *loop, uint32_t idx) {
-  tick__obj_t *o = tick__slab_at(&loop->slab, idx);
-  tick__stream_t *s = o->u.stream.ptr;
+/* The stream's close hook: cancels pending requests, frees the slot, runs the close
+ * callback. */
+static void stream_close_phase(tick_loop_t *loop, tick__io_t *io) {
+  tick__stream_t *s = TICK__CONTAINER_OF(io, tick__stream_t, io);
   tick_close_cb cb;
   void *arg;
   /* Pending requests end first, in the order they were made. */
@@ -783,8 +749,7 @@ void tick__stream_close_phase(tick_loop_t *loop, uint32_t idx) {
   }
   cb = s->close_cb;
   arg = s->close_arg;
-  loop->poll_count--;
-  tick__slab_release(&loop->slab, idx);
+  tick__io_release(loop, s->id);
   stream_free(loop, s);
   if (cb != NULL) {
     loop->depth++;
@@ -838,7 +803,7 @@ int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out) {
   socklen_t len = sizeof(type);
   TICK__CHECK_LOOP(loop);
   if (fd < 0 || stream_out == NULL) return TICK_EINVAL;
-  if ((uint32_t)fd < loop->fd_map_len && loop->fd_map[fd] != 0) return TICK_EEXIST;
+  if (tick__fd_watched(loop, fd)) return TICK_EEXIST;
   if (fstat(fd, &st) != 0) return tick_translate_errno(errno);
   if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return TICK_EPERM;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) flags |= TICK__S_SOCKET;
@@ -869,16 +834,15 @@ void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status,
   tick_resolver_release(r);
 }
 
-int tick_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
-                       size_t nbufs, tick_promise_t **promise_out) {
-  tick_promise_t *p;
-  tick_resolver_t *res;
-  int r;
+int tick__stream_promise_begin(tick_loop_t *loop, tick_promise_t **promise_out,
+                               tick_promise_t **p, tick_resolver_t **res) {
   TICK__CHECK_LOOP(loop);
   if (promise_out == NULL) return TICK_EINVAL;
-  r = tick_promise_create_deferred(loop, &p, &res);
-  if (r != 0) return r;
-  r = tick_write(loop, stream, bufs, nbufs, tick__stream_settle_cb, res);
+  return tick_promise_create_deferred(loop, p, res);
+}
+
+int tick__stream_promise_end(int r, tick_promise_t *p, tick_resolver_t *res,
+                             tick_promise_t **promise_out) {
   if (r != 0) {
     tick_resolver_release(res);
     tick_promise_release(p);
@@ -888,23 +852,24 @@ int tick_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t
   return 0;
 }
 
+int tick_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+                       size_t nbufs, tick_promise_t **promise_out) {
+  tick_promise_t *p;
+  tick_resolver_t *res;
+  int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
+  if (r != 0) return r;
+  r = tick_write(loop, stream, bufs, nbufs, tick__stream_settle_cb, res);
+  return tick__stream_promise_end(r, p, res, promise_out);
+}
+
 int tick_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
                           tick_promise_t **promise_out) {
   tick_promise_t *p;
   tick_resolver_t *res;
-  int r;
-  TICK__CHECK_LOOP(loop);
-  if (promise_out == NULL) return TICK_EINVAL;
-  r = tick_promise_create_deferred(loop, &p, &res);
+  int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
   if (r != 0) return r;
   r = tick_shutdown(loop, stream, tick__stream_settle_cb, res);
-  if (r != 0) {
-    tick_resolver_release(res);
-    tick_promise_release(p);
-    return r;
-  }
-  *promise_out = p;
-  return 0;
+  return tick__stream_promise_end(r, p, res, promise_out);
 }
 
 /* The one-shot read: its own alloc and read callbacks, a buffer that carries its header. */

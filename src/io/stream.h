@@ -1,13 +1,14 @@
 /* stream.h - the private side of streams (stream.c) and TCP (tcp.c). Not API.
  *
- * A stream is a heap record named by a slab slot of kind TICK__STREAM, so its public id
- * is generation-counted like every other handle, and its epoll registration carries that
- * id: the poll phase finds the stream from an event with one slab lookup (poll.c).
+ * A stream is a heap record with an embedded core watcher (tick__io_t, core/loop.h): its
+ * public id is the watcher's, generation-counted like every other handle's, and its
+ * poller registration carries that id, so the poll phase finds the watcher from an event
+ * with one slab lookup and calls the stream's own callback (stream_io).
  */
 #ifndef TICK_STREAM_PRIVATE_H
 #define TICK_STREAM_PRIVATE_H
 
-#include "core/loop.h"
+#include "io/module.h"
 
 #include <sys/uio.h>
 
@@ -54,10 +55,11 @@ enum {
 typedef struct tick__stream_s tick__stream_t;
 struct tick__stream_s {
   tick_loop_t *loop;
+  tick__io_t io;       /* the core's watcher: its callback and close hook */
   uint64_t id;
   int fd;              /* -1: no socket yet (TCP, AF_UNSPEC) or closed by shutdown */
   uint32_t flags;
-  uint32_t registered; /* epoll events currently registered (EPOLLIN|EPOLLOUT), 0: none */
+  unsigned registered; /* poller events registered (TICK__POLLER_IN|OUT), 0: none */
   int family;          /* TCP: AF_INET/AF_INET6, 0 while unknown */
   uint32_t keepalive;  /* TCP: keep-alive delay to apply when the socket is made, 0 off */
   int pending_status;  /* a connect that finished inside tick_tcp_connect */
@@ -85,12 +87,6 @@ struct tick__stream_s {
   void *close_arg;
 };
 
-/* The poll phase hands a stream its epoll events (poll.c). */
-void tick__stream_io(tick_loop_t *loop, tick__stream_t *s, uint32_t events);
-/* The close phase: cancels pending requests, frees the slot, runs the close callback.
- * loop->closing_count has been decremented by the caller. */
-void tick__stream_close_phase(tick_loop_t *loop, uint32_t idx);
-
 /* For tcp.c. */
 /* Makes a stream record for `fd` (-1 allowed), not registered anywhere yet. */
 int tick__stream_new(tick_loop_t *loop, int fd, uint32_t flags, tick__stream_t **out);
@@ -98,10 +94,10 @@ int tick__stream_new(tick_loop_t *loop, int fd, uint32_t flags, tick__stream_t *
 void tick__stream_discard(tick_loop_t *loop, tick__stream_t *s);
 /* Looks a stream up: TICK_ESTALE if gone, TICK_ECLOSING if closing. */
 int tick__stream_get(const tick_loop_t *loop, tick_stream_t stream, tick__stream_t **out);
-/* Brings the epoll registration and the active/ref accounting in line with the flags,
- * issuing an epoll_ctl only when the interest set changes. */
+/* Brings the poller registration and the active/ref accounting in line with the flags,
+ * with a system call only when the interest set changes. */
 int tick__stream_update(tick_loop_t *loop, tick__stream_t *s);
-/* Records a new fd for `s` in the loop's fd map. */
+/* Records a new fd for `s` in the loop's set of watched fds. */
 int tick__stream_set_fd(tick_loop_t *loop, tick__stream_t *s, int fd);
 /* Makes room for one next-tick so a completion can be queued without failing. */
 int tick__stream_reserve_tick(tick_loop_t *loop);
@@ -118,6 +114,14 @@ void tick__tcp_connect_finish(tick_loop_t *loop, tick__stream_t *s, int status);
 /* Settles a resolver from a stream callback (the promise forms): arg is the resolver. */
 void tick__stream_settle_cb(tick_loop_t *loop, tick_stream_t stream, int status,
                             void *arg);
+/* The promise forms' two ends. begin checks the loop and promise_out and makes a deferred
+ * promise; the caller then starts the request with tick__stream_settle_cb and `*res`, and
+ * end hands its result in: on success it stores the promise, on failure it releases both
+ * and returns the error. */
+int tick__stream_promise_begin(tick_loop_t *loop, tick_promise_t **promise_out,
+                               tick_promise_t **p, tick_resolver_t **res);
+int tick__stream_promise_end(int r, tick_promise_t *p, tick_resolver_t *res,
+                             tick_promise_t **promise_out);
 
 _Static_assert(sizeof(tick_buf_t) == sizeof(struct iovec), "tick_buf_t mirrors iovec");
 

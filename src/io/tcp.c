@@ -55,7 +55,7 @@ static int ensure_socket(tick_loop_t *loop, tick__stream_t *s, int family) {
     s->family = family;
     r = apply_options(s);
     if (r == 0) return 0;
-    loop->fd_map[fd] = 0;
+    tick__fd_unclaim(loop, fd);
     s->fd = -1;
   }
   close(fd);
@@ -338,19 +338,11 @@ int tick_tcp_connect_promise(tick_loop_t *loop, tick_stream_t stream,
                              tick_promise_t **promise_out) {
   tick_promise_t *p;
   tick_resolver_t *res;
-  int r;
-  TICK__CHECK_LOOP(loop);
-  if (promise_out == NULL || addr == NULL) return TICK_EINVAL;
-  r = tick_promise_create_deferred(loop, &p, &res);
+  int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
   if (r != 0) return r;
-  r = tick_tcp_connect(loop, stream, addr, timeout_ms, tick__stream_settle_cb, res);
-  if (r != 0) {
-    tick_resolver_release(res);
-    tick_promise_release(p);
-    return r;
-  }
-  *promise_out = p;
-  return 0;
+  r = addr == NULL ? TICK_EINVAL
+                   : tick_tcp_connect(loop, stream, addr, timeout_ms, tick__stream_settle_cb, res);
+  return tick__stream_promise_end(r, p, res, promise_out);
 }
 
 /* ------------------------------------------------------------ addresses, options ---- */

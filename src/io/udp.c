@@ -13,7 +13,7 @@
  * no system call (no EPOLLOUT round trip). Send records come from a per-loop free list.
  */
 #include "core/idtab.h"
-#include "core/loop.h"
+#include "io/module.h"
 
 #include <arpa/inet.h>
 #include <limits.h>

@@ -39,6 +39,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The promise layer's per-loop module slot (see core/internal.h). */
+#define TICK__MODULE_PROMISE 0
+
 /* ------------------------------------------------------------------ records ---- */
 
 /* Every pooled record starts with a 32-bit tag (0 while on a free list) and has a pointer

@@ -4,6 +4,13 @@
 
 #include "core/loop.h"
 
+/* The thread layer's per-loop module slots (see core/internal.h; 0 is the promise
+ * layer's, 3 and up the io layer's). */
+enum {
+  TICK__MODULE_POOL = 1, /* the thread pool's per-loop job records (pool.c) */
+  TICK__MODULE_WORK = 2  /* pool jobs that complete on the loop: records (work.c) */
+};
+
 enum { JOB_QUEUED = 1, JOB_RUNNING, JOB_CANCELED };
 
 typedef struct tick__job_s tick__job_t;

@@ -52,6 +52,7 @@ typedef enum tick__module_e {
   TICK__MODULE_FS, /* file requests (fs.c, issue 8) */
   TICK__MODULE_UDP, /* UDP handles and their send records (udp.c, issue 7) */
   TICK__MODULE_DNS, /* DNS requests in flight (dns.c, issue 7) */
+  TICK__MODULE_ASYNC, /* async functions: records, the stack pool (src/async/async.c) */
   TICK__MODULE_MAX
 } tick__module_t;
 

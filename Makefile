@@ -31,6 +31,19 @@ CPPFLAGS    += -DTICK_HAVE_URING=1
 LDLIBS      += -luring
 endif
 
+# valgrind's client requests (telling it about coroutine stacks) are used when its header
+# is there; without it the build is the same minus those no-op requests.
+HAVE_VALGRIND ?= $(shell printf '$(TICK_HASH)include <valgrind/valgrind.h>\nint main(void){return 0;}\n' | \
+                   $(CC) -x c - -o /dev/null >/dev/null 2>&1 && echo 1 || echo 0)
+ifeq ($(HAVE_VALGRIND),1)
+CPPFLAGS    += -DTICK_HAVE_VALGRIND=1
+endif
+# TICK_CORO_UCONTEXT=1 makes async functions switch with swapcontext instead of the
+# hand-written switch (both are always compiled; docs/async.md).
+ifeq ($(TICK_CORO_UCONTEXT),1)
+CPPFLAGS    += -DTICK_CORO_UCONTEXT=1
+endif
+
 SRCS        := $(sort $(wildcard src/*/*.c))
 OBJS        := $(SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS   := $(sort $(wildcard tests/test-*.c)) tests/runner.c tests/helpers.c

@@ -163,6 +163,7 @@
   XX(ECLOSING, -4003, "loop or handle is closing")                                 \
   XX(ETYPE, -4004, "type error")                                                   \
   XX(EAGGREGATE, -4005, "all promises were rejected")                              \
+  XX(ENOTASYNC, -4010, "not called from the async function running now")          \
   XX(EAI_ADDRFAMILY, -4030, "address family not supported for host")              \
   XX(EAI_AGAIN, -4031, "temporary failure in name resolution")                     \
   XX(EAI_BADFLAGS, -4032, "bad ai_flags value")                                    \

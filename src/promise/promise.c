@@ -34,6 +34,7 @@
  * the end of the drain, when it is queued again.
  */
 #include "core/internal.h"
+#include "promise/promise.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -102,7 +103,9 @@ typedef enum reaction_kind_e {
   KIND_ALL_BATCH,
   KIND_ALL_SETTLED_BATCH,
   KIND_ANY_BATCH,
-  KIND_RACE_BATCH
+  KIND_RACE_BATCH,
+  /* An await (src/async): no derived promise; hands the settled promise to a callback. */
+  KIND_AWAIT
 } reaction_kind_t;
 
 struct reaction_s {
@@ -126,6 +129,10 @@ struct reaction_s {
       size_t fulfilled; /* inputs that had fulfilled / rejected at the call */
       size_t rejected;
     } batch;
+    struct {
+      tick__await_settled_cb settled; /* both NULL once detached */
+      tick__await_dropped_cb dropped;
+    } await;
   } u;
   void *arg; /* handler arg, or the thenable object */
   tick_free_cb free_arg;
@@ -409,9 +416,12 @@ static void reaction_drop(promise_module_t *mod, reaction_t *r) {
   void *arg = r->arg;
   tick_free_cb free_arg = r->free_arg;
   if (r->kind == KIND_ADOPT_JOB || r->kind == KIND_THUNK) other = r->u.other;
+  tick__await_dropped_cb dropped = NULL;
   if (r->kind == KIND_THENABLE_JOB) res = r->u.thenable.resolver;
+  if (r->kind == KIND_AWAIT) dropped = r->u.await.dropped;
   reaction_retire(mod, r);
   if (free_arg != NULL) free_arg(arg);
+  if (dropped != NULL) dropped(arg);
   if (source != NULL) promise_unref(source);
   if (target != NULL) promise_unref(target);
   if (other != NULL) promise_unref(other);
@@ -758,10 +768,26 @@ static void job_batch(promise_module_t *mod, reaction_t *r) {
   reaction_finish(mod, r);
 }
 
+/* An await's continuation: the record goes back first, because the callback resumes a
+ * coroutine that may await again (and reuse it) before this returns. */
+static void job_await(reaction_t *r) {
+  tick_promise_t *s = r->source;
+  tick__await_settled_cb settled = r->u.await.settled;
+  void *arg = r->arg;
+  reaction_retire(s->mod, r);
+  if (settled != NULL)
+    settled(s, arg); /* hands over the reference the job held */
+  else
+    promise_unref(s);
+}
+
 static void promise_job(tick_loop_t *loop, void *arg) {
   reaction_t *r = arg;
   promise_module_t *mod;
   switch ((reaction_kind_t)r->kind) {
+  case KIND_AWAIT:
+    job_await(r);
+    break;
   case KIND_THEN:
     job_then(loop, r->target->mod, r);
     break;
@@ -1167,6 +1193,24 @@ static int promise_then(tick_promise_t *p, reaction_kind_t kind, tick_promise_cb
   }
   perform_then(p, r);
   return 0;
+}
+
+int tick__promise_await(tick_promise_t *p, tick__await_settled_cb settled,
+                        tick__await_dropped_cb dropped, void *arg, void **token) {
+  reaction_t *r = reaction_new(p->mod, KIND_AWAIT);
+  if (r == NULL) return TICK_ENOMEM;
+  r->u.await.settled = settled;
+  r->u.await.dropped = dropped;
+  r->arg = arg;
+  *token = r;
+  perform_then(p, r);
+  return 0;
+}
+
+void tick__promise_await_detach(void *token) {
+  reaction_t *r = token;
+  r->u.await.settled = NULL;
+  r->u.await.dropped = NULL;
 }
 
 int tick_promise_then(tick_promise_t *p, tick_promise_cb on_fulfilled,

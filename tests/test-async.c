@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char logbuf[4096];
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...) {

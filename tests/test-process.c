@@ -1298,7 +1298,7 @@ TEST(process_pipe_as_stream_large_output) {
   o.stdio_count = 2;
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_pipe_open(loop, stdio[1].fd, &out)); /* the stream owns the fd now */
-  ASSERT_OK(tick_read_start(loop, out, stream_alloc, stream_read, st));
+  ASSERT_OK(tick_stream_read_start(loop, out, stream_alloc, stream_read, st));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(e.calls, 1);
   ASSERT_EQ(e.status, 0);
@@ -1335,9 +1335,9 @@ TEST(process_stdin_as_stream) {
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
   ASSERT_OK(tick_pipe_open(loop, stdio[1].fd, &out));
-  ASSERT_OK(tick_write(loop, in, &b, 1, NULL, NULL));
-  ASSERT_OK(tick_shutdown(loop, in, stdin_shut, st));
-  ASSERT_OK(tick_read_start(loop, out, stream_alloc, stream_read, st));
+  ASSERT_OK(tick_stream_write(loop, in, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_shutdown(loop, in, stdin_shut, st));
+  ASSERT_OK(tick_stream_read_start(loop, out, stream_alloc, stream_read, st));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(st->shutdown_status, 0);
   ASSERT_STR_EQ(st->head, "through a stream\n");

@@ -96,7 +96,7 @@ static void echo_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_
     tick_buf_t out;
     memcpy(copy, b->base, (size_t)n);
     out = tick_buf(copy, (size_t)n);
-    ASSERT_OK(tick_write(loop, s, &out, 1, echo_write_done, copy));
+    ASSERT_OK(tick_stream_write(loop, s, &out, 1, echo_write_done, copy));
     return;
   }
   if (n < 0) ASSERT_OK(tick_stream_close(loop, s, conn_free_cb, c));
@@ -115,7 +115,7 @@ static void echo_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_str
   c = calloc(1, sizeof(*c));
   c->s = client;
   c->ctx = ctx;
-  ASSERT_OK(tick_read_start(loop, client, alloc_conn, echo_read, c));
+  ASSERT_OK(tick_stream_read_start(loop, client, alloc_conn, echo_read, c));
   if (ctx->close_listener_after && ctx->accepted == ctx->close_listener_after)
     ASSERT_OK(tick_stream_close(loop, ctx->listener, NULL, NULL));
 }
@@ -137,7 +137,7 @@ static void pp_send(tick_loop_t *loop, pingpong_t *p) {
   snprintf(msg, sizeof(msg), "ping %06d", p->rounds);
   p->msg_len = strlen(msg);
   b = tick_buf(msg, p->msg_len);
-  ASSERT_OK(tick_write(loop, p->client, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_write(loop, p->client, &b, 1, NULL, NULL));
 }
 
 static void pp_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
@@ -178,7 +178,7 @@ static void pp_connected(tick_loop_t *loop, tick_stream_t s, int status, void *a
   ASSERT_OK(tick_tcp_getpeername(loop, s, &peer));
   ASSERT_GT(tick_ip_port(&peer), 0);
   ASSERT_OK(tick_tcp_nodelay(loop, s, 1));
-  ASSERT_OK(tick_read_start(loop, s, pp_alloc, pp_read, p));
+  ASSERT_OK(tick_stream_read_start(loop, s, pp_alloc, pp_read, p));
   pp_send(loop, p);
 }
 
@@ -223,7 +223,7 @@ static void bp_write_done(tick_loop_t *loop, tick_stream_t s, int status, void *
   ASSERT_OK(tick_stream_write_queue_size(loop, s, &q));
   if (b->completed == b->writes) {
     ASSERT_UEQ(q, 0);
-    ASSERT_OK(tick_shutdown(loop, s, NULL, NULL));
+    ASSERT_OK(tick_stream_shutdown(loop, s, NULL, NULL));
   }
 }
 
@@ -258,7 +258,7 @@ static void bp_start_reading(tick_loop_t *loop, tick_timer_t t, void *arg) {
   ASSERT_GT(q, 0);
   ASSERT_LT(b->completed, b->writes);
   b->reading = 1;
-  ASSERT_OK(tick_read_start(loop, b->client, bp_alloc, bp_client_read, b));
+  ASSERT_OK(tick_stream_read_start(loop, b->client, bp_alloc, bp_client_read, b));
 }
 
 static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
@@ -274,7 +274,7 @@ static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
     tick_buf_t buf[8];
     int k;
     for (k = 0; k < 8; k++) buf[k] = tick_buf(b->chunk + k * (b->chunk_len / 8), b->chunk_len / 8);
-    ASSERT_OK(tick_write(loop, c, buf, 8, bp_write_done, b));
+    ASSERT_OK(tick_stream_write(loop, c, buf, 8, bp_write_done, b));
     b->total_sent += b->chunk_len;
     ASSERT_OK(tick_stream_write_queue_size(loop, c, &q));
     ASSERT_GE(q, last); /* grows while the peer does not read */
@@ -282,7 +282,7 @@ static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
   }
   b->peak_queue = last;
   ASSERT_GT(last, 0);
-  ASSERT_EQ(tick_try_write(loop, c, &(tick_buf_t){b->chunk, 1}, 1), TICK_EAGAIN);
+  ASSERT_EQ(tick_stream_try_write(loop, c, &(tick_buf_t){b->chunk, 1}, 1), TICK_EAGAIN);
   ASSERT_OK(tick_set_timeout(loop, 50, bp_start_reading, b, NULL));
 }
 
@@ -333,7 +333,7 @@ static void rst_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stre
   rst_t *r = arg;
   (void)l;
   ASSERT_OK(status);
-  ASSERT_OK(tick_read_start(loop, c, alloc_conn, rst_server_read, &r->cc));
+  ASSERT_OK(tick_stream_read_start(loop, c, alloc_conn, rst_server_read, &r->cc));
 }
 
 static void rst_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
@@ -349,8 +349,8 @@ static void rst_connected(tick_loop_t *loop, tick_stream_t s, int status, void *
   rst_t *r = arg;
   tick_buf_t b = tick_buf("x", 1);
   ASSERT_OK(status);
-  ASSERT_OK(tick_write(loop, s, &b, 1, NULL, NULL));
-  ASSERT_OK(tick_read_start(loop, s, alloc_conn, rst_read, &r->cc));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_read_start(loop, s, alloc_conn, rst_read, &r->cc));
 }
 
 TEST(tcp_peer_reset_reported) {
@@ -390,8 +390,8 @@ static void half_server_read(tick_loop_t *loop, tick_stream_t s, ssize_t n,
     h->server_eof = 1;
     ASSERT_UEQ(h->sc.got, 5);
     /* The peer shut its write side; this side can still write back. */
-    ASSERT_OK(tick_write(loop, s, &out, 1, NULL, NULL));
-    ASSERT_OK(tick_shutdown(loop, s, NULL, NULL));
+    ASSERT_OK(tick_stream_write(loop, s, &out, 1, NULL, NULL));
+    ASSERT_OK(tick_stream_shutdown(loop, s, NULL, NULL));
   }
 }
 
@@ -416,7 +416,7 @@ static void half_client_read(tick_loop_t *loop, tick_stream_t s, ssize_t n,
     h->client_eof = 1;
     ASSERT_UEQ(h->cc.got, 3);
     ASSERT(memcmp(h->cc.buf, "bye", 3) == 0);
-    ASSERT_ERR(tick_read_start(loop, s, half_alloc, half_client_read, h), TICK_EOF);
+    ASSERT_ERR(tick_stream_read_start(loop, s, half_alloc, half_client_read, h), TICK_EOF);
     ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &h->closed));
     ASSERT_OK(tick_stream_close(loop, h->server, on_closed_count, &h->closed));
     ASSERT_OK(tick_stream_close(loop, h->listener, on_closed_count, &h->closed));
@@ -441,7 +441,7 @@ static void half_accept2(tick_loop_t *loop, tick_stream_t l, int status, tick_st
   (void)l;
   ASSERT_OK(status);
   h->server = c;
-  ASSERT_OK(tick_read_start(loop, c, half_server_alloc, half_server_read, h));
+  ASSERT_OK(tick_stream_read_start(loop, c, half_server_alloc, half_server_read, h));
 }
 
 static void half_shut_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
@@ -449,18 +449,18 @@ static void half_shut_done(tick_loop_t *loop, tick_stream_t s, int status, void 
   tick_buf_t b = tick_buf("late", 4);
   h->shut_status = status == 0 ? 1 : status;
   /* Writes after shutdown are refused. */
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
-  ASSERT_ERR(tick_shutdown(loop, s, NULL, NULL), TICK_EALREADY);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
+  ASSERT_ERR(tick_stream_shutdown(loop, s, NULL, NULL), TICK_EALREADY);
 }
 
 static void half_connected(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
   half_t *h = arg;
   tick_buf_t b = tick_buf("hello", 5);
   ASSERT_OK(status);
-  ASSERT_OK(tick_read_start(loop, s, half_client_alloc, half_client_read, h));
-  ASSERT_OK(tick_write(loop, s, &b, 1, NULL, NULL));
-  ASSERT_OK(tick_shutdown(loop, s, half_shut_done, h));
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
+  ASSERT_OK(tick_stream_read_start(loop, s, half_client_alloc, half_client_read, h));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_shutdown(loop, s, half_shut_done, h));
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
   ASSERT_EQ(h->shut_status, 0);
 }
 
@@ -667,11 +667,11 @@ TEST(tcp_closed_handle_and_double_close) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &s));
   /* Not connected yet. */
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, &c), TICK_ENOTCONN);
-  ASSERT_ERR(tick_write(loop, s, &b, 1, never, NULL), TICK_ENOTCONN);
-  ASSERT_ERR(tick_try_write(loop, s, &b, 1), TICK_ENOTCONN);
-  ASSERT_ERR(tick_shutdown(loop, s, never, NULL), TICK_ENOTCONN);
-  ASSERT_ERR(tick_read_start(loop, s, NULL, never_read, &c), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, &c), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, never, NULL), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_try_write(loop, s, &b, 1), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_shutdown(loop, s, never, NULL), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_read_start(loop, s, NULL, never_read, &c), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_listen(loop, s, 0, NULL, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_connect(loop, s, NULL, 0, never, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_bind_ip(loop, s, "not an ip", 0, 0), TICK_EINVAL);
@@ -686,15 +686,15 @@ TEST(tcp_closed_handle_and_double_close) {
   ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY); /* a live stream */
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
   ASSERT_ERR(tick_stream_close(loop, s, on_closed_count, &closed), TICK_ECLOSING);
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, &c), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, &c), TICK_ECLOSING);
   ASSERT_EQ(closed, 0);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 1);
   /* Stale after the close callback. */
   ASSERT_ERR(tick_stream_close(loop, s, on_closed_count, &closed), TICK_ESTALE);
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, &c), TICK_ESTALE);
-  ASSERT_ERR(tick_read_stop(loop, s), TICK_ESTALE);
-  ASSERT_ERR(tick_write(loop, s, &b, 1, never, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, &c), TICK_ESTALE);
+  ASSERT_ERR(tick_stream_read_stop(loop, s), TICK_ESTALE);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, never, NULL), TICK_ESTALE);
   ASSERT_ERR(tick_stream_write_queue_size(loop, s, &q), TICK_ESTALE);
   ASSERT_ERR(tick_tcp_nodelay(loop, s, 1), TICK_ESTALE);
   ASSERT_EQ(closed, 1);
@@ -736,11 +736,11 @@ static void cancel_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_s
   /* A peer that never reads: the queue fills, then close cancels what is left. */
   for (i = 0; i < c->writes; i++) {
     tick_buf_t b = tick_buf(c->chunk, 1 << 20);
-    ASSERT_OK(tick_write(loop, s, &b, 1, cancel_write_done, c));
+    ASSERT_OK(tick_stream_write(loop, s, &b, 1, cancel_write_done, c));
   }
   ASSERT_OK(tick_stream_write_queue_size(loop, s, &q));
   ASSERT_GT(q, 0);
-  ASSERT_OK(tick_shutdown(loop, s, cancel_write_done, c));
+  ASSERT_OK(tick_stream_shutdown(loop, s, cancel_write_done, c));
   ASSERT_OK(tick_stream_close(loop, s, cancel_closed, c));
   ASSERT_EQ(c->norder, 0); /* nothing from inside close */
   ASSERT_OK(tick_stream_close(loop, c->listener, NULL, NULL));
@@ -930,31 +930,31 @@ static int prom_ok(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
   switch (p->stage++) {
   case 0: /* connected */
     ASSERT(tick_promise_value(settled) == NULL);
-    ASSERT_OK(tick_write_promise(loop, p->client, &b, 1, &pr));
+    ASSERT_OK(tick_stream_write_promise(loop, p->client, &b, 1, &pr));
     prom_attach(p, pr);
     break;
   case 1: /* written: read the echo */
-    ASSERT_OK(tick_read_promise(loop, p->client, 0, 5000, &pr));
-    ASSERT_ERR(tick_read_promise(loop, p->client, 0, 0, &(tick_promise_t *){NULL}),
+    ASSERT_OK(tick_stream_read_promise(loop, p->client, 0, 5000, &pr));
+    ASSERT_ERR(tick_stream_read_promise(loop, p->client, 0, 0, &(tick_promise_t *){NULL}),
                TICK_EBUSY);
-    ASSERT_ERR(tick_read_start(loop, p->client, alloc_conn, never_read, NULL), TICK_EBUSY);
+    ASSERT_ERR(tick_stream_read_start(loop, p->client, alloc_conn, never_read, NULL), TICK_EBUSY);
     prom_attach(p, pr);
     break;
   case 2:
     got = tick_promise_value(settled);
     ASSERT_UEQ(got->len, 5);
     ASSERT(memcmp(got->base, "hello", 5) == 0);
-    ASSERT_OK(tick_shutdown_promise(loop, p->client, &pr));
+    ASSERT_OK(tick_stream_shutdown_promise(loop, p->client, &pr));
     prom_attach(p, pr);
     break;
   case 3: /* shut down: the echo server sees EOF and closes: we read EOF */
-    ASSERT_OK(tick_read_promise(loop, p->client, 16, 5000, &pr));
+    ASSERT_OK(tick_stream_read_promise(loop, p->client, 16, 5000, &pr));
     prom_attach(p, pr);
     break;
   case 4:
     got = tick_promise_value(settled);
     ASSERT_UEQ(got->len, 0);
-    ASSERT_ERR(tick_read_promise(loop, p->client, 16, 0, &pr), TICK_EOF);
+    ASSERT_ERR(tick_stream_read_promise(loop, p->client, 16, 0, &pr), TICK_EOF);
     ASSERT_OK(tick_stream_close(loop, p->client, on_closed_count, &p->closed));
     ASSERT_OK(tick_stream_close(loop, p->ctx.listener, on_closed_count, &p->closed));
     break;
@@ -983,8 +983,8 @@ TEST(tcp_promise_forms) {
   p->ctx.listener = listen_on(loop, "127.0.0.1", 0, echo_accept, &p->ctx, &port);
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &p->client));
   ASSERT_OK(tick_ip_addr("127.0.0.1", port, &p->addr));
-  ASSERT_ERR(tick_write_promise(loop, p->client, NULL, 0, &pr), TICK_ENOTCONN);
-  ASSERT_ERR(tick_read_promise(loop, p->client, 0, 0, &pr), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_write_promise(loop, p->client, NULL, 0, &pr), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_read_promise(loop, p->client, 0, 0, &pr), TICK_ENOTCONN);
   ASSERT_OK(tick_tcp_connect_promise(loop, p->client, (struct sockaddr *)&p->addr, 5000, &pr));
   prom_attach(p, pr);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -1011,7 +1011,7 @@ static int silent_err(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_
   if (tick_promise_error(settled) == TICK_ETIMEDOUT) {
     /* Timed out: read again, then close under it. */
     tick_promise_t *pr;
-    ASSERT_OK(tick_read_promise(loop, s->client, 0, 0, &pr));
+    ASSERT_OK(tick_stream_read_promise(loop, s->client, 0, 0, &pr));
     ASSERT_OK(tick_promise_catch(pr, silent_err, s, NULL, NULL));
     ASSERT_OK(tick_promise_release(pr));
     ASSERT_OK(tick_stream_close(loop, s->client, on_closed_count, &s->closed));
@@ -1041,7 +1041,7 @@ static int silent_connected(tick_loop_t *loop, tick_promise_t *settled, tick_res
   (void)settled;
   (void)next;
   s->connected = 1;
-  ASSERT_OK(tick_read_promise(loop, s->client, 0, 30, &pr));
+  ASSERT_OK(tick_stream_read_promise(loop, s->client, 0, 30, &pr));
   ASSERT_OK(tick_promise_catch(pr, silent_err, s, NULL, NULL));
   ASSERT_OK(tick_promise_release(pr));
   return 0;
@@ -1139,12 +1139,12 @@ TEST(stream_pipe_open) {
   ASSERT_ERR(tick_pipe_open(loop, fds[1], &dup_s), TICK_EEXIST);
   ASSERT_ERR(tick_pipe_open(loop, -1, &dup_s), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_nodelay(loop, p.w, 1), TICK_ENOTSOCK);
-  ASSERT_OK(tick_read_start(loop, p.r, pipe_alloc, pipe_read, &p));
+  ASSERT_OK(tick_stream_read_start(loop, p.r, pipe_alloc, pipe_read, &p));
   for (i = 0; i < n; i++) {
     tick_buf_t b[2] = {tick_buf(chunk, 1000), tick_buf(chunk, sizeof(chunk) - 1000)};
-    ASSERT_OK(tick_write(loop, p.w, b, 2, pipe_written, &p));
+    ASSERT_OK(tick_stream_write(loop, p.w, b, 2, pipe_written, &p));
   }
-  ASSERT_OK(tick_shutdown(loop, p.w, pipe_shut, &p));
+  ASSERT_OK(tick_stream_shutdown(loop, p.w, pipe_shut, &p));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(p.write_cb, n);
   ASSERT_EQ(p.shut, 1);
@@ -1189,11 +1189,11 @@ TEST(stream_write_never_calls_back_inside) {
   /* The write goes out at once, but its callback waits for the next-tick queue: a tick
    * queued before it runs first. */
   ASSERT_OK(tick_next_tick(loop, sync_tick, &s));
-  ASSERT_OK(tick_write(loop, a, &buf, 1, sync_write, &s));
+  ASSERT_OK(tick_stream_write(loop, a, &buf, 1, sync_write, &s));
   ASSERT_EQ(s.write_done, 0);
-  r = tick_try_write(loop, a, &buf, 1);
+  r = tick_stream_try_write(loop, a, &buf, 1);
   ASSERT_EQ(r, 3);
-  ASSERT_EQ(tick_try_write(loop, a, &buf, 0), 0);
+  ASSERT_EQ(tick_stream_try_write(loop, a, &buf, 0), 0);
   ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
   ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -1248,7 +1248,7 @@ static void af_connected(tick_loop_t *loop, tick_stream_t s, int status, void *a
   for (i = 0; i < 6; i++) bufs[i] = tick_buf(big, sizeof(big));
   memset(big, 0, sizeof(big));
   if (status == 0) {
-    int r = tick_write(loop, s, bufs, 6, af_write, a);
+    int r = tick_stream_write(loop, s, bufs, 6, af_write, a);
     if (r != 0) ASSERT_ERR(r, TICK_ENOMEM);
   }
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &a->closed));
@@ -1319,8 +1319,8 @@ static void *wt_thread(void *arg) {
   tick_buf_t b = tick_buf("x", 1);
   tick_stream_t other;
   size_t q;
-  w->r[0] = tick_write(w->loop, w->s, &b, 1, NULL, NULL);
-  w->r[1] = tick_read_stop(w->loop, w->s);
+  w->r[0] = tick_stream_write(w->loop, w->s, &b, 1, NULL, NULL);
+  w->r[1] = tick_stream_read_stop(w->loop, w->s);
   w->r[2] = tick_stream_close(w->loop, w->s, NULL, NULL);
   w->r[3] = tick_tcp_create(w->loop, AF_INET, &other);
   w->r[4] = tick_stream_write_queue_size(w->loop, w->s, &q);
@@ -1365,8 +1365,8 @@ static void nobuf_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick
   (void)b;
   nb->calls++;
   if (n == TICK_ENOBUFS) nb->nobufs++;
-  ASSERT_OK(tick_read_stop(loop, s));
-  ASSERT_OK(tick_read_stop(loop, s)); /* stopping twice is a no-op */
+  ASSERT_OK(tick_stream_read_stop(loop, s));
+  ASSERT_OK(tick_stream_read_stop(loop, s)); /* stopping twice is a no-op */
   nb->stopped = 1;
 }
 
@@ -1383,18 +1383,18 @@ TEST(stream_enobufs_unref_and_options) {
   ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
   ASSERT_EQ(write(sv[1], "data", 4), 4);
   /* An alloc callback that gives nothing: the read callback hears TICK_ENOBUFS. */
-  ASSERT_OK(tick_read_start(loop, a, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_OK(tick_stream_read_start(loop, a, nobuf_alloc, nobuf_read, &nb));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(nb.calls, 1);
   ASSERT_EQ(nb.nobufs, 1);
   /* An unref'd reading stream does not keep the loop alive. */
-  ASSERT_OK(tick_read_start(loop, b, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_OK(tick_stream_read_start(loop, b, nobuf_alloc, nobuf_read, &nb));
   ASSERT_EQ(tick_loop_alive(loop), 1);
   ASSERT_OK(tick_stream_unref(loop, b));
   ASSERT_EQ(tick_loop_alive(loop), 0);
   ASSERT_OK(tick_stream_ref(loop, b));
   ASSERT_EQ(tick_loop_alive(loop), 1);
-  ASSERT_OK(tick_read_stop(loop, b));
+  ASSERT_OK(tick_stream_read_stop(loop, b));
   ASSERT_EQ(tick_loop_alive(loop), 0);
   /* Options set before the socket exists apply when it is made. */
   ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &t));
@@ -1440,15 +1440,15 @@ TEST(stream_write_array_alloc_failure) {
   ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
   for (i = 0; i < 6; i++) bufs[i] = tick_buf(chunk, sizeof(chunk));
   /* Fill the socket until the kernel takes nothing more. */
-  while (tick_try_write(loop, a, bufs, 1) > 0) {
+  while (tick_stream_try_write(loop, a, bufs, 1) > 0) {
   }
-  ASSERT_ERR(tick_try_write(loop, a, bufs, 1), TICK_EAGAIN);
+  ASSERT_ERR(tick_stream_try_write(loop, a, bufs, 1), TICK_EAGAIN);
   /* Each allocation of the call in turn (the request, the next-tick slot, the array copy)
    * until one call needs no new allocation at that position. */
   for (n = 1;; n++) {
     int r;
     test_alloc_fail_at(n);
-    r = tick_write(loop, a, bufs, 6, count_status, &status);
+    r = tick_stream_write(loop, a, bufs, 6, count_status, &status);
     if (!test_alloc_failed()) {
       ASSERT_OK(r);
       break;
@@ -1479,11 +1479,11 @@ static void stream_pair(tick_loop_t *loop, tick_stream_t *a, tick_stream_t *b, i
   ASSERT_OK(tick_pipe_open(loop, sv[1], b));
 }
 
-/* Fills the kernel's buffer of `s` so that the next tick_write is queued. */
+/* Fills the kernel's buffer of `s` so that the next tick_stream_write is queued. */
 static void fill_socket(tick_loop_t *loop, tick_stream_t s) {
   static char chunk[65536];
   tick_buf_t b = tick_buf(chunk, sizeof(chunk));
-  while (tick_try_write(loop, s, &b, 1) > 0) {
+  while (tick_stream_try_write(loop, s, &b, 1) > 0) {
   }
 }
 
@@ -1506,9 +1506,9 @@ static void reent_write_cb(tick_loop_t *loop, tick_stream_t s, int status, void 
   reent_log(r, 1);
   if (status == TICK_ECANCELED) {
     /* Inside a cancellation: the stream is closing, every call says so. */
-    ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
+    ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
     ASSERT_ERR(tick_stream_close(loop, s, NULL, NULL), TICK_ECLOSING);
-    ASSERT_ERR(tick_shutdown(loop, s, NULL, NULL), TICK_ECLOSING);
+    ASSERT_ERR(tick_stream_shutdown(loop, s, NULL, NULL), TICK_ECLOSING);
   }
 }
 
@@ -1549,7 +1549,7 @@ static void reent_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick
   ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
   ASSERT_ERR(tick_loop_run(loop, TICK_RUN_NOWAIT), TICK_EBUSY);
   ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
-  ASSERT_ERR(tick_read_stop(loop, s), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_read_stop(loop, s), TICK_ECLOSING);
 }
 
 /* The stream `a` has writes queued (its peer does not read) and a shutdown pending when
@@ -1567,10 +1567,10 @@ static void close_in_read_path(int close_from) {
   fill_socket(loop, r.a);
   for (i = 0; i < 3; i++) {
     tick_buf_t b = tick_buf(big, sizeof(big));
-    ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
+    ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_cb, &r));
   }
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
-  ASSERT_OK(tick_read_start(loop, r.a, reent_alloc, reent_read, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_read_start(loop, r.a, reent_alloc, reent_read, &r));
   ASSERT_EQ(write(sv[1], "hello", 5), 5); /* the peer writes: a becomes readable */
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.reads, 1);
@@ -1590,7 +1590,7 @@ TEST(stream_close_in_alloc_cb) { close_in_read_path(1); }
 TEST(stream_close_in_read_cb) { close_in_read_path(2); }
 
 /* Closed from a queued write's callback (poll phase) with more writes queued behind it,
- * and from the callback of a write that completed inside tick_write (a next-tick). */
+ * and from the callback of a write that completed inside tick_stream_write (a next-tick). */
 static void reent_write_close(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
   reent_t *r = arg;
   r->writes[r->nwrites++] = status;
@@ -1602,7 +1602,7 @@ static void reent_write_close(tick_loop_t *loop, tick_stream_t s, int status, vo
 static void drain_peer(tick_loop_t *loop, tick_timer_t t, void *arg) {
   reent_t *r = arg;
   (void)t;
-  ASSERT_OK(tick_read_start(loop, r->b, reent_alloc, never_read, r));
+  ASSERT_OK(tick_stream_read_start(loop, r->b, reent_alloc, never_read, r));
 }
 
 TEST(stream_close_in_write_cb) {
@@ -1615,9 +1615,9 @@ TEST(stream_close_in_write_cb) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   stream_pair(loop, &r.a, &r.b, sv);
   fill_socket(loop, r.a);
-  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_close, &r)); /* queued */
-  for (i = 0; i < 3; i++) ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_close, &r)); /* queued */
+  for (i = 0; i < 3; i++) ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_cb, &r));
   ASSERT_OK(tick_set_timeout(loop, 1, drain_peer, &r, NULL)); /* then a becomes writable */
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0); /* b reads EOF, then stops */
   ASSERT_EQ(r.nwrites, 4);
@@ -1634,8 +1634,8 @@ TEST(stream_close_in_write_cb) {
    * next-tick), with a shutdown requested behind it. */
   memset(&r, 0, sizeof(r));
   stream_pair(loop, &r.a, &r.b, sv);
-  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_close, &r));
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_close, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_cb, &r));
   ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.nwrites, 1);
@@ -1663,7 +1663,7 @@ TEST(stream_close_in_shutdown_cb) {
   memset(&r, 0, sizeof(r));
   ASSERT_OK(tick_loop_create(&loop, 0));
   stream_pair(loop, &r.a, &r.b, sv);
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_close, &r)); /* nothing queued */
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_close, &r)); /* nothing queued */
   ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.shut, 1);
@@ -1672,8 +1672,8 @@ TEST(stream_close_in_shutdown_cb) {
   memset(&r, 0, sizeof(r));
   stream_pair(loop, &r.a, &r.b, sv);
   fill_socket(loop, r.a);
-  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_close, &r));
+  ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_close, &r));
   ASSERT_OK(tick_set_timeout(loop, 1, drain_peer, &r, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.nwrites, 1);
@@ -1698,8 +1698,8 @@ static void cc_connected_close(tick_loop_t *loop, tick_stream_t s, int status, v
   tick_buf_t b = tick_buf("x", 1);
   c->connects[c->nconnects++] = status;
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &c->closed));
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ECLOSING);
 }
 
 static void cc_accept_close(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
@@ -1774,10 +1774,10 @@ TEST(stream_write_total_overflow) {
   stream_pair(loop, &a, &b, sv);
   bufs[0] = tick_buf(x, SIZE_MAX / 2 + 1);
   bufs[1] = tick_buf(x, SIZE_MAX / 2 + 1); /* the sum wraps to 0 */
-  ASSERT_ERR(tick_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
-  ASSERT_ERR(tick_try_write(loop, a, bufs, 2), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_try_write(loop, a, bufs, 2), TICK_EINVAL);
   bufs[1] = tick_buf(x, 2); /* no wrap, but more than one write can be (> SSIZE_MAX) */
-  ASSERT_ERR(tick_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
   ASSERT_OK(tick_stream_write_queue_size(loop, a, &q));
   ASSERT_UEQ(q, 0);
   ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
@@ -1810,10 +1810,10 @@ TEST(stream_pipe_shutdown_settles_read_promise) {
   ASSERT_EQ(pipe(fds), 0);
   ASSERT_OK(tick_pipe_open(loop, fds[0], &r));
   ASSERT_OK(tick_pipe_open(loop, fds[1], &w));
-  ASSERT_OK(tick_read_promise(loop, w, 0, 0, &pr));
+  ASSERT_OK(tick_stream_read_promise(loop, w, 0, 0, &pr));
   ASSERT_OK(tick_promise_catch(pr, record_error, &err, NULL, NULL));
   ASSERT_OK(tick_promise_release(pr));
-  ASSERT_OK(tick_shutdown(loop, w, count_status, &shut));
+  ASSERT_OK(tick_stream_shutdown(loop, w, count_status, &shut));
   ASSERT_OK(tick_stream_close(loop, r, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(shut);
@@ -1859,7 +1859,7 @@ static void ws_issue(wstress_t *w) {
       int r;
       if (len > w->total - w->sent) len = w->total - w->sent;
       bufs[0] = tick_buf(w->data + w->sent, len);
-      r = tick_try_write(w->loop, w->a, bufs, 1);
+      r = tick_stream_try_write(w->loop, w->a, bufs, 1);
       if (r != TICK_EAGAIN) {
         ASSERT_GT(r, 0);
         w->sent += (size_t)r;
@@ -1873,7 +1873,7 @@ static void ws_issue(wstress_t *w) {
     bufs[i] = tick_buf(w->data + w->sent, len);
     w->sent += len;
   }
-  ASSERT_OK(tick_write(w->loop, w->a, bufs, i, ws_done, (void *)(intptr_t)w->requests));
+  ASSERT_OK(tick_stream_write(w->loop, w->a, bufs, i, ws_done, (void *)(intptr_t)w->requests));
   w->requests++;
 }
 
@@ -1915,7 +1915,7 @@ static void ws_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_bu
     return;
   }
   if (ws_rand(w) % 50 == 0) { /* pause: let the writer's queue build up */
-    ASSERT_OK(tick_read_stop(loop, s));
+    ASSERT_OK(tick_stream_read_stop(loop, s));
     ASSERT_OK(tick_set_timeout(loop, 1, ws_resume, w, NULL));
   }
   if (ws_rand(w) % 3 == 0 || w->received == w->sent) ws_issue(w); /* never run dry */
@@ -1924,7 +1924,7 @@ static void ws_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_bu
 static void ws_resume(tick_loop_t *loop, tick_timer_t t, void *arg) {
   wstress_t *w = arg;
   (void)t;
-  ASSERT_OK(tick_read_start(loop, w->b, ws_alloc, ws_read, w));
+  ASSERT_OK(tick_stream_read_start(loop, w->b, ws_alloc, ws_read, w));
 }
 
 TEST(stream_write_stress_order) {
@@ -1942,7 +1942,7 @@ TEST(stream_write_stress_order) {
   stream_pair(loop, &w->a, &w->b, sv);
   /* A small send buffer: many partial writes. */
   ASSERT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
-  ASSERT_OK(tick_read_start(loop, w->b, ws_alloc, ws_read, w));
+  ASSERT_OK(tick_stream_read_start(loop, w->b, ws_alloc, ws_read, w));
   for (i = 0; i < 8; i++) ws_issue(w);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_UEQ(w->received, w->total);
@@ -2090,15 +2090,15 @@ static int pafs_scenario(void *arg) {
     return r;
   }
   for (i = 0; i < 6; i++) bufs[i] = tick_buf("hello", 5);
-  r = tick_write_promise(loop, p.a, bufs, 6, &pr);
+  r = tick_stream_write_promise(loop, p.a, bufs, 6, &pr);
   r = pafs_track(&p, r, &pr);
-  r2 = tick_read_promise(loop, p.b, 8, 5000, &pr);
+  r2 = tick_stream_read_promise(loop, p.b, 8, 5000, &pr);
   r2 = pafs_track(&p, r2, &pr);
   if (r == 0) r = r2;
-  r2 = tick_shutdown_promise(loop, p.a, &pr);
+  r2 = tick_stream_shutdown_promise(loop, p.a, &pr);
   r2 = pafs_track(&p, r2, &pr);
   if (r == 0) r = r2;
-  r2 = tick_read_promise(loop, p.a, 0, 5, &pr); /* nothing comes: it times out */
+  r2 = tick_stream_read_promise(loop, p.a, 0, 5, &pr); /* nothing comes: it times out */
   r2 = pafs_track(&p, r2, &pr);
   if (r == 0) r = r2;
   r2 = tick_set_timeout(loop, 30, pafs_close_all, &p, NULL);
@@ -2262,7 +2262,7 @@ TEST(stream_loop_stop_in_read_cb) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   stream_pair(loop, &r.a, &r.b, sv);
   ASSERT_EQ(write(sv[1], "hello", 5), 5);
-  ASSERT_OK(tick_read_start(loop, r.a, one_byte_alloc, stop_read, &r));
+  ASSERT_OK(tick_stream_read_start(loop, r.a, one_byte_alloc, stop_read, &r));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 1); /* stopped, still alive */
   /* A full buffer (1 of 1 byte) reads again within the same event, up to 32 times, stop
    * or not: the phase's work is finished, as libuv's read loop does. */
@@ -2290,8 +2290,8 @@ static void race_connected(tick_loop_t *loop, tick_stream_t s, int status, void 
   tick_buf_t b = tick_buf("x", 1);
   r->calls++;
   r->status = status;
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ENOTCONN); /* failed state */
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_ENOTCONN); /* failed state */
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ENOTCONN);
 }
 
 static void race_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
@@ -2341,10 +2341,10 @@ TEST(stream_pipe_unwatchable_fd) {
   ASSERT_GE(fd, 0);
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_OK(tick_pipe_open(loop, fd, &s));
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_EPERM);
-  ASSERT_ERR(tick_read_promise(loop, s, 0, 100, &pr), TICK_EPERM);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, NULL), TICK_EPERM);
+  ASSERT_ERR(tick_stream_read_promise(loop, s, 0, 100, &pr), TICK_EPERM);
   ASSERT_EQ(tick_loop_alive(loop), 0);
-  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, count_status, &status));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(status);
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));

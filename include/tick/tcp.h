@@ -4,7 +4,7 @@
  * sockaddr_in6), or "ip" strings plus a port with the _ip conveniences.
  *
  * A typical server:   tick_tcp_create -> tick_tcp_bind_ip -> tick_tcp_listen, then each
- *                     accepted stream: tick_read_start / tick_write / tick_stream_close.
+ *                     accepted stream: tick_stream_read_start / tick_stream_write / tick_stream_close.
  * A typical client:   tick_tcp_create -> tick_tcp_connect_ip (callback or promise) ->
  *                     read and write -> tick_stream_close.
  *

@@ -235,6 +235,8 @@ static void fs_done(tick_loop_t *loop, int status, void *arg) {
 static void ring_complete(tick_loop_t *loop, void *data, int result) {
   fs_req_t *req = data;
   req->result = result < 0 ? tick_translate_errno(-result) : result;
+  if (req->op == TICK_FS_READ && result > 0)
+    tick__uring_read_done(req->iov, req->iovcnt, (size_t)result);
   req_finish(loop, req);
 }
 

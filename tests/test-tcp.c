@@ -2,9 +2,11 @@
 #include "test.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -2351,4 +2353,267 @@ TEST(stream_pipe_unwatchable_fd) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* ------------------------------------------------- connecting by host name ---- */
+
+/* One connect's report: the status, how many reports came, the peer when connected. The
+ * names tick-test-multi6.invalid (::1 then 127.0.0.1) and tick-test-multi4.invalid (the
+ * other order) are served by the getaddrinfo interposer of test-dns.c. */
+typedef struct hc_s {
+  int status, n, closed, accepted;
+  int64_t reported_at;
+  struct sockaddr_storage peer;
+  tick_stream_t target; /* hc_close_timer closes it */
+} hc_t;
+
+static void hc_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  hc_t *h = arg;
+  int r;
+  h->n++;
+  h->status = status;
+  h->reported_at = (int64_t)tick_loop_now(loop);
+  if (status == 0) ASSERT_OK(tick_tcp_getpeername(loop, s, &h->peer));
+  r = tick_stream_close(loop, s, on_closed_count, &h->closed);
+  if (status == TICK_ECANCELED)
+    ASSERT_ERR(r, TICK_ECLOSING);
+  else
+    ASSERT_OK(r);
+}
+
+static void hc_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                      void *arg) {
+  hc_t *h = arg;
+  (void)l;
+  ASSERT_OK(status);
+  h->accepted++;
+  ASSERT_OK(tick_stream_close(loop, c, NULL, NULL));
+}
+
+static int hc_peer_is(const hc_t *h, const char *ip, int port) {
+  char text[64];
+  const void *a = h->peer.ss_family == AF_INET
+                      ? (const void *)&((const struct sockaddr_in *)(const void *)&h->peer)->sin_addr
+                      : (const void *)&((const struct sockaddr_in6 *)(const void *)&h->peer)->sin6_addr;
+  ASSERT(inet_ntop(h->peer.ss_family, a, text, sizeof(text)) != NULL);
+  return strcmp(text, ip) == 0 && tick_ip_port(&h->peer) == port;
+}
+
+TEST(tcp_connect_ip_promise_and_host_by_name) {
+  tick_loop_t *loop;
+  tick_stream_t l, c1, c2, c3;
+  tick_promise_t *p1, *p2;
+  hc_t h;
+  int port, closed = 0;
+  memset(&h, 0, sizeof(h));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  l = listen_on(loop, "127.0.0.1", 16, hc_accept, &h, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c1));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c2));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c3));
+  ASSERT_ERR(tick_tcp_connect_ip_promise(loop, c1, "not an ip", port, 0, &p1), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_ip_promise(loop, c1, "127.0.0.1", port, 0, NULL), TICK_EINVAL);
+  ASSERT_OK(tick_tcp_connect_ip_promise(loop, c1, "127.0.0.1", port, 0, &p1));
+  ASSERT_OK(tick_tcp_connect_host_promise(loop, c2, "localhost", port, 0, &p2));
+  ASSERT_OK(tick_tcp_connect_host(loop, c3, "localhost", port, 0, hc_done, &h));
+  ASSERT_EQ(h.n, 0); /* never from inside the call */
+  /* While the lookup runs the stream is connecting. */
+  ASSERT_ERR(tick_tcp_connect_host(loop, c3, "localhost", port, 0, hc_done, &h), TICK_EALREADY);
+  ASSERT_ERR(tick_stream_read_start(loop, c3, alloc_conn, never_read, NULL), TICK_ENOTCONN);
+  while (h.n == 0 || tick_promise_state(p1) == TICK_PROMISE_PENDING ||
+         tick_promise_state(p2) == TICK_PROMISE_PENDING)
+    ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_EQ(tick_promise_state(p1), TICK_PROMISE_FULFILLED);
+  ASSERT_EQ(tick_promise_state(p2), TICK_PROMISE_FULFILLED);
+  ASSERT_OK(h.status);
+  ASSERT(hc_peer_is(&h, "127.0.0.1", port));
+  tick_promise_release(p1);
+  tick_promise_release(p2);
+  ASSERT_OK(tick_stream_close(loop, c1, on_closed_count, &closed));
+  ASSERT_OK(tick_stream_close(loop, c2, on_closed_count, &closed));
+  while (h.accepted < 3) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(tick_stream_close(loop, l, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT_EQ(closed, 3);
+  ASSERT_EQ(h.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* [::1, 127.0.0.1] with only 127.0.0.1 listening: ::1 refuses, the second address gets a
+ * new socket and connects; one report. */
+TEST(tcp_connect_host_tries_the_next_address) {
+  tick_loop_t *loop;
+  tick_stream_t l, c;
+  hc_t h;
+  int port, closed = 0;
+  memset(&h, 0, sizeof(h));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  l = listen_on(loop, "127.0.0.1", 16, hc_accept, &h, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_OK(tick_tcp_nodelay(loop, c, 1)); /* carried over to each new socket */
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test-multi6.invalid", port, 0, hc_done, &h));
+  while (h.n == 0) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(h.status);
+  ASSERT(hc_peer_is(&h, "127.0.0.1", port));
+  while (h.accepted < 1) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(tick_stream_close(loop, l, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT_EQ(h.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Every address refuses: the last attempt's error, reported once. A stream made for one
+ * family only looks that family up. */
+TEST(tcp_connect_host_all_refused_reports_once) {
+  tick_loop_t *loop;
+  tick_stream_t c, c4, probe;
+  struct sockaddr_storage a;
+  hc_t h, h4;
+  int port;
+  memset(&h, 0, sizeof(h));
+  memset(&h4, 0, sizeof(h4));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  /* A port nobody listens on, on either family: bound, never listening. */
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &probe));
+  ASSERT_OK(tick_tcp_bind_ip(loop, probe, "::", 0, 0));
+  ASSERT_OK(tick_tcp_getsockname(loop, probe, &a));
+  port = tick_ip_port(&a);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &c4));
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test-multi6.invalid", port, 0, hc_done, &h));
+  ASSERT_OK(tick_tcp_connect_host(loop, c4, "tick-test-multi6.invalid", port, 0, hc_done, &h4));
+  ASSERT_OK(tick_stream_close(loop, probe, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT_ERR(h.status, TICK_ECONNREFUSED);
+  ASSERT_EQ(h4.n, 1);
+  ASSERT_ERR(h4.status, TICK_ECONNREFUSED);
+  ASSERT_EQ(h.closed + h4.closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A name that does not resolve reports the lookup's error; bad arguments are refused at
+ * once. */
+TEST(tcp_connect_host_errors) {
+  tick_loop_t *loop;
+  tick_stream_t c;
+  tick_promise_t *p = NULL;
+  hc_t h;
+  memset(&h, 0, sizeof(h));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_ERR(tick_tcp_connect_host(loop, c, NULL, 80, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host(loop, c, "localhost", -1, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host(loop, c, "localhost", 65536, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host_promise(loop, c, "localhost", 80, 0, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host(NULL, c, "localhost", 80, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_EQ(p, NULL);
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test.invalid", 80, 0, hc_done, &h));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT(h.status == TICK_EAI_NONAME || h.status == TICK_EAI_NODATA ||
+         h.status == TICK_EAI_AGAIN || h.status == TICK_EAI_FAIL);
+  ASSERT_EQ(h.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Connects raw sockets to a stalled listener until one hangs (the backlog is full; the
+ * kernel drops further SYNs): from then on, a connect to it hangs too. Returns how many
+ * fds it opened into fds[]. */
+static int fill_backlog(int port, int *fds, int max) {
+  struct sockaddr_storage a;
+  int n = 0;
+  ASSERT_OK(tick_ip_addr("127.0.0.1", port, &a));
+  while (n < max) {
+    struct pollfd pfd;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), r;
+    ASSERT_GE(fd, 0);
+    fds[n++] = fd;
+    r = connect(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in));
+    if (r == 0) continue;
+    ASSERT_EQ(errno, EINPROGRESS);
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    if (poll(&pfd, 1, 50) == 0) return n; /* this one hangs */
+  }
+  test_fail(__FILE__, __LINE__, "the listener's backlog never filled");
+  return n;
+}
+
+static void hc_close_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  hc_t *h = arg;
+  (void)t;
+  ASSERT_OK(tick_stream_close(loop, h->target, on_closed_count, &h->closed));
+}
+
+/* Closing the stream cancels the request wherever it is: during the lookup (the lookup's
+ * late result is freed) and during an attempt. One report each, before the close
+ * callback. */
+TEST(tcp_connect_host_cancelled_by_close) {
+  tick_loop_t *loop;
+  tick_stream_t c1, c2;
+  tick_timer_t t;
+  hc_t h1, h2;
+  int port, fd = stalled_listener(&port), fds[64], nfds = fill_backlog(port, fds, 64), i;
+  memset(&h1, 0, sizeof(h1));
+  memset(&h2, 0, sizeof(h2));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c1));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c2));
+  ASSERT_OK(tick_tcp_connect_host(loop, c1, "localhost", port, 0, hc_done, &h1));
+  ASSERT_OK(tick_stream_close(loop, c1, on_closed_count, &h1.closed));
+  /* 127.0.0.1 first, which hangs; closed before its turn is over. */
+  ASSERT_OK(tick_tcp_connect_host(loop, c2, "tick-test-multi4.invalid", port, 0, hc_done, &h2));
+  h2.target = c2;
+  ASSERT_OK(tick_set_timeout(loop, 100, hc_close_timer, &h2, &t));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h1.n, 1);
+  ASSERT_ERR(h1.status, TICK_ECANCELED);
+  ASSERT_EQ(h1.closed, 1);
+  ASSERT_EQ(h2.n, 1);
+  ASSERT_ERR(h2.status, TICK_ECANCELED);
+  ASSERT_EQ(h2.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+  for (i = 0; i < nfds; i++) close(fds[i]);
+  close(fd);
+}
+
+/* [127.0.0.1 (hangs), ::1 (listening)]: the first attempt has TICK_TCP_ATTEMPT_TIMEOUT_MS,
+ * then ::1 gets its turn and connects. With a timeout shorter than that turn, the
+ * request ends with TICK_ETIMEDOUT instead. */
+TEST(tcp_connect_host_attempt_turn_and_deadline) {
+  tick_loop_t *loop;
+  tick_stream_t l6, c, c2;
+  hc_t h, h2, acc;
+  int port, fd = stalled_listener(&port), fds[64], nfds = fill_backlog(port, fds, 64), i;
+  int64_t start;
+  memset(&h, 0, sizeof(h));
+  memset(&h2, 0, sizeof(h2));
+  memset(&acc, 0, sizeof(acc));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &l6));
+  ASSERT_OK(tick_tcp_bind_ip(loop, l6, "::1", port, TICK_TCP_IPV6ONLY));
+  ASSERT_OK(tick_tcp_listen(loop, l6, 16, hc_accept, &acc));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c2));
+  start = (int64_t)tick_loop_now(loop);
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test-multi4.invalid", port, 0, hc_done, &h));
+  ASSERT_OK(tick_tcp_connect_host(loop, c2, "tick-test-multi4.invalid", port, 100, hc_done,
+                                  &h2));
+  while (h.n == 0 || h2.n == 0 || acc.accepted == 0)
+    ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(h.status);
+  ASSERT(hc_peer_is(&h, "::1", port));
+  ASSERT_GE(h.reported_at - start, TICK_TCP_ATTEMPT_TIMEOUT_MS);
+  ASSERT_ERR(h2.status, TICK_ETIMEDOUT);
+  ASSERT_GE(h2.reported_at - start, 100);
+  ASSERT_OK(tick_stream_close(loop, l6, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n + h2.n, 2);
+  ASSERT_EQ(h.closed + h2.closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+  for (i = 0; i < nfds; i++) close(fds[i]);
+  close(fd);
 }

@@ -184,7 +184,9 @@ int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
     if ((s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)) ||
         ((s->flags & (TICK__S_LISTENING | TICK__S_PAUSED)) == TICK__S_LISTENING))
       want |= EPOLLIN;
-    if ((s->flags & TICK__S_CONNECTING) || s->wq_head != NULL) want |= EPOLLOUT;
+    if ((s->flags & (TICK__S_CONNECTING | TICK__S_RESOLVING)) == TICK__S_CONNECTING ||
+        s->wq_head != NULL)
+      want |= EPOLLOUT;
   }
   if (want != s->registered) {
     struct epoll_event ev;

@@ -87,7 +87,7 @@ int tick_waker_close(tick_loop_t *loop, tick_waker_t *waker);
  * loop's pool (tick_loop_pool: the one set with tick_loop_set_pool, or else one the loop
  * makes on first use and destroys with itself), and then may also return what
  * tick_loop_pool returns (TICK_ENOMEM, TICK_EAGAIN). The blocking parallel functions,
- * which take no loop, read a NULL pool as "no helpers": they run on the caller alone. */
+ * which take no loop, read a NULL pool as "no pool": they run on the caller alone. */
 typedef struct tick_pool_s tick_pool_t;
 
 /* A queued job, named by a generation-counted id like the loop's handles. */

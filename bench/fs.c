@@ -63,7 +63,7 @@ static void read_next(tick_loop_t *loop, reader_t *r);
 
 static void on_read(tick_loop_t *loop, const tick_fs_result_t *res, void *arg) {
   reader_t *r = arg;
-  BENCH_EXPECT(res->result == READ_SIZE);
+  BENCH_EXPECT(res->status == 0 && res->nbytes == READ_SIZE);
   if (--r->left > 0) read_next(loop, r);
 }
 
@@ -102,7 +102,7 @@ static int64_t stats_started, stats_done;
 
 static void on_stat(tick_loop_t *loop, const tick_fs_result_t *res, void *arg) {
   (void)arg;
-  BENCH_EXPECT(res->result == 0 && res->stat.size == READ_FILE);
+  BENCH_EXPECT(res->status == 0 && res->stat.size == READ_FILE);
   stats_done++;
   if (stats_started < STATS) {
     stats_started++;
@@ -141,17 +141,17 @@ static void copy_read(tick_loop_t *loop, copier_t *c);
 
 static void on_copy_written(tick_loop_t *loop, const tick_fs_result_t *res, void *arg) {
   copier_t *c = arg;
-  BENCH_EXPECT(res->result == (int64_t)c->iov.iov_len);
-  c->pos += res->result;
-  c->copied += res->result;
+  BENCH_EXPECT(res->status == 0 && res->nbytes == (int64_t)c->iov.iov_len);
+  c->pos += res->nbytes;
+  c->copied += res->nbytes;
   copy_read(loop, c);
 }
 
 static void on_copy_read(tick_loop_t *loop, const tick_fs_result_t *res, void *arg) {
   copier_t *c = arg;
-  BENCH_EXPECT(res->result >= 0);
-  if (res->result == 0) return; /* done */
-  c->iov.iov_len = (size_t)res->result;
+  BENCH_EXPECT(res->status == 0);
+  if (res->nbytes == 0) return; /* done */
+  c->iov.iov_len = (size_t)res->nbytes;
   BENCH_CHECK(tick_fs_write(loop, c->out, &c->iov, 1, c->pos, on_copy_written, c, NULL));
 }
 

@@ -24,7 +24,7 @@
  *   program keeps per connection in each library's idiom: for tick nothing (tick owns
  *   the stream), for libuv a uv_tcp_t, for libev an ev_io, for node a net.Socket.
  *
- * tick's server echoes with tick_write from a request taken from a free list (the bytes
+ * tick's server echoes with tick_stream_write from a request taken from a free list (the bytes
  * must stay valid until the write callback, as with libuv's uv_write), reads into one
  * static buffer, and needs no per-connection memory of its own: the read callback gets
  * the stream.
@@ -93,7 +93,7 @@ static void echo_read(tick_loop_t *loop, tick_stream_t stream, ssize_t nread,
   write_t *w = write_get();
   memcpy(w->data, buf->base, (size_t)nread);
   tick_buf_t out = tick_buf(w->data, (size_t)nread);
-  BENCH_CHECK(tick_write(loop, stream, &out, 1, write_done, w));
+  BENCH_CHECK(tick_stream_write(loop, stream, &out, 1, write_done, w));
 }
 
 typedef struct server_s {
@@ -115,7 +115,7 @@ static void on_connection(tick_loop_t *loop, tick_stream_t listener, int status,
     return;
   }
   BENCH_CHECK(tick_tcp_nodelay(loop, client, 1));
-  BENCH_CHECK(tick_read_start(loop, client, read_alloc, echo_read, NULL));
+  BENCH_CHECK(tick_stream_read_start(loop, client, read_alloc, echo_read, NULL));
   if (server->stop_after > 0 && server->accepted == server->stop_after)
     BENCH_CHECK(tick_loop_stop(loop));
 }
@@ -159,7 +159,7 @@ static void client_write_done(tick_loop_t *loop, tick_stream_t stream, int statu
 static void client_send(tick_loop_t *loop, client_t *client, char *message, size_t size) {
   tick_buf_t out = tick_buf(message, size);
   client->sent_at = tcpbench_now_ns();
-  BENCH_CHECK(tick_write(loop, client->stream, &out, 1, client_write_done, client));
+  BENCH_CHECK(tick_stream_write(loop, client->stream, &out, 1, client_write_done, client));
 }
 
 static void client_connect(tick_loop_t *loop, client_t *client, tick_stream_cb cb) {
@@ -192,7 +192,7 @@ static void ping_connected(tick_loop_t *loop, tick_stream_t stream, int status, 
   client_t *client = arg;
   BENCH_CHECK(status);
   BENCH_CHECK(tick_tcp_nodelay(loop, stream, 1));
-  BENCH_CHECK(tick_read_start(loop, stream, read_alloc, ping_read, client));
+  BENCH_CHECK(tick_stream_read_start(loop, stream, read_alloc, ping_read, client));
   client_send(loop, client, ping_message, PINGPONG_MESSAGE);
 }
 
@@ -246,7 +246,7 @@ static void echo_connected(tick_loop_t *loop, tick_stream_t stream, int status, 
   client_t *client = arg;
   BENCH_CHECK(status);
   BENCH_CHECK(tick_tcp_nodelay(loop, stream, 1));
-  BENCH_CHECK(tick_read_start(loop, stream, read_alloc, echo_client_read, client));
+  BENCH_CHECK(tick_stream_read_start(loop, stream, read_alloc, echo_client_read, client));
   if (++clients_connected < ECHO_CLIENTS)
     return;
   /* Everyone is connected: the timed part starts, every client sends its first message. */
@@ -310,7 +310,7 @@ static void churn_read(tick_loop_t *loop, tick_stream_t stream, ssize_t nread,
 
 static void churn_connected(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
   BENCH_CHECK(status);
-  BENCH_CHECK(tick_read_start(loop, stream, read_alloc, churn_read, arg));
+  BENCH_CHECK(tick_stream_read_start(loop, stream, read_alloc, churn_read, arg));
 }
 
 static void bench_churn(void) {

@@ -32,8 +32,9 @@ static int on_read(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
 static int on_written(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *next,
                       void *arg);
 
-static int64_t result_of(tick_promise_t *settled) {
-  return ((const tick_fs_result_t *)tick_promise_value(settled))->result;
+/* A fulfilled request's result (a rejected one went to on_fail instead). */
+static const tick_fs_result_t *result_of(tick_promise_t *settled) {
+  return tick_promise_value(settled);
 }
 
 /* Chains `then(ok, fail)` on a fresh request's promise. The promise is released at once:
@@ -104,7 +105,7 @@ static int on_read(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
   copy_t *c = arg;
   (void)loop;
   (void)next;
-  c->have = result_of(settled);
+  c->have = result_of(settled)->nbytes;
   c->written = 0;
   if (c->have > 0) return write_rest(c);
   close_both(c); /* end of file */
@@ -116,7 +117,7 @@ static int on_written(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_
   copy_t *c = arg;
   (void)loop;
   (void)next;
-  c->written += result_of(settled);
+  c->written += result_of(settled)->nbytes;
   if (c->written < c->have) return write_rest(c); /* a short write: the rest */
   c->pos += c->have;
   return read_chunk(c);
@@ -127,7 +128,7 @@ static int on_dst_open(tick_loop_t *loop, tick_promise_t *settled, tick_resolver
   copy_t *c = arg;
   (void)loop;
   (void)next;
-  c->out = (int)result_of(settled);
+  c->out = result_of(settled)->fd;
   return read_chunk(c);
 }
 
@@ -136,7 +137,7 @@ static int on_src_open(tick_loop_t *loop, tick_promise_t *settled, tick_resolver
   copy_t *c = arg;
   tick_promise_t *p = NULL;
   (void)next;
-  c->in = (int)result_of(settled);
+  c->in = result_of(settled)->fd;
   return chain(c, tick_fs_open_promise(loop, c->dst, O_WRONLY | O_CREAT | O_TRUNC, 0666, &p,
                                        NULL),
                &p, on_dst_open);

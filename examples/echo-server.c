@@ -15,7 +15,7 @@
  *     for (;;) { buf = await read(s); if (buf.len == 0) break; await write(s, buf); }
  *     close(s);
  *
- * tick_read_promise fulfils with a buffer tick allocated (freed with the promise), so the
+ * tick_stream_read_promise fulfils with a buffer tick allocated (freed with the promise), so the
  * session keeps the read promise until the write that sends the buffer back has
  * completed, and only then asks for the next read. A session's memory is counted: one
  * reference for the open stream, released by its close callback, and one per promise
@@ -131,7 +131,7 @@ static int on_data(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
     return 0;
   }
   /* session->read (the promise that owns buf) stays referenced until on_written. */
-  rc = tick_write_promise(loop, session->stream, buf, 1, &written);
+  rc = tick_stream_write_promise(loop, session->stream, buf, 1, &written);
   if (rc == 0) {
     rc = session_then(session, written, on_written, on_failed);
     tick_promise_release(written);
@@ -146,7 +146,7 @@ static int on_data(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
 /* Asks for the next chunk; replaces (and so frees) the previous read and its buffer. */
 static void session_read(session_t *session) {
   tick_promise_t *read = NULL;
-  int rc = tick_read_promise(session->server->loop, session->stream, 0, 0, &read);
+  int rc = tick_stream_read_promise(session->server->loop, session->stream, 0, 0, &read);
   tick_promise_release(session->read);
   session->read = read;
   if (rc == 0)

@@ -344,7 +344,7 @@ static int on_written(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_
     return 0;
   }
   /* Connection: close was sent: end our side, so the client reads EOF after it. */
-  if (tick_shutdown_promise(loop, session->stream, &shut) != 0) {
+  if (tick_stream_shutdown_promise(loop, session->stream, &shut) != 0) {
     session_close(session);
     return 0;
   }
@@ -379,7 +379,7 @@ static int on_data(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
     return 0;
   }
   out = tick_buf(session->out, session->out_len);
-  if (tick_write_promise(loop, session->stream, &out, 1, &written) != 0) {
+  if (tick_stream_write_promise(loop, session->stream, &out, 1, &written) != 0) {
     session_close(session);
     return 0;
   }
@@ -391,7 +391,7 @@ static int on_data(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
 
 static void session_read(session_t *session) {
   tick_promise_t *read = NULL;
-  int rc = tick_read_promise(session->server->loop, session->stream, 0,
+  int rc = tick_stream_read_promise(session->server->loop, session->stream, 0,
                              session->server->idle_timeout_ms, &read);
   if (rc == 0) {
     rc = session_then(session, read, on_data, on_failed);

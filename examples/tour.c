@@ -348,7 +348,7 @@ static void io_accepted(tick_loop_t *loop, tick_stream_t listener, int status,
   (void)listener;
   check(status, "accept");
   io->server_side = client;
-  check(tick_read_start(loop, client, io_alloc, io_read, io), "tick_read_start");
+  check(tick_stream_read_start(loop, client, io_alloc, io_read, io), "tick_stream_read_start");
 }
 
 static void io_written(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
@@ -365,7 +365,7 @@ static void io_connected(tick_loop_t *loop, tick_stream_t stream, int status, vo
   (void)arg;
   check(status, "connect");
   inside("poll phase: the client is connected and writes \"hello\"");
-  check(tick_write(loop, stream, &buf, 1, io_written, NULL), "tick_write");
+  check(tick_stream_write(loop, stream, &buf, 1, io_written, NULL), "tick_stream_write");
 }
 
 static void tour_io(void) {

@@ -220,6 +220,32 @@ int getaddrinfo(const char *restrict node, const char *restrict service,
     h.ai_family = AF_INET;
     return next("127.0.0.1", service, &h, res);
   }
+  if (node != NULL && (strcmp(node, "tick-test-multi6.invalid") == 0 ||
+                       strcmp(node, "tick-test-multi4.invalid") == 0)) {
+    /* Two addresses, for tick_tcp_connect_host (test-tcp.c): ::1 then 127.0.0.1, or the
+     * other way round; each list node comes from libc, so freeaddrinfo frees the chain. */
+    const char *ips[2] = {"::1", "127.0.0.1"};
+    struct addrinfo h, *list = NULL, **tail = &list;
+    int i, r, v4_first = node[15] == '4';
+    for (i = 0; i < 2; i++) {
+      const char *ip = ips[v4_first ? 1 - i : i];
+      int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+      if (hints != NULL && hints->ai_family != AF_UNSPEC && hints->ai_family != family)
+        continue;
+      memset(&h, 0, sizeof(h));
+      h.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+      h.ai_family = family;
+      h.ai_socktype = SOCK_STREAM;
+      r = next(ip, service, &h, tail);
+      if (r != 0) {
+        freeaddrinfo(list);
+        return r;
+      }
+      while (*tail != NULL) tail = &(*tail)->ai_next;
+    }
+    *res = list;
+    return list != NULL ? 0 : EAI_NONAME;
+  }
   return next(node, service, hints, res);
 }
 

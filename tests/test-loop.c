@@ -496,3 +496,29 @@ TEST(loop_timer_map_churn) {
   ASSERT_EQ(tick_loop_alive(loop), 0);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* The user-data pointer: NULL at first, kept as set, reachable from a callback through
+ * the loop alone, and never touched by tick (it is not freed at destroy). */
+static void data_timer_cb(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  int *seen = tick_loop_data(loop);
+  (void)t;
+  (void)arg;
+  (*seen)++;
+}
+
+TEST(loop_user_data) {
+  tick_loop_t *loop = new_loop(0);
+  tick_timer_t t;
+  int seen = 0;
+  ASSERT_PTR_EQ(tick_loop_data(loop), NULL);
+  ASSERT_PTR_EQ(tick_loop_data(NULL), NULL);
+  ASSERT_ERR(tick_loop_set_data(NULL, &seen), TICK_EINVAL);
+  ASSERT_OK(tick_loop_set_data(loop, &seen));
+  ASSERT_PTR_EQ(tick_loop_data(loop), &seen);
+  ASSERT_OK(tick_set_timeout(loop, 0, data_timer_cb, NULL, &t));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(seen, 1);
+  ASSERT_OK(tick_loop_set_data(loop, NULL));
+  ASSERT_PTR_EQ(tick_loop_data(loop), NULL);
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -1266,7 +1266,7 @@ TEST(process_pipe_as_stream_large_output) {
   o.stdio_count = 2;
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_pipe_open(loop, stdio[1].fd, &out)); /* the stream owns the fd now */
-  ASSERT_OK(tick_read_start(loop, out, stream_alloc, stream_read, st));
+  ASSERT_OK(tick_stream_read_start(loop, out, stream_alloc, stream_read, st));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(e.calls, 1);
   ASSERT_EQ(e.status, 0);
@@ -1303,9 +1303,9 @@ TEST(process_stdin_as_stream) {
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
   ASSERT_OK(tick_pipe_open(loop, stdio[1].fd, &out));
-  ASSERT_OK(tick_write(loop, in, &b, 1, NULL, NULL));
-  ASSERT_OK(tick_shutdown(loop, in, stdin_shut, st));
-  ASSERT_OK(tick_read_start(loop, out, stream_alloc, stream_read, st));
+  ASSERT_OK(tick_stream_write(loop, in, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_shutdown(loop, in, stdin_shut, st));
+  ASSERT_OK(tick_stream_read_start(loop, out, stream_alloc, stream_read, st));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(st->shutdown_status, 0);
   ASSERT_STR_EQ(st->head, "through a stream\n");
@@ -1684,7 +1684,7 @@ TEST(process_write_to_exited_child_stdin_is_epipe) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(e.calls, 1);
   ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
-  ASSERT_OK(tick_write(loop, in, &b, 1, epipe_status, &status));
+  ASSERT_OK(tick_stream_write(loop, in, &b, 1, epipe_status, &status));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_ERR(status, TICK_EPIPE);
   ASSERT_OK(tick_stream_close(loop, in, on_closed, &e));
@@ -1700,7 +1700,7 @@ TEST(process_write_to_exited_child_stdin_is_epipe) {
   ASSERT_OK(tick_spawn(loop, &o, &e.p));
   ASSERT_OK(tick_pipe_open(loop, stdio[0].fd, &in));
   b = tick_buf(big, sizeof(big));
-  ASSERT_OK(tick_write(loop, in, &b, 1, epipe_status, &status));
+  ASSERT_OK(tick_stream_write(loop, in, &b, 1, epipe_status, &status));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_ERR(status, TICK_EPIPE);
   ASSERT_EQ(e.calls, 1);

@@ -2,9 +2,11 @@
 #include "test.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -79,7 +81,7 @@ static void echo_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_
     tick_buf_t out;
     memcpy(copy, b->base, (size_t)n);
     out = tick_buf(copy, (size_t)n);
-    ASSERT_OK(tick_write(loop, s, &out, 1, echo_write_done, copy));
+    ASSERT_OK(tick_stream_write(loop, s, &out, 1, echo_write_done, copy));
     return;
   }
   if (n < 0) ASSERT_OK(tick_stream_close(loop, s, conn_free_cb, c));
@@ -98,7 +100,7 @@ static void echo_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_str
   c = calloc(1, sizeof(*c));
   c->s = client;
   c->ctx = ctx;
-  ASSERT_OK(tick_read_start(loop, client, alloc_conn, echo_read, c));
+  ASSERT_OK(tick_stream_read_start(loop, client, alloc_conn, echo_read, c));
   if (ctx->close_listener_after && ctx->accepted == ctx->close_listener_after)
     ASSERT_OK(tick_stream_close(loop, ctx->listener, NULL, NULL));
 }
@@ -120,7 +122,7 @@ static void pp_send(tick_loop_t *loop, pingpong_t *p) {
   snprintf(msg, sizeof(msg), "ping %06d", p->rounds);
   p->msg_len = strlen(msg);
   b = tick_buf(msg, p->msg_len);
-  ASSERT_OK(tick_write(loop, p->client, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_write(loop, p->client, &b, 1, NULL, NULL));
 }
 
 static void pp_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
@@ -161,7 +163,7 @@ static void pp_connected(tick_loop_t *loop, tick_stream_t s, int status, void *a
   ASSERT_OK(tick_tcp_getpeername(loop, s, &peer));
   ASSERT_GT(tick_ip_port(&peer), 0);
   ASSERT_OK(tick_tcp_nodelay(loop, s, 1));
-  ASSERT_OK(tick_read_start(loop, s, pp_alloc, pp_read, p));
+  ASSERT_OK(tick_stream_read_start(loop, s, pp_alloc, pp_read, p));
   pp_send(loop, p);
 }
 
@@ -206,7 +208,7 @@ static void bp_write_done(tick_loop_t *loop, tick_stream_t s, int status, void *
   ASSERT_OK(tick_stream_write_queue_size(loop, s, &q));
   if (b->completed == b->writes) {
     ASSERT_UEQ(q, 0);
-    ASSERT_OK(tick_shutdown(loop, s, NULL, NULL));
+    ASSERT_OK(tick_stream_shutdown(loop, s, NULL, NULL));
   }
 }
 
@@ -241,7 +243,7 @@ static void bp_start_reading(tick_loop_t *loop, tick_timer_t t, void *arg) {
   ASSERT_GT(q, 0);
   ASSERT_LT(b->completed, b->writes);
   b->reading = 1;
-  ASSERT_OK(tick_read_start(loop, b->client, bp_alloc, bp_client_read, b));
+  ASSERT_OK(tick_stream_read_start(loop, b->client, bp_alloc, bp_client_read, b));
 }
 
 static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
@@ -257,7 +259,7 @@ static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
     tick_buf_t buf[8];
     int k;
     for (k = 0; k < 8; k++) buf[k] = tick_buf(b->chunk + k * (b->chunk_len / 8), b->chunk_len / 8);
-    ASSERT_OK(tick_write(loop, c, buf, 8, bp_write_done, b));
+    ASSERT_OK(tick_stream_write(loop, c, buf, 8, bp_write_done, b));
     b->total_sent += b->chunk_len;
     ASSERT_OK(tick_stream_write_queue_size(loop, c, &q));
     ASSERT_GE(q, last); /* grows while the peer does not read */
@@ -265,7 +267,7 @@ static void bp_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
   }
   b->peak_queue = last;
   ASSERT_GT(last, 0);
-  ASSERT_EQ(tick_try_write(loop, c, &(tick_buf_t){b->chunk, 1}, 1), TICK_EAGAIN);
+  ASSERT_EQ(tick_stream_try_write(loop, c, &(tick_buf_t){b->chunk, 1}, 1), TICK_EAGAIN);
   ASSERT_OK(tick_set_timeout(loop, 50, bp_start_reading, b, NULL));
 }
 
@@ -316,7 +318,7 @@ static void rst_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stre
   rst_t *r = arg;
   (void)l;
   ASSERT_OK(status);
-  ASSERT_OK(tick_read_start(loop, c, alloc_conn, rst_server_read, &r->cc));
+  ASSERT_OK(tick_stream_read_start(loop, c, alloc_conn, rst_server_read, &r->cc));
 }
 
 static void rst_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_buf_t *b,
@@ -332,8 +334,8 @@ static void rst_connected(tick_loop_t *loop, tick_stream_t s, int status, void *
   rst_t *r = arg;
   tick_buf_t b = tick_buf("x", 1);
   ASSERT_OK(status);
-  ASSERT_OK(tick_write(loop, s, &b, 1, NULL, NULL));
-  ASSERT_OK(tick_read_start(loop, s, alloc_conn, rst_read, &r->cc));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_read_start(loop, s, alloc_conn, rst_read, &r->cc));
 }
 
 TEST(tcp_peer_reset_reported) {
@@ -373,8 +375,8 @@ static void half_server_read(tick_loop_t *loop, tick_stream_t s, ssize_t n,
     h->server_eof = 1;
     ASSERT_UEQ(h->sc.got, 5);
     /* The peer shut its write side; this side can still write back. */
-    ASSERT_OK(tick_write(loop, s, &out, 1, NULL, NULL));
-    ASSERT_OK(tick_shutdown(loop, s, NULL, NULL));
+    ASSERT_OK(tick_stream_write(loop, s, &out, 1, NULL, NULL));
+    ASSERT_OK(tick_stream_shutdown(loop, s, NULL, NULL));
   }
 }
 
@@ -399,7 +401,7 @@ static void half_client_read(tick_loop_t *loop, tick_stream_t s, ssize_t n,
     h->client_eof = 1;
     ASSERT_UEQ(h->cc.got, 3);
     ASSERT(memcmp(h->cc.buf, "bye", 3) == 0);
-    ASSERT_ERR(tick_read_start(loop, s, half_alloc, half_client_read, h), TICK_EOF);
+    ASSERT_ERR(tick_stream_read_start(loop, s, half_alloc, half_client_read, h), TICK_EOF);
     ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &h->closed));
     ASSERT_OK(tick_stream_close(loop, h->server, on_closed_count, &h->closed));
     ASSERT_OK(tick_stream_close(loop, h->listener, on_closed_count, &h->closed));
@@ -424,7 +426,7 @@ static void half_accept2(tick_loop_t *loop, tick_stream_t l, int status, tick_st
   (void)l;
   ASSERT_OK(status);
   h->server = c;
-  ASSERT_OK(tick_read_start(loop, c, half_server_alloc, half_server_read, h));
+  ASSERT_OK(tick_stream_read_start(loop, c, half_server_alloc, half_server_read, h));
 }
 
 static void half_shut_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
@@ -432,18 +434,18 @@ static void half_shut_done(tick_loop_t *loop, tick_stream_t s, int status, void 
   tick_buf_t b = tick_buf("late", 4);
   h->shut_status = status == 0 ? 1 : status;
   /* Writes after shutdown are refused. */
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
-  ASSERT_ERR(tick_shutdown(loop, s, NULL, NULL), TICK_EALREADY);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
+  ASSERT_ERR(tick_stream_shutdown(loop, s, NULL, NULL), TICK_EALREADY);
 }
 
 static void half_connected(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
   half_t *h = arg;
   tick_buf_t b = tick_buf("hello", 5);
   ASSERT_OK(status);
-  ASSERT_OK(tick_read_start(loop, s, half_client_alloc, half_client_read, h));
-  ASSERT_OK(tick_write(loop, s, &b, 1, NULL, NULL));
-  ASSERT_OK(tick_shutdown(loop, s, half_shut_done, h));
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
+  ASSERT_OK(tick_stream_read_start(loop, s, half_client_alloc, half_client_read, h));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, NULL, NULL));
+  ASSERT_OK(tick_stream_shutdown(loop, s, half_shut_done, h));
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_EPIPE);
   ASSERT_EQ(h->shut_status, 0);
 }
 
@@ -650,11 +652,11 @@ TEST(tcp_closed_handle_and_double_close) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &s));
   /* Not connected yet. */
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, &c), TICK_ENOTCONN);
-  ASSERT_ERR(tick_write(loop, s, &b, 1, never, NULL), TICK_ENOTCONN);
-  ASSERT_ERR(tick_try_write(loop, s, &b, 1), TICK_ENOTCONN);
-  ASSERT_ERR(tick_shutdown(loop, s, never, NULL), TICK_ENOTCONN);
-  ASSERT_ERR(tick_read_start(loop, s, NULL, never_read, &c), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, &c), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, never, NULL), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_try_write(loop, s, &b, 1), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_shutdown(loop, s, never, NULL), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_read_start(loop, s, NULL, never_read, &c), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_listen(loop, s, 0, NULL, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_connect(loop, s, NULL, 0, never, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_bind_ip(loop, s, "not an ip", 0, 0), TICK_EINVAL);
@@ -669,15 +671,15 @@ TEST(tcp_closed_handle_and_double_close) {
   ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY); /* a live stream */
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
   ASSERT_ERR(tick_stream_close(loop, s, on_closed_count, &closed), TICK_ECLOSING);
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, &c), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, &c), TICK_ECLOSING);
   ASSERT_EQ(closed, 0);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 1);
   /* Stale after the close callback. */
   ASSERT_ERR(tick_stream_close(loop, s, on_closed_count, &closed), TICK_ESTALE);
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, &c), TICK_ESTALE);
-  ASSERT_ERR(tick_read_stop(loop, s), TICK_ESTALE);
-  ASSERT_ERR(tick_write(loop, s, &b, 1, never, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, &c), TICK_ESTALE);
+  ASSERT_ERR(tick_stream_read_stop(loop, s), TICK_ESTALE);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, never, NULL), TICK_ESTALE);
   ASSERT_ERR(tick_stream_write_queue_size(loop, s, &q), TICK_ESTALE);
   ASSERT_ERR(tick_tcp_nodelay(loop, s, 1), TICK_ESTALE);
   ASSERT_EQ(closed, 1);
@@ -719,11 +721,11 @@ static void cancel_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_s
   /* A peer that never reads: the queue fills, then close cancels what is left. */
   for (i = 0; i < c->writes; i++) {
     tick_buf_t b = tick_buf(c->chunk, 1 << 20);
-    ASSERT_OK(tick_write(loop, s, &b, 1, cancel_write_done, c));
+    ASSERT_OK(tick_stream_write(loop, s, &b, 1, cancel_write_done, c));
   }
   ASSERT_OK(tick_stream_write_queue_size(loop, s, &q));
   ASSERT_GT(q, 0);
-  ASSERT_OK(tick_shutdown(loop, s, cancel_write_done, c));
+  ASSERT_OK(tick_stream_shutdown(loop, s, cancel_write_done, c));
   ASSERT_OK(tick_stream_close(loop, s, cancel_closed, c));
   ASSERT_EQ(c->norder, 0); /* nothing from inside close */
   ASSERT_OK(tick_stream_close(loop, c->listener, NULL, NULL));
@@ -913,31 +915,31 @@ static int prom_ok(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_t *
   switch (p->stage++) {
   case 0: /* connected */
     ASSERT(tick_promise_value(settled) == NULL);
-    ASSERT_OK(tick_write_promise(loop, p->client, &b, 1, &pr));
+    ASSERT_OK(tick_stream_write_promise(loop, p->client, &b, 1, &pr));
     prom_attach(p, pr);
     break;
   case 1: /* written: read the echo */
-    ASSERT_OK(tick_read_promise(loop, p->client, 0, 5000, &pr));
-    ASSERT_ERR(tick_read_promise(loop, p->client, 0, 0, &(tick_promise_t *){NULL}),
+    ASSERT_OK(tick_stream_read_promise(loop, p->client, 0, 5000, &pr));
+    ASSERT_ERR(tick_stream_read_promise(loop, p->client, 0, 0, &(tick_promise_t *){NULL}),
                TICK_EBUSY);
-    ASSERT_ERR(tick_read_start(loop, p->client, alloc_conn, never_read, NULL), TICK_EBUSY);
+    ASSERT_ERR(tick_stream_read_start(loop, p->client, alloc_conn, never_read, NULL), TICK_EBUSY);
     prom_attach(p, pr);
     break;
   case 2:
     got = tick_promise_value(settled);
     ASSERT_UEQ(got->len, 5);
     ASSERT(memcmp(got->base, "hello", 5) == 0);
-    ASSERT_OK(tick_shutdown_promise(loop, p->client, &pr));
+    ASSERT_OK(tick_stream_shutdown_promise(loop, p->client, &pr));
     prom_attach(p, pr);
     break;
   case 3: /* shut down: the echo server sees EOF and closes: we read EOF */
-    ASSERT_OK(tick_read_promise(loop, p->client, 16, 5000, &pr));
+    ASSERT_OK(tick_stream_read_promise(loop, p->client, 16, 5000, &pr));
     prom_attach(p, pr);
     break;
   case 4:
     got = tick_promise_value(settled);
     ASSERT_UEQ(got->len, 0);
-    ASSERT_ERR(tick_read_promise(loop, p->client, 16, 0, &pr), TICK_EOF);
+    ASSERT_ERR(tick_stream_read_promise(loop, p->client, 16, 0, &pr), TICK_EOF);
     ASSERT_OK(tick_stream_close(loop, p->client, on_closed_count, &p->closed));
     ASSERT_OK(tick_stream_close(loop, p->ctx.listener, on_closed_count, &p->closed));
     break;
@@ -966,8 +968,8 @@ TEST(tcp_promise_forms) {
   p->ctx.listener = listen_on(loop, "127.0.0.1", 0, echo_accept, &p->ctx, &port);
   ASSERT_OK(tick_tcp_create(loop, AF_INET, &p->client));
   ASSERT_OK(tick_ip_addr("127.0.0.1", port, &p->addr));
-  ASSERT_ERR(tick_write_promise(loop, p->client, NULL, 0, &pr), TICK_ENOTCONN);
-  ASSERT_ERR(tick_read_promise(loop, p->client, 0, 0, &pr), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_write_promise(loop, p->client, NULL, 0, &pr), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_read_promise(loop, p->client, 0, 0, &pr), TICK_ENOTCONN);
   ASSERT_OK(tick_tcp_connect_promise(loop, p->client, (struct sockaddr *)&p->addr, 5000, &pr));
   prom_attach(p, pr);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -994,7 +996,7 @@ static int silent_err(tick_loop_t *loop, tick_promise_t *settled, tick_resolver_
   if (tick_promise_error(settled) == TICK_ETIMEDOUT) {
     /* Timed out: read again, then close under it. */
     tick_promise_t *pr;
-    ASSERT_OK(tick_read_promise(loop, s->client, 0, 0, &pr));
+    ASSERT_OK(tick_stream_read_promise(loop, s->client, 0, 0, &pr));
     ASSERT_OK(tick_promise_catch(pr, silent_err, s, NULL, NULL));
     ASSERT_OK(tick_promise_release(pr));
     ASSERT_OK(tick_stream_close(loop, s->client, on_closed_count, &s->closed));
@@ -1024,7 +1026,7 @@ static int silent_connected(tick_loop_t *loop, tick_promise_t *settled, tick_res
   (void)settled;
   (void)next;
   s->connected = 1;
-  ASSERT_OK(tick_read_promise(loop, s->client, 0, 30, &pr));
+  ASSERT_OK(tick_stream_read_promise(loop, s->client, 0, 30, &pr));
   ASSERT_OK(tick_promise_catch(pr, silent_err, s, NULL, NULL));
   ASSERT_OK(tick_promise_release(pr));
   return 0;
@@ -1122,12 +1124,12 @@ TEST(stream_pipe_open) {
   ASSERT_ERR(tick_pipe_open(loop, fds[1], &dup_s), TICK_EEXIST);
   ASSERT_ERR(tick_pipe_open(loop, -1, &dup_s), TICK_EINVAL);
   ASSERT_ERR(tick_tcp_nodelay(loop, p.w, 1), TICK_ENOTSOCK);
-  ASSERT_OK(tick_read_start(loop, p.r, pipe_alloc, pipe_read, &p));
+  ASSERT_OK(tick_stream_read_start(loop, p.r, pipe_alloc, pipe_read, &p));
   for (i = 0; i < n; i++) {
     tick_buf_t b[2] = {tick_buf(chunk, 1000), tick_buf(chunk, sizeof(chunk) - 1000)};
-    ASSERT_OK(tick_write(loop, p.w, b, 2, pipe_written, &p));
+    ASSERT_OK(tick_stream_write(loop, p.w, b, 2, pipe_written, &p));
   }
-  ASSERT_OK(tick_shutdown(loop, p.w, pipe_shut, &p));
+  ASSERT_OK(tick_stream_shutdown(loop, p.w, pipe_shut, &p));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(p.write_cb, n);
   ASSERT_EQ(p.shut, 1);
@@ -1172,11 +1174,11 @@ TEST(stream_write_never_calls_back_inside) {
   /* The write goes out at once, but its callback waits for the next-tick queue: a tick
    * queued before it runs first. */
   ASSERT_OK(tick_next_tick(loop, sync_tick, &s));
-  ASSERT_OK(tick_write(loop, a, &buf, 1, sync_write, &s));
+  ASSERT_OK(tick_stream_write(loop, a, &buf, 1, sync_write, &s));
   ASSERT_EQ(s.write_done, 0);
-  r = tick_try_write(loop, a, &buf, 1);
+  r = tick_stream_try_write(loop, a, &buf, 1);
   ASSERT_EQ(r, 3);
-  ASSERT_EQ(tick_try_write(loop, a, &buf, 0), 0);
+  ASSERT_EQ(tick_stream_try_write(loop, a, &buf, 0), 0);
   ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
   ASSERT_OK(tick_stream_close(loop, b, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -1231,7 +1233,7 @@ static void af_connected(tick_loop_t *loop, tick_stream_t s, int status, void *a
   for (i = 0; i < 6; i++) bufs[i] = tick_buf(big, sizeof(big));
   memset(big, 0, sizeof(big));
   if (status == 0) {
-    int r = tick_write(loop, s, bufs, 6, af_write, a);
+    int r = tick_stream_write(loop, s, bufs, 6, af_write, a);
     if (r != 0) ASSERT_ERR(r, TICK_ENOMEM);
   }
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &a->closed));
@@ -1302,8 +1304,8 @@ static void *wt_thread(void *arg) {
   tick_buf_t b = tick_buf("x", 1);
   tick_stream_t other;
   size_t q;
-  w->r[0] = tick_write(w->loop, w->s, &b, 1, NULL, NULL);
-  w->r[1] = tick_read_stop(w->loop, w->s);
+  w->r[0] = tick_stream_write(w->loop, w->s, &b, 1, NULL, NULL);
+  w->r[1] = tick_stream_read_stop(w->loop, w->s);
   w->r[2] = tick_stream_close(w->loop, w->s, NULL, NULL);
   w->r[3] = tick_tcp_create(w->loop, AF_INET, &other);
   w->r[4] = tick_stream_write_queue_size(w->loop, w->s, &q);
@@ -1348,8 +1350,8 @@ static void nobuf_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick
   (void)b;
   nb->calls++;
   if (n == TICK_ENOBUFS) nb->nobufs++;
-  ASSERT_OK(tick_read_stop(loop, s));
-  ASSERT_OK(tick_read_stop(loop, s)); /* stopping twice is a no-op */
+  ASSERT_OK(tick_stream_read_stop(loop, s));
+  ASSERT_OK(tick_stream_read_stop(loop, s)); /* stopping twice is a no-op */
   nb->stopped = 1;
 }
 
@@ -1366,18 +1368,18 @@ TEST(stream_enobufs_unref_and_options) {
   ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
   ASSERT_EQ(write(sv[1], "data", 4), 4);
   /* An alloc callback that gives nothing: the read callback hears TICK_ENOBUFS. */
-  ASSERT_OK(tick_read_start(loop, a, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_OK(tick_stream_read_start(loop, a, nobuf_alloc, nobuf_read, &nb));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(nb.calls, 1);
   ASSERT_EQ(nb.nobufs, 1);
   /* An unref'd reading stream does not keep the loop alive. */
-  ASSERT_OK(tick_read_start(loop, b, nobuf_alloc, nobuf_read, &nb));
+  ASSERT_OK(tick_stream_read_start(loop, b, nobuf_alloc, nobuf_read, &nb));
   ASSERT_EQ(tick_loop_alive(loop), 1);
   ASSERT_OK(tick_stream_unref(loop, b));
   ASSERT_EQ(tick_loop_alive(loop), 0);
   ASSERT_OK(tick_stream_ref(loop, b));
   ASSERT_EQ(tick_loop_alive(loop), 1);
-  ASSERT_OK(tick_read_stop(loop, b));
+  ASSERT_OK(tick_stream_read_stop(loop, b));
   ASSERT_EQ(tick_loop_alive(loop), 0);
   /* Options set before the socket exists apply when it is made. */
   ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &t));
@@ -1423,15 +1425,15 @@ TEST(stream_write_array_alloc_failure) {
   ASSERT_OK(tick_pipe_open(loop, sv[1], &b));
   for (i = 0; i < 6; i++) bufs[i] = tick_buf(chunk, sizeof(chunk));
   /* Fill the socket until the kernel takes nothing more. */
-  while (tick_try_write(loop, a, bufs, 1) > 0) {
+  while (tick_stream_try_write(loop, a, bufs, 1) > 0) {
   }
-  ASSERT_ERR(tick_try_write(loop, a, bufs, 1), TICK_EAGAIN);
+  ASSERT_ERR(tick_stream_try_write(loop, a, bufs, 1), TICK_EAGAIN);
   /* Each allocation of the call in turn (the request, the next-tick slot, the array copy)
    * until one call needs no new allocation at that position. */
   for (n = 1;; n++) {
     int r;
     test_alloc_fail_at(n);
-    r = tick_write(loop, a, bufs, 6, count_status, &status);
+    r = tick_stream_write(loop, a, bufs, 6, count_status, &status);
     if (!test_alloc_failed()) {
       ASSERT_OK(r);
       break;
@@ -1462,11 +1464,11 @@ static void stream_pair(tick_loop_t *loop, tick_stream_t *a, tick_stream_t *b, i
   ASSERT_OK(tick_pipe_open(loop, sv[1], b));
 }
 
-/* Fills the kernel's buffer of `s` so that the next tick_write is queued. */
+/* Fills the kernel's buffer of `s` so that the next tick_stream_write is queued. */
 static void fill_socket(tick_loop_t *loop, tick_stream_t s) {
   static char chunk[65536];
   tick_buf_t b = tick_buf(chunk, sizeof(chunk));
-  while (tick_try_write(loop, s, &b, 1) > 0) {
+  while (tick_stream_try_write(loop, s, &b, 1) > 0) {
   }
 }
 
@@ -1489,9 +1491,9 @@ static void reent_write_cb(tick_loop_t *loop, tick_stream_t s, int status, void 
   reent_log(r, 1);
   if (status == TICK_ECANCELED) {
     /* Inside a cancellation: the stream is closing, every call says so. */
-    ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
+    ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
     ASSERT_ERR(tick_stream_close(loop, s, NULL, NULL), TICK_ECLOSING);
-    ASSERT_ERR(tick_shutdown(loop, s, NULL, NULL), TICK_ECLOSING);
+    ASSERT_ERR(tick_stream_shutdown(loop, s, NULL, NULL), TICK_ECLOSING);
   }
 }
 
@@ -1532,7 +1534,7 @@ static void reent_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick
   ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
   ASSERT_ERR(tick_loop_run(loop, TICK_RUN_NOWAIT), TICK_EBUSY);
   ASSERT_OK(tick_stream_close(loop, s, reent_closed, r));
-  ASSERT_ERR(tick_read_stop(loop, s), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_read_stop(loop, s), TICK_ECLOSING);
 }
 
 /* The stream `a` has writes queued (its peer does not read) and a shutdown pending when
@@ -1550,10 +1552,10 @@ static void close_in_read_path(int close_from) {
   fill_socket(loop, r.a);
   for (i = 0; i < 3; i++) {
     tick_buf_t b = tick_buf(big, sizeof(big));
-    ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
+    ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_cb, &r));
   }
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
-  ASSERT_OK(tick_read_start(loop, r.a, reent_alloc, reent_read, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_read_start(loop, r.a, reent_alloc, reent_read, &r));
   ASSERT_EQ(write(sv[1], "hello", 5), 5); /* the peer writes: a becomes readable */
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.reads, 1);
@@ -1573,7 +1575,7 @@ TEST(stream_close_in_alloc_cb) { close_in_read_path(1); }
 TEST(stream_close_in_read_cb) { close_in_read_path(2); }
 
 /* Closed from a queued write's callback (poll phase) with more writes queued behind it,
- * and from the callback of a write that completed inside tick_write (a next-tick). */
+ * and from the callback of a write that completed inside tick_stream_write (a next-tick). */
 static void reent_write_close(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
   reent_t *r = arg;
   r->writes[r->nwrites++] = status;
@@ -1585,7 +1587,7 @@ static void reent_write_close(tick_loop_t *loop, tick_stream_t s, int status, vo
 static void drain_peer(tick_loop_t *loop, tick_timer_t t, void *arg) {
   reent_t *r = arg;
   (void)t;
-  ASSERT_OK(tick_read_start(loop, r->b, reent_alloc, never_read, r));
+  ASSERT_OK(tick_stream_read_start(loop, r->b, reent_alloc, never_read, r));
 }
 
 TEST(stream_close_in_write_cb) {
@@ -1598,9 +1600,9 @@ TEST(stream_close_in_write_cb) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   stream_pair(loop, &r.a, &r.b, sv);
   fill_socket(loop, r.a);
-  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_close, &r)); /* queued */
-  for (i = 0; i < 3; i++) ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_close, &r)); /* queued */
+  for (i = 0; i < 3; i++) ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_cb, &r));
   ASSERT_OK(tick_set_timeout(loop, 1, drain_peer, &r, NULL)); /* then a becomes writable */
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0); /* b reads EOF, then stops */
   ASSERT_EQ(r.nwrites, 4);
@@ -1617,8 +1619,8 @@ TEST(stream_close_in_write_cb) {
    * next-tick), with a shutdown requested behind it. */
   memset(&r, 0, sizeof(r));
   stream_pair(loop, &r.a, &r.b, sv);
-  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_close, &r));
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_cb, &r));
+  ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_close, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_cb, &r));
   ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.nwrites, 1);
@@ -1646,7 +1648,7 @@ TEST(stream_close_in_shutdown_cb) {
   memset(&r, 0, sizeof(r));
   ASSERT_OK(tick_loop_create(&loop, 0));
   stream_pair(loop, &r.a, &r.b, sv);
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_close, &r)); /* nothing queued */
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_close, &r)); /* nothing queued */
   ASSERT_OK(tick_stream_close(loop, r.b, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.shut, 1);
@@ -1655,8 +1657,8 @@ TEST(stream_close_in_shutdown_cb) {
   memset(&r, 0, sizeof(r));
   stream_pair(loop, &r.a, &r.b, sv);
   fill_socket(loop, r.a);
-  ASSERT_OK(tick_write(loop, r.a, &b, 1, reent_write_cb, &r));
-  ASSERT_OK(tick_shutdown(loop, r.a, reent_shut_close, &r));
+  ASSERT_OK(tick_stream_write(loop, r.a, &b, 1, reent_write_cb, &r));
+  ASSERT_OK(tick_stream_shutdown(loop, r.a, reent_shut_close, &r));
   ASSERT_OK(tick_set_timeout(loop, 1, drain_peer, &r, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(r.nwrites, 1);
@@ -1681,8 +1683,8 @@ static void cc_connected_close(tick_loop_t *loop, tick_stream_t s, int status, v
   tick_buf_t b = tick_buf("x", 1);
   c->connects[c->nconnects++] = status;
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &c->closed));
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ECLOSING);
 }
 
 static void cc_accept_close(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
@@ -1757,10 +1759,10 @@ TEST(stream_write_total_overflow) {
   stream_pair(loop, &a, &b, sv);
   bufs[0] = tick_buf(x, SIZE_MAX / 2 + 1);
   bufs[1] = tick_buf(x, SIZE_MAX / 2 + 1); /* the sum wraps to 0 */
-  ASSERT_ERR(tick_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
-  ASSERT_ERR(tick_try_write(loop, a, bufs, 2), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_try_write(loop, a, bufs, 2), TICK_EINVAL);
   bufs[1] = tick_buf(x, 2); /* no wrap, but more than one write can be (> SSIZE_MAX) */
-  ASSERT_ERR(tick_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
+  ASSERT_ERR(tick_stream_write(loop, a, bufs, 2, count_status, &status), TICK_EINVAL);
   ASSERT_OK(tick_stream_write_queue_size(loop, a, &q));
   ASSERT_UEQ(q, 0);
   ASSERT_OK(tick_stream_close(loop, a, NULL, NULL));
@@ -1793,10 +1795,10 @@ TEST(stream_pipe_shutdown_settles_read_promise) {
   ASSERT_EQ(pipe(fds), 0);
   ASSERT_OK(tick_pipe_open(loop, fds[0], &r));
   ASSERT_OK(tick_pipe_open(loop, fds[1], &w));
-  ASSERT_OK(tick_read_promise(loop, w, 0, 0, &pr));
+  ASSERT_OK(tick_stream_read_promise(loop, w, 0, 0, &pr));
   ASSERT_OK(tick_promise_catch(pr, record_error, &err, NULL, NULL));
   ASSERT_OK(tick_promise_release(pr));
-  ASSERT_OK(tick_shutdown(loop, w, count_status, &shut));
+  ASSERT_OK(tick_stream_shutdown(loop, w, count_status, &shut));
   ASSERT_OK(tick_stream_close(loop, r, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(shut);
@@ -1842,7 +1844,7 @@ static void ws_issue(wstress_t *w) {
       int r;
       if (len > w->total - w->sent) len = w->total - w->sent;
       bufs[0] = tick_buf(w->data + w->sent, len);
-      r = tick_try_write(w->loop, w->a, bufs, 1);
+      r = tick_stream_try_write(w->loop, w->a, bufs, 1);
       if (r != TICK_EAGAIN) {
         ASSERT_GT(r, 0);
         w->sent += (size_t)r;
@@ -1856,7 +1858,7 @@ static void ws_issue(wstress_t *w) {
     bufs[i] = tick_buf(w->data + w->sent, len);
     w->sent += len;
   }
-  ASSERT_OK(tick_write(w->loop, w->a, bufs, i, ws_done, (void *)(intptr_t)w->requests));
+  ASSERT_OK(tick_stream_write(w->loop, w->a, bufs, i, ws_done, (void *)(intptr_t)w->requests));
   w->requests++;
 }
 
@@ -1898,7 +1900,7 @@ static void ws_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_bu
     return;
   }
   if (ws_rand(w) % 50 == 0) { /* pause: let the writer's queue build up */
-    ASSERT_OK(tick_read_stop(loop, s));
+    ASSERT_OK(tick_stream_read_stop(loop, s));
     ASSERT_OK(tick_set_timeout(loop, 1, ws_resume, w, NULL));
   }
   if (ws_rand(w) % 3 == 0 || w->received == w->sent) ws_issue(w); /* never run dry */
@@ -1907,7 +1909,7 @@ static void ws_read(tick_loop_t *loop, tick_stream_t s, ssize_t n, const tick_bu
 static void ws_resume(tick_loop_t *loop, tick_timer_t t, void *arg) {
   wstress_t *w = arg;
   (void)t;
-  ASSERT_OK(tick_read_start(loop, w->b, ws_alloc, ws_read, w));
+  ASSERT_OK(tick_stream_read_start(loop, w->b, ws_alloc, ws_read, w));
 }
 
 TEST(stream_write_stress_order) {
@@ -1925,7 +1927,7 @@ TEST(stream_write_stress_order) {
   stream_pair(loop, &w->a, &w->b, sv);
   /* A small send buffer: many partial writes. */
   ASSERT_EQ(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
-  ASSERT_OK(tick_read_start(loop, w->b, ws_alloc, ws_read, w));
+  ASSERT_OK(tick_stream_read_start(loop, w->b, ws_alloc, ws_read, w));
   for (i = 0; i < 8; i++) ws_issue(w);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_UEQ(w->received, w->total);
@@ -2073,15 +2075,15 @@ static int pafs_scenario(void *arg) {
     return r;
   }
   for (i = 0; i < 6; i++) bufs[i] = tick_buf("hello", 5);
-  r = tick_write_promise(loop, p.a, bufs, 6, &pr);
+  r = tick_stream_write_promise(loop, p.a, bufs, 6, &pr);
   r = pafs_track(&p, r, &pr);
-  r2 = tick_read_promise(loop, p.b, 8, 5000, &pr);
+  r2 = tick_stream_read_promise(loop, p.b, 8, 5000, &pr);
   r2 = pafs_track(&p, r2, &pr);
   if (r == 0) r = r2;
-  r2 = tick_shutdown_promise(loop, p.a, &pr);
+  r2 = tick_stream_shutdown_promise(loop, p.a, &pr);
   r2 = pafs_track(&p, r2, &pr);
   if (r == 0) r = r2;
-  r2 = tick_read_promise(loop, p.a, 0, 5, &pr); /* nothing comes: it times out */
+  r2 = tick_stream_read_promise(loop, p.a, 0, 5, &pr); /* nothing comes: it times out */
   r2 = pafs_track(&p, r2, &pr);
   if (r == 0) r = r2;
   r2 = tick_set_timeout(loop, 30, pafs_close_all, &p, NULL);
@@ -2245,7 +2247,7 @@ TEST(stream_loop_stop_in_read_cb) {
   ASSERT_OK(tick_loop_create(&loop, 0));
   stream_pair(loop, &r.a, &r.b, sv);
   ASSERT_EQ(write(sv[1], "hello", 5), 5);
-  ASSERT_OK(tick_read_start(loop, r.a, one_byte_alloc, stop_read, &r));
+  ASSERT_OK(tick_stream_read_start(loop, r.a, one_byte_alloc, stop_read, &r));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 1); /* stopped, still alive */
   /* A full buffer (1 of 1 byte) reads again within the same event, up to 32 times, stop
    * or not: the phase's work is finished, as libuv's read loop does. */
@@ -2273,8 +2275,8 @@ static void race_connected(tick_loop_t *loop, tick_stream_t s, int status, void 
   tick_buf_t b = tick_buf("x", 1);
   r->calls++;
   r->status = status;
-  ASSERT_ERR(tick_write(loop, s, &b, 1, NULL, NULL), TICK_ENOTCONN); /* failed state */
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ENOTCONN);
+  ASSERT_ERR(tick_stream_write(loop, s, &b, 1, NULL, NULL), TICK_ENOTCONN); /* failed state */
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, NULL), TICK_ENOTCONN);
 }
 
 static void race_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
@@ -2324,10 +2326,10 @@ TEST(stream_pipe_unwatchable_fd) {
   ASSERT_GE(fd, 0);
   ASSERT_OK(tick_loop_create(&loop, 0));
   ASSERT_OK(tick_pipe_open(loop, fd, &s));
-  ASSERT_ERR(tick_read_start(loop, s, alloc_conn, never_read, NULL), TICK_EPERM);
-  ASSERT_ERR(tick_read_promise(loop, s, 0, 100, &pr), TICK_EPERM);
+  ASSERT_ERR(tick_stream_read_start(loop, s, alloc_conn, never_read, NULL), TICK_EPERM);
+  ASSERT_ERR(tick_stream_read_promise(loop, s, 0, 100, &pr), TICK_EPERM);
   ASSERT_EQ(tick_loop_alive(loop), 0);
-  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, count_status, &status));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_OK(status);
   ASSERT_OK(tick_stream_close(loop, s, on_closed_count, &closed));
@@ -2339,7 +2341,7 @@ TEST(stream_pipe_unwatchable_fd) {
 /* ------------------------------------------------------------ SIGPIPE ---- */
 
 /* A write the system refuses with EPIPE reports it through the callback (or the return
- * of tick_try_write), and never kills the program with SIGPIPE, whatever the kind of fd:
+ * of tick_stream_try_write), and never kills the program with SIGPIPE, whatever the kind of fd:
  * pipes, unix sockets, TCP. The program's own SIGPIPE disposition, handler, mask and
  * pending set are as they were. These tests keep SIGPIPE's default action (death), so a
  * SIGPIPE raised by tick would fail them. */
@@ -2369,15 +2371,15 @@ static int sigpipe_pending(void) {
   return sigismember(&set, SIGPIPE);
 }
 
-/* Writes to `s` (whose reader is gone) by each path: the direct write in tick_write, the
- * synchronous tick_try_write. Each reports EPIPE. */
+/* Writes to `s` (whose reader is gone) by each path: the direct write in tick_stream_write, the
+ * synchronous tick_stream_try_write. Each reports EPIPE. */
 static void epipe_direct(tick_loop_t *loop, tick_stream_t s) {
   tick_buf_t b = tick_buf("x", 1);
   int status = 1;
-  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, count_status, &status));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_ERR(status, TICK_EPIPE);
-  ASSERT_ERR(tick_try_write(loop, s, &b, 1), TICK_EPIPE);
+  ASSERT_ERR(tick_stream_try_write(loop, s, &b, 1), TICK_EPIPE);
 }
 
 TEST(stream_pipe_write_after_reader_closed_is_epipe) {
@@ -2397,9 +2399,9 @@ TEST(stream_pipe_write_after_reader_closed_is_epipe) {
   /* Queued: the pipe is full, the write waits, then the reader goes. */
   ASSERT_EQ(pipe(p), 0);
   ASSERT_OK(tick_pipe_open(loop, p[1], &s));
-  while (tick_try_write(loop, s, &b, 1) > 0) {
+  while (tick_stream_try_write(loop, s, &b, 1) > 0) {
   }
-  ASSERT_OK(tick_write(loop, s, &b, 1, count_status, &status));
+  ASSERT_OK(tick_stream_write(loop, s, &b, 1, count_status, &status));
   ASSERT_EQ(status, 1);
   close(p[0]);
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
@@ -2465,14 +2467,14 @@ TEST(tcp_write_after_peer_closed_no_sigpipe) {
   for (tries = 0; tries < 200 && status != TICK_EPIPE; tries++) {
     struct timespec ts = {0, 5 * 1000000L};
     status = 1;
-    ASSERT_OK(tick_write(loop, c, &b, 1, count_status, &status));
+    ASSERT_OK(tick_stream_write(loop, c, &b, 1, count_status, &status));
     ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
     ASSERT_NE(status, 1);
     if (status != 0) ASSERT(status == TICK_ECONNRESET || status == TICK_EPIPE);
     nanosleep(&ts, NULL);
   }
   ASSERT_ERR(status, TICK_EPIPE);
-  ASSERT_ERR(tick_try_write(loop, c, &b, 1), TICK_EPIPE);
+  ASSERT_ERR(tick_stream_try_write(loop, c, &b, 1), TICK_EPIPE);
   ASSERT_OK(tick_stream_close(loop, c, on_closed_count, &closed));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 1);
@@ -2533,4 +2535,266 @@ TEST(stream_pipe_epipe_leaves_program_sigpipe_alone) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
+
+/* ------------------------------------------------- connecting by host name ---- */
+
+/* One connect's report: the status, how many reports came, the peer when connected. The
+ * names tick-test-multi6.invalid (::1 then 127.0.0.1) and tick-test-multi4.invalid (the
+ * other order) are served by the getaddrinfo interposer of test-dns.c. */
+typedef struct hc_s {
+  int status, n, closed, accepted;
+  int64_t reported_at;
+  struct sockaddr_storage peer;
+  tick_stream_t target; /* hc_close_timer closes it */
+} hc_t;
+
+static void hc_done(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
+  hc_t *h = arg;
+  int r;
+  h->n++;
+  h->status = status;
+  h->reported_at = (int64_t)tick_loop_now(loop);
+  if (status == 0) ASSERT_OK(tick_tcp_getpeername(loop, s, &h->peer));
+  r = tick_stream_close(loop, s, on_closed_count, &h->closed);
+  if (status == TICK_ECANCELED)
+    ASSERT_ERR(r, TICK_ECLOSING);
+  else
+    ASSERT_OK(r);
+}
+
+static void hc_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_stream_t c,
+                      void *arg) {
+  hc_t *h = arg;
+  (void)l;
+  ASSERT_OK(status);
+  h->accepted++;
+  ASSERT_OK(tick_stream_close(loop, c, NULL, NULL));
+}
+
+static int hc_peer_is(const hc_t *h, const char *ip, int port) {
+  char text[64];
+  const void *a = h->peer.ss_family == AF_INET
+                      ? (const void *)&((const struct sockaddr_in *)(const void *)&h->peer)->sin_addr
+                      : (const void *)&((const struct sockaddr_in6 *)(const void *)&h->peer)->sin6_addr;
+  ASSERT(inet_ntop(h->peer.ss_family, a, text, sizeof(text)) != NULL);
+  return strcmp(text, ip) == 0 && tick_ip_port(&h->peer) == port;
+}
+
+TEST(tcp_connect_ip_promise_and_host_by_name) {
+  tick_loop_t *loop;
+  tick_stream_t l, c1, c2, c3;
+  tick_promise_t *p1, *p2;
+  hc_t h;
+  int port, closed = 0;
+  memset(&h, 0, sizeof(h));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  l = listen_on(loop, "127.0.0.1", 16, hc_accept, &h, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c1));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c2));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c3));
+  ASSERT_ERR(tick_tcp_connect_ip_promise(loop, c1, "not an ip", port, 0, &p1), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_ip_promise(loop, c1, "127.0.0.1", port, 0, NULL), TICK_EINVAL);
+  ASSERT_OK(tick_tcp_connect_ip_promise(loop, c1, "127.0.0.1", port, 0, &p1));
+  ASSERT_OK(tick_tcp_connect_host_promise(loop, c2, "localhost", port, 0, &p2));
+  ASSERT_OK(tick_tcp_connect_host(loop, c3, "localhost", port, 0, hc_done, &h));
+  ASSERT_EQ(h.n, 0); /* never from inside the call */
+  /* While the lookup runs the stream is connecting. */
+  ASSERT_ERR(tick_tcp_connect_host(loop, c3, "localhost", port, 0, hc_done, &h), TICK_EALREADY);
+  ASSERT_ERR(tick_stream_read_start(loop, c3, alloc_conn, never_read, NULL), TICK_ENOTCONN);
+  while (h.n == 0 || tick_promise_state(p1) == TICK_PROMISE_PENDING ||
+         tick_promise_state(p2) == TICK_PROMISE_PENDING)
+    ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_EQ(tick_promise_state(p1), TICK_PROMISE_FULFILLED);
+  ASSERT_EQ(tick_promise_state(p2), TICK_PROMISE_FULFILLED);
+  ASSERT_OK(h.status);
+  ASSERT(hc_peer_is(&h, "127.0.0.1", port));
+  tick_promise_release(p1);
+  tick_promise_release(p2);
+  ASSERT_OK(tick_stream_close(loop, c1, on_closed_count, &closed));
+  ASSERT_OK(tick_stream_close(loop, c2, on_closed_count, &closed));
+  while (h.accepted < 3) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(tick_stream_close(loop, l, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT_EQ(closed, 3);
+  ASSERT_EQ(h.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* [::1, 127.0.0.1] with only 127.0.0.1 listening: ::1 refuses, the second address gets a
+ * new socket and connects; one report. */
+TEST(tcp_connect_host_tries_the_next_address) {
+  tick_loop_t *loop;
+  tick_stream_t l, c;
+  hc_t h;
+  int port, closed = 0;
+  memset(&h, 0, sizeof(h));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  l = listen_on(loop, "127.0.0.1", 16, hc_accept, &h, &port);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_OK(tick_tcp_nodelay(loop, c, 1)); /* carried over to each new socket */
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test-multi6.invalid", port, 0, hc_done, &h));
+  while (h.n == 0) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(h.status);
+  ASSERT(hc_peer_is(&h, "127.0.0.1", port));
+  while (h.accepted < 1) ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(tick_stream_close(loop, l, on_closed_count, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT_EQ(h.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Every address refuses: the last attempt's error, reported once. A stream made for one
+ * family only looks that family up. */
+TEST(tcp_connect_host_all_refused_reports_once) {
+  tick_loop_t *loop;
+  tick_stream_t c, c4, probe;
+  struct sockaddr_storage a;
+  hc_t h, h4;
+  int port;
+  memset(&h, 0, sizeof(h));
+  memset(&h4, 0, sizeof(h4));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  /* A port nobody listens on, on either family: bound, never listening. */
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &probe));
+  ASSERT_OK(tick_tcp_bind_ip(loop, probe, "::", 0, 0));
+  ASSERT_OK(tick_tcp_getsockname(loop, probe, &a));
+  port = tick_ip_port(&a);
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET, &c4));
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test-multi6.invalid", port, 0, hc_done, &h));
+  ASSERT_OK(tick_tcp_connect_host(loop, c4, "tick-test-multi6.invalid", port, 0, hc_done, &h4));
+  ASSERT_OK(tick_stream_close(loop, probe, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT_ERR(h.status, TICK_ECONNREFUSED);
+  ASSERT_EQ(h4.n, 1);
+  ASSERT_ERR(h4.status, TICK_ECONNREFUSED);
+  ASSERT_EQ(h.closed + h4.closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A name that does not resolve reports the lookup's error; bad arguments are refused at
+ * once. */
+TEST(tcp_connect_host_errors) {
+  tick_loop_t *loop;
+  tick_stream_t c;
+  tick_promise_t *p = NULL;
+  hc_t h;
+  memset(&h, 0, sizeof(h));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_ERR(tick_tcp_connect_host(loop, c, NULL, 80, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host(loop, c, "localhost", -1, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host(loop, c, "localhost", 65536, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host_promise(loop, c, "localhost", 80, 0, NULL), TICK_EINVAL);
+  ASSERT_ERR(tick_tcp_connect_host(NULL, c, "localhost", 80, 0, hc_done, &h), TICK_EINVAL);
+  ASSERT_EQ(p, NULL);
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test.invalid", 80, 0, hc_done, &h));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n, 1);
+  ASSERT(h.status == TICK_EAI_NONAME || h.status == TICK_EAI_NODATA ||
+         h.status == TICK_EAI_AGAIN || h.status == TICK_EAI_FAIL);
+  ASSERT_EQ(h.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Connects raw sockets to a stalled listener until one hangs (the backlog is full; the
+ * kernel drops further SYNs): from then on, a connect to it hangs too. Returns how many
+ * fds it opened into fds[]. */
+static int fill_backlog(int port, int *fds, int max) {
+  struct sockaddr_storage a;
+  int n = 0;
+  ASSERT_OK(tick_ip_addr("127.0.0.1", port, &a));
+  while (n < max) {
+    struct pollfd pfd;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), r;
+    ASSERT_GE(fd, 0);
+    fds[n++] = fd;
+    r = connect(fd, (struct sockaddr *)&a, sizeof(struct sockaddr_in));
+    if (r == 0) continue;
+    ASSERT_EQ(errno, EINPROGRESS);
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    if (poll(&pfd, 1, 50) == 0) return n; /* this one hangs */
+  }
+  test_fail(__FILE__, __LINE__, "the listener's backlog never filled");
+  return n;
+}
+
+static void hc_close_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  hc_t *h = arg;
+  (void)t;
+  ASSERT_OK(tick_stream_close(loop, h->target, on_closed_count, &h->closed));
+}
+
+/* Closing the stream cancels the request wherever it is: during the lookup (the lookup's
+ * late result is freed) and during an attempt. One report each, before the close
+ * callback. */
+TEST(tcp_connect_host_cancelled_by_close) {
+  tick_loop_t *loop;
+  tick_stream_t c1, c2;
+  tick_timer_t t;
+  hc_t h1, h2;
+  int port, fd = stalled_listener(&port), fds[64], nfds = fill_backlog(port, fds, 64), i;
+  memset(&h1, 0, sizeof(h1));
+  memset(&h2, 0, sizeof(h2));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c1));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c2));
+  ASSERT_OK(tick_tcp_connect_host(loop, c1, "localhost", port, 0, hc_done, &h1));
+  ASSERT_OK(tick_stream_close(loop, c1, on_closed_count, &h1.closed));
+  /* 127.0.0.1 first, which hangs; closed before its turn is over. */
+  ASSERT_OK(tick_tcp_connect_host(loop, c2, "tick-test-multi4.invalid", port, 0, hc_done, &h2));
+  h2.target = c2;
+  ASSERT_OK(tick_set_timeout(loop, 100, hc_close_timer, &h2, &t));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h1.n, 1);
+  ASSERT_ERR(h1.status, TICK_ECANCELED);
+  ASSERT_EQ(h1.closed, 1);
+  ASSERT_EQ(h2.n, 1);
+  ASSERT_ERR(h2.status, TICK_ECANCELED);
+  ASSERT_EQ(h2.closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+  for (i = 0; i < nfds; i++) close(fds[i]);
+  close(fd);
+}
+
+/* [127.0.0.1 (hangs), ::1 (listening)]: the first attempt has TICK_TCP_ATTEMPT_TIMEOUT_MS,
+ * then ::1 gets its turn and connects. With a timeout shorter than that turn, the
+ * request ends with TICK_ETIMEDOUT instead. */
+TEST(tcp_connect_host_attempt_turn_and_deadline) {
+  tick_loop_t *loop;
+  tick_stream_t l6, c, c2;
+  hc_t h, h2, acc;
+  int port, fd = stalled_listener(&port), fds[64], nfds = fill_backlog(port, fds, 64), i;
+  int64_t start;
+  memset(&h, 0, sizeof(h));
+  memset(&h2, 0, sizeof(h2));
+  memset(&acc, 0, sizeof(acc));
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_tcp_create(loop, AF_INET6, &l6));
+  ASSERT_OK(tick_tcp_bind_ip(loop, l6, "::1", port, TICK_TCP_IPV6ONLY));
+  ASSERT_OK(tick_tcp_listen(loop, l6, 16, hc_accept, &acc));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c));
+  ASSERT_OK(tick_tcp_create(loop, AF_UNSPEC, &c2));
+  start = (int64_t)tick_loop_now(loop);
+  ASSERT_OK(tick_tcp_connect_host(loop, c, "tick-test-multi4.invalid", port, 0, hc_done, &h));
+  ASSERT_OK(tick_tcp_connect_host(loop, c2, "tick-test-multi4.invalid", port, 100, hc_done,
+                                  &h2));
+  while (h.n == 0 || h2.n == 0 || acc.accepted == 0)
+    ASSERT_GE(tick_loop_run(loop, TICK_RUN_ONCE), 0);
+  ASSERT_OK(h.status);
+  ASSERT(hc_peer_is(&h, "::1", port));
+  ASSERT_GE(h.reported_at - start, TICK_TCP_ATTEMPT_TIMEOUT_MS);
+  ASSERT_ERR(h2.status, TICK_ETIMEDOUT);
+  ASSERT_GE(h2.reported_at - start, 100);
+  ASSERT_OK(tick_stream_close(loop, l6, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(h.n + h2.n, 2);
+  ASSERT_EQ(h.closed + h2.closed, 2);
+  ASSERT_OK(tick_loop_destroy(loop));
+  for (i = 0; i < nfds; i++) close(fds[i]);
+  close(fd);
 }

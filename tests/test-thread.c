@@ -914,7 +914,6 @@ TEST(thread_pool_bad_input) {
   ASSERT_GE(tick_pool_threads(pool), 1);
   ASSERT_EQ(tick_pool_threads(NULL), 0);
   ASSERT_ERR(tick_work_queue(NULL, pool, count_work, NULL, NULL, NULL), TICK_EINVAL);
-  ASSERT_ERR(tick_work_queue(loop, NULL, count_work, NULL, NULL, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_work_queue(loop, pool, NULL, NULL, NULL, NULL), TICK_EINVAL);
   ASSERT_ERR(tick_work_cancel(loop, none), TICK_ESTALE);
   ASSERT_ERR(tick_work_cancel(NULL, none), TICK_EINVAL);
@@ -1173,4 +1172,34 @@ TEST(thread_loop_pool_wrong_thread) {
   ASSERT_EQ(pthread_join(th, &ret), 0);
   ASSERT_EQ((intptr_t)ret, 0);
   ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A NULL pool is the loop's pool, as for tick_work_promise and the parallel forms: the job
+ * runs there, and the pool tick_loop_pool returns afterwards is the same one. */
+TEST(thread_work_queue_null_pool_is_the_loops) {
+  tick_loop_t *loop = new_loop(0), *loop2 = new_loop(0);
+  jobs_t *j = new_jobs();
+  tick_pool_t *mine, *got;
+  tick_work_t id = {0};
+  int i;
+  for (i = 0; i < 10; i++) ASSERT_OK(tick_work_queue(loop, NULL, count_work, count_done, NULL, &id));
+  ASSERT_NE((int)(id.id != 0), 0);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(atomic_load(&j->worked), 10);
+  ASSERT_UEQ(j->done_ok, 10);
+  ASSERT_EQ(j->done_wrong_thread, 0);
+  ASSERT_OK(tick_loop_pool(loop, &got));
+  ASSERT_ERR(tick_loop_set_pool(loop, got), TICK_EBUSY); /* the NULL pool was a first use */
+  ASSERT_OK(tick_loop_destroy(loop));
+  /* A pool given to the loop is the one a NULL pool names. */
+  ASSERT_OK(tick_pool_create(&mine, 1));
+  ASSERT_OK(tick_loop_set_pool(loop2, mine));
+  ASSERT_OK(tick_work_queue(loop2, NULL, count_work, count_done, NULL, NULL));
+  ASSERT_EQ(tick_loop_run(loop2, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(j->done_ok, 11);
+  ASSERT_OK(tick_post_close(loop2));
+  ASSERT_ERR(tick_work_queue(loop2, NULL, count_work, NULL, NULL, NULL), TICK_ECLOSING);
+  ASSERT_ERR(tick_work_queue(loop2, NULL, NULL, NULL, NULL, NULL), TICK_EINVAL);
+  ASSERT_OK(tick_loop_destroy(loop2));
+  ASSERT_OK(tick_pool_destroy(mine));
 }

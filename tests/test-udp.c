@@ -719,7 +719,7 @@ TEST(udp_close_with_sends_pending) {
   /* A: handed to the kernel by this drain, callback not yet run. */
   ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent_with_tick, "A"));
   ASSERT_OK(tick_loop_drain(loop));
-  /* B, C: still queued when the handle closes. */
+  /* B, C: still queued when the handle closes, which hands them to the kernel. */
   ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent_with_tick, "B"));
   ASSERT_OK(tick_udp_send(loop, tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "C"));
   ASSERT_OK(tick_udp_close(loop, tx, log_close, "close"));
@@ -728,7 +728,7 @@ TEST(udp_close_with_sends_pending) {
   ASSERT_STR_EQ(close_log, "");
   ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
-  ASSERT_STR_EQ(close_log, "A:OK tick B:ECANCELED tick C:ECANCELED close ");
+  ASSERT_STR_EQ(close_log, "A:OK tick B:OK tick C:OK close ");
   ASSERT_EQ(closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
 }
@@ -1516,7 +1516,7 @@ static void sizes_sent(tick_loop_t *loop, tick_udp_t u, int status, void *arg) {
 }
 
 /* Buffers whose lengths add up past SIZE_MAX (or past what one send can be) are bad input,
- * refused at once by every send form with the code tick_write uses, never queued to fail
+ * refused at once by every send form with the code tick_stream_write uses, never queued to fail
  * later in the callback. */
 TEST(udp_send_total_overflow) {
   tick_loop_t *loop;
@@ -1549,5 +1549,87 @@ TEST(udp_send_total_overflow) {
   ASSERT_OK(tick_udp_close(loop, tx, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(status, 1); /* no callback: the calls failed */
+
+/* A datagram sent in the same callback as the close leaves (as in libuv and Node): the
+ * close tries the queue once without blocking, the send reports 0 before the close
+ * callback, and the peer receives it. The destination is copied by tick_udp_send: it is
+ * overwritten right after the call. */
+typedef struct send_close_s {
+  tick_udp_t tx;
+  int port;
+  int received;
+  char got[8];
+} send_close_t;
+
+static void send_close_recv(tick_loop_t *loop, tick_udp_t u, int status, const void *data,
+                            const struct sockaddr *from, unsigned flags, void *arg) {
+  send_close_t *sc = arg;
+  (void)loop;
+  (void)u;
+  (void)from;
+  (void)flags;
+  ASSERT_EQ(status, 5);
+  memcpy(sc->got, data, 5);
+  sc->received++;
+}
+
+static void send_close_timer(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  send_close_t *sc = arg;
+  struct sockaddr_in dst = v4("127.0.0.1", sc->port);
+  struct iovec iov = {"hello", 5};
+  (void)t;
+  ASSERT_OK(tick_udp_send(loop, sc->tx, &iov, 1, (struct sockaddr *)&dst, log_sent, "A"));
+  memset(&dst, 0xff, sizeof(dst));
+  ASSERT_OK(tick_udp_close(loop, sc->tx, log_close, "close"));
+  ASSERT_STR_EQ(close_log, ""); /* nothing reported from inside the calls */
+}
+
+TEST(udp_send_then_close_in_one_callback_sends) {
+  tick_loop_t *loop;
+  tick_udp_t rx;
+  tick_timer_t t;
+  send_close_t sc;
+  static char buf[65536];
+  int closed = 0;
+  memset(&sc, 0, sizeof(sc));
+  close_log[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  rx = bound_v4(loop);
+  sc.tx = bound_v4(loop);
+  sc.port = port_of(loop, rx);
+  ASSERT_OK(tick_udp_recv_start(loop, rx, buf, sizeof(buf), 0, send_close_recv, &sc));
+  ASSERT_OK(tick_set_timeout(loop, 0, send_close_timer, &sc, &t));
+  while (sc.received == 0) run_once(loop);
+  ASSERT_STR_EQ(close_log, "A:OK close ");
+  ASSERT_EQ(memcmp(sc.got, "hello", 5), 0);
+  ASSERT_OK(tick_udp_close(loop, rx, count_close, &closed));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(closed, 1);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The promise form likewise fulfils when the close hands its datagram to the kernel, and
+ * a send the kernel refuses with EAGAIN at the close is the only one cancelled. */
+TEST(udp_close_flushes_promise_sends_and_cancels_the_blocked_rest) {
+  static const int actions[] = {1, SEND_EAGAIN};
+  tick_loop_t *loop;
+  tick_udp_t tx;
+  tick_promise_t *pa, *pb;
+  struct sockaddr_in dst = v4("127.0.0.1", 9);
+  struct iovec iov = {"x", 1}, iov2 = {"xy", 2}; /* two sizes: two messages, not one run */
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  tx = bound_v4(loop);
+  script(actions, 2);
+  ASSERT_OK(tick_udp_send_promise(loop, tx, &iov, 1, (struct sockaddr *)&dst, &pa));
+  ASSERT_OK(tick_udp_send_promise(loop, tx, &iov2, 1, (struct sockaddr *)&dst, &pb));
+  ASSERT_OK(tick_udp_close(loop, tx, NULL, NULL)); /* A goes, B is refused */
+  ASSERT_UEQ(send_script_pos, 2);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(tick_promise_state(pa), TICK_PROMISE_FULFILLED);
+  ASSERT_EQ(tick_promise_state(pb), TICK_PROMISE_REJECTED);
+  ASSERT_EQ(tick_promise_error(pb), TICK_ECANCELED);
+  tick_promise_release(pa);
+  tick_promise_release(pb);
+  send_script_len = 0;
   ASSERT_OK(tick_loop_destroy(loop));
 }

@@ -78,17 +78,19 @@ typedef struct tick_dirent_s {
 } tick_dirent_t;
 
 /* What a completed request produced. Borrowed: valid during the callback (promise form:
- * while the promise lives). */
+ * while the promise lives). `status` says whether it succeeded, as the `status` of every
+ * other completion in tick does; each operation's output has a field of its own, named
+ * for what it holds, and set only when `status` is 0 (else it keeps the value shown). */
 typedef struct tick_fs_result_s {
   tick_fs_t req;
   tick_fs_op_t op;
-  /* < 0: the error (TICK_E*). Else: the new fd (open), the byte count (read: 0 at end of
-   * file; write; copyfile), the number of entries (readdir: 0 when the listing is over),
-   * or 0. */
-  int64_t result;
+  int status;          /* 0, or the error: a TICK_E* code, TICK_ECANCELED, TICK_ETIMEDOUT */
+  int fd;              /* open: the new descriptor (the caller's to close); else -1 */
+  int64_t nbytes;      /* read (0 at end of file), write, copyfile: bytes moved; else 0 */
+  size_t count;        /* readdir: entries filled (0 once the listing is over); else 0 */
   tick_stat_t stat;    /* stat, fstat, lstat */
-  const char *path;    /* realpath: the canonical path */
-  tick_fs_dir_t *dir;  /* opendir: the handle (close it with tick_fs_closedir) */
+  const char *path;    /* realpath: the canonical path; else NULL */
+  tick_fs_dir_t *dir;  /* opendir: the handle (close it with tick_fs_closedir); else NULL */
 } tick_fs_result_t;
 
 typedef void (*tick_fs_cb)(tick_loop_t *loop, const tick_fs_result_t *result, void *arg);
@@ -102,7 +104,7 @@ enum { TICK_FS_BACKEND_POOL = 1, TICK_FS_BACKEND_URING = 2 };
 /* ------------------------------------------------------------- operations ---- */
 /* Each callback form ends with (cb, arg, req); each promise form with (out, req). */
 
-/* open(2): `flags` and `mode` as for open (O_CLOEXEC is always added). Result: the fd. */
+/* open(2): `flags` and `mode` as for open (O_CLOEXEC is always added). result->fd. */
 int tick_fs_open(tick_loop_t *loop, const char *path, int flags, int mode, tick_fs_cb cb,
                  void *arg, tick_fs_t *req);
 int tick_fs_open_promise(tick_loop_t *loop, const char *path, int flags, int mode,
@@ -117,7 +119,7 @@ int tick_fs_close_promise(tick_loop_t *loop, int fd, tick_promise_t **out, tick_
 /* preadv(2)/pwritev(2) at `offset`, or readv/writev at the current position when
  * `offset` is -1 (other negative offsets: TICK_EINVAL). 1 to 1024 buffers. A read returns
  * fewer bytes than asked near the end of the file and 0 at its end; a write may be short
- * as write(2) may. Result: the byte count. */
+ * as write(2) may. result->nbytes: the bytes read or written. */
 int tick_fs_read(tick_loop_t *loop, int fd, const struct iovec *iov, unsigned iovcnt,
                  int64_t offset, tick_fs_cb cb, void *arg, tick_fs_t *req);
 int tick_fs_read_promise(tick_loop_t *loop, int fd, const struct iovec *iov, unsigned iovcnt,
@@ -172,7 +174,7 @@ int tick_fs_ftruncate_promise(tick_loop_t *loop, int fd, int64_t length,
 /* Directory listing in batches, like libuv's uv_fs_opendir/readdir/closedir. opendir's
  * result->dir is a handle the caller owns; if opendir fails no handle exists. readdir
  * fills up to `count` entries of `entries` (borrowed until the completion) and reports
- * how many it filled, 0 once the listing is over. One readdir at a time per handle
+ * how many it filled in result->count, 0 once the listing is over. One readdir at a time per handle
  * (another one, or a closedir, while it runs returns TICK_EBUSY). closedir frees the
  * handle (even if closedir(3) fails); the handle must not be used after it: readdir and
  * closedir return TICK_ESTALE for a handle that is not open on this loop (closed, or
@@ -201,8 +203,8 @@ int tick_fs_realpath_promise(tick_loop_t *loop, const char *path, tick_promise_t
  * bits; TICK_FS_COPY_EXCL: TICK_EEXIST if it exists) with copy_file_range(2), falling
  * back to read/write in 64 KiB chunks where the kernel or file system refuses it. On
  * failure a `dst` this call created is removed. Copying a file onto itself (the same
- * name, or a hard link to it) succeeds and leaves it untouched, with result 0 (as libuv
- * and Node do). Result: the bytes copied. */
+ * name, or a hard link to it) succeeds and leaves it untouched, with nbytes 0 (as libuv
+ * and Node do). result->nbytes: the bytes copied. */
 int tick_fs_copyfile(tick_loop_t *loop, const char *src, const char *dst, unsigned flags,
                      tick_fs_cb cb, void *arg, tick_fs_t *req);
 int tick_fs_copyfile_promise(tick_loop_t *loop, const char *src, const char *dst,

@@ -125,6 +125,16 @@ int tick_loop_drain(tick_loop_t *loop);
 /* Number of iterations completed so far (for tests and benchmarks). */
 uint64_t tick_loop_iteration(const tick_loop_t *loop);
 
+/* The loop's user-data pointer (as uv_loop_t's `data`): a place for the program to hang
+ * its own context on the loop, so that any callback holding the loop can find it. tick
+ * never reads it, never frees it, and starts it at NULL. tick_loop_set_data returns 0, or
+ * TICK_EINVAL for a NULL loop; tick_loop_data returns the pointer, or NULL for a NULL
+ * loop. Any thread: tick keeps no lock around it, so a program that sets it on one thread
+ * and reads it on another orders the two itself (setting it before the other threads
+ * start, for instance). */
+int tick_loop_set_data(tick_loop_t *loop, void *data);
+void *tick_loop_data(const tick_loop_t *loop);
+
 /* ---------------------------------------------------------------------- timers ---- */
 
 /* Timer callback: `timer` is the id this timer was started with (so an interval can

@@ -21,7 +21,7 @@
  * close complete with TICK_ECANCELED in the close phase, before the close callback, in
  * the order they were made (connect, writes in queue order, shutdown).
  *
- * WHERE A CALLBACK RUNS. A write the kernel takes whole inside tick_write(), and a
+ * WHERE A CALLBACK RUNS. A write the kernel takes whole inside tick_stream_write(), and a
  * shutdown requested with an empty write queue, complete in the next-tick queue of the
  * current macrotask (as a Node stream's write callback does); the others complete in the
  * poll phase when the fd becomes writable. Reads, accepts and connects complete in the
@@ -34,7 +34,7 @@
  * SIGPIPE. tick never raises SIGPIPE and never changes its disposition: a write to a
  * stream whose reader is gone (a child that exited, a closed pipe, a peer that closed
  * its socket) fails with TICK_EPIPE, reported like any refused write (the callback of
- * tick_write, the return of tick_try_write), and the program keeps running even with
+ * tick_stream_write, the return of tick_stream_try_write), and the program keeps running even with
  * SIGPIPE's default action (death). Sockets are written with MSG_NOSIGNAL, at no cost.
  * Other fds (pipes, ttys) are written with SIGPIPE blocked on the loop thread for the
  * duration of the write system call (two more system calls per write); a SIGPIPE that
@@ -97,14 +97,14 @@ typedef void (*tick_read_cb)(tick_loop_t *loop, tick_stream_t stream, ssize_t nr
  * keeps the loop alive unless unref'd). Returns 0, TICK_EINVAL (NULL callback, a
  * listening stream), TICK_ENOTCONN (not connected yet), TICK_EOF (EOF was already read),
  * TICK_EBUSY (a read promise is pending), TICK_ESTALE, TICK_ECLOSING, or an epoll error. */
-int tick_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc_cb,
+int tick_stream_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc_cb,
                     tick_read_cb read_cb, void *arg);
 
 /* Stops reading; no read callback runs after it returns, with one exception: called
  * from the alloc callback (or tick_stream_close called there), the read callback still
  * runs once with nread == 0 to give back the buffer just lent. Stopping a stream that is
  * not reading is a no-op. Returns 0, TICK_ESTALE or TICK_ECLOSING. */
-int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
+int tick_stream_read_stop(tick_loop_t *loop, tick_stream_t stream);
 
 /* ------------------------------------------------------------------- writing ---- */
 
@@ -121,17 +121,17 @@ int tick_read_stop(tick_loop_t *loop, tick_stream_t stream);
  * TICK_ENOMEM, TICK_ESTALE, TICK_ECLOSING. A write that the system refuses (EPIPE,
  * ECONNRESET) is accepted and reports the error through its callback, without SIGPIPE
  * (see SIGPIPE above). */
-int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+int tick_stream_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                size_t nbufs, tick_stream_cb cb, void *arg);
 
 /* The synchronous fast path: writes what the kernel takes now, never queues. Returns the
  * number of bytes written (> 0; the caller writes the rest later), TICK_EAGAIN when
  * nothing could be written now or writes are already queued (ordering would break),
- * or the other errors of tick_write (a system error such as TICK_EPIPE directly). */
-int tick_try_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+ * or the other errors of tick_stream_write (a system error such as TICK_EPIPE directly). */
+int tick_stream_try_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                    size_t nbufs);
 
-/* Bytes accepted by tick_write and not yet written to the kernel (back-pressure: stop
+/* Bytes accepted by tick_stream_write and not yet written to the kernel (back-pressure: stop
  * producing while it is large, resume from a write callback). Sets *size. Returns 0,
  * TICK_EINVAL, TICK_ESTALE or TICK_ECLOSING. */
 int tick_stream_write_queue_size(const tick_loop_t *loop, tick_stream_t stream,
@@ -142,7 +142,7 @@ int tick_stream_write_queue_size(const tick_loop_t *loop, tick_stream_t stream,
  * calls `cb` (may be NULL) with the status. Later writes return TICK_EPIPE. Reading goes
  * on. Returns 0, TICK_ENOTCONN, TICK_EALREADY (a shutdown was already requested),
  * TICK_ESTALE, TICK_ECLOSING. */
-int tick_shutdown(tick_loop_t *loop, tick_stream_t stream, tick_stream_cb cb, void *arg);
+int tick_stream_shutdown(tick_loop_t *loop, tick_stream_t stream, tick_stream_cb cb, void *arg);
 
 /* ------------------------------------------------------------------ lifetime ---- */
 
@@ -181,9 +181,9 @@ int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out);
  * callback form would have run: fulfilled with a NULL value on success, rejected with the
  * error code (TICK_ECANCELED when the stream closes first). Argument and state errors are
  * returned at once, with no promise made. */
-int tick_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+int tick_stream_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                        size_t nbufs, tick_promise_t **promise_out);
-int tick_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
+int tick_stream_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
                           tick_promise_t **promise_out);
 
 /* One-shot read: waits until data is available (or EOF, or an error) and fulfils the
@@ -191,10 +191,10 @@ int tick_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
  * given) that tick allocated and frees with the promise; EOF fulfils it with a buffer
  * of len 0. Errors reject it; `timeout_ms` > 0 rejects it with TICK_ETIMEDOUT if nothing
  * arrived in time (the stream stays usable), 0 waits forever. While it is pending the
- * stream counts as reading: tick_read_start returns TICK_EBUSY, and a second read
+ * stream counts as reading: tick_stream_read_start returns TICK_EBUSY, and a second read
  * promise too. Returns 0, TICK_EBUSY (reading, or a read promise pending), TICK_ENOTCONN,
  * TICK_EOF, TICK_ENOMEM, TICK_ESTALE, TICK_ECLOSING. */
-int tick_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
+int tick_stream_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
                       int64_t timeout_ms, tick_promise_t **promise_out);
 
 #endif

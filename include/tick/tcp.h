@@ -4,9 +4,9 @@
  * sockaddr_in6), or "ip" strings plus a port with the _ip conveniences.
  *
  * A typical server:   tick_tcp_create -> tick_tcp_bind_ip -> tick_tcp_listen, then each
- *                     accepted stream: tick_read_start / tick_write / tick_stream_close.
- * A typical client:   tick_tcp_create -> tick_tcp_connect_ip (callback or promise) ->
- *                     read and write -> tick_stream_close.
+ *                     accepted stream: tick_stream_read_start / tick_stream_write / tick_stream_close.
+ * A typical client:   tick_tcp_create -> tick_tcp_connect_host (a name or an address;
+ *                     callback or promise) -> read and write -> tick_stream_close.
  *
  * EMFILE. When accept fails for lack of file descriptors (EMFILE, ENFILE, ENOBUFS,
  * ENOMEM), the listener stops accepting for TICK_TCP_ACCEPT_PAUSE_MS milliseconds and
@@ -25,6 +25,10 @@
 
 /* How long a listener pauses after an accept failed for lack of descriptors. */
 #define TICK_TCP_ACCEPT_PAUSE_MS 100
+
+/* tick_tcp_connect_host: how long one address is tried before the next one starts (as
+ * Node's default autoSelectFamilyAttemptTimeout). */
+#define TICK_TCP_ATTEMPT_TIMEOUT_MS 250
 
 /* The accept callback: `status` 0 and a new connected stream in `client`, which the
  * callback now owns (read, write, and close it eventually; closing it at once rejects
@@ -82,11 +86,43 @@ int tick_tcp_connect(tick_loop_t *loop, tick_stream_t stream, const struct socka
 int tick_tcp_connect_ip(tick_loop_t *loop, tick_stream_t stream, const char *ip, int port,
                         int64_t timeout_ms, tick_stream_cb cb, void *arg);
 
-/* Promise form of tick_tcp_connect: fulfilled with a NULL value when connected, rejected
- * with the error code (see tick/stream.h, "Promise forms"). */
+/* Promise forms of tick_tcp_connect and tick_tcp_connect_ip: fulfilled with a NULL value
+ * when connected, rejected with the error code (see tick/stream.h, "Promise forms"). */
 int tick_tcp_connect_promise(tick_loop_t *loop, tick_stream_t stream,
                              const struct sockaddr *addr, int64_t timeout_ms,
                              tick_promise_t **promise_out);
+int tick_tcp_connect_ip_promise(tick_loop_t *loop, tick_stream_t stream, const char *ip,
+                                int port, int64_t timeout_ms, tick_promise_t **promise_out);
+
+/* Connects to `host`, a host name or an IP address text, and `port` (0-65535), as Node's
+ * net.connect(port, host), and calls `cb(loop, stream, status, arg)` (may be NULL) once.
+ * An address text is connected to at once, as tick_tcp_connect_ip. A name is looked up
+ * with tick_getaddrinfo (tick/dns.h: on the loop's pool), restricted to the stream's
+ * family if it has a socket already (tick_tcp_create with AF_INET or AF_INET6, or a
+ * bind). Then the addresses are tried one at a time, as Node 20 does by default
+ * (autoSelectFamily true): in the resolver's order with the two families interleaved,
+ * starting with the first address's family; an attempt that fails, or that has not
+ * connected after TICK_TCP_ATTEMPT_TIMEOUT_MS while other addresses remain, is abandoned
+ * (its socket closed) and the next address gets a new socket. The last address is tried
+ * until it connects or fails. A bound stream keeps its socket, so it gets one attempt.
+ * Status: 0 when connected; the lookup's error (TICK_EAI_NONAME ...) if the name does not
+ * resolve; else the last attempt's error (TICK_ECONNREFUSED ...); TICK_ETIMEDOUT when
+ * `timeout_ms` > 0 passed first (it covers the lookup and every attempt; 0: no limit
+ * besides the kernel's); TICK_ECANCELED when the stream was closed first (whether the
+ * lookup or an attempt was under way: closing the stream is how a connect is
+ * cancelled). The callback runs as a macrotask, never from inside this call. While the
+ * request is under way the stream counts as connecting (TICK_EALREADY to a second
+ * connect, TICK_ENOTCONN to reads and writes) and keeps the loop alive. After a failure
+ * the stream can only be closed. `host` is copied. Returns 0 (accepted: the callback
+ * will run), TICK_EINVAL (NULL host, port out of range, a stream whose connect failed),
+ * TICK_EALREADY, TICK_ENOMEM, TICK_EAGAIN (the loop's pool could not start a thread),
+ * TICK_ESTALE, TICK_ECLOSING, TICK_ENOTSOCK, or for an address text the returns of
+ * tick_tcp_connect. The promise form settles as the callback would report. */
+int tick_tcp_connect_host(tick_loop_t *loop, tick_stream_t stream, const char *host,
+                          int port, int64_t timeout_ms, tick_stream_cb cb, void *arg);
+int tick_tcp_connect_host_promise(tick_loop_t *loop, tick_stream_t stream, const char *host,
+                                  int port, int64_t timeout_ms,
+                                  tick_promise_t **promise_out);
 
 /* The local / remote address, written to *addr (sockaddr_in or sockaddr_in6). Returns 0,
  * TICK_EINVAL, TICK_EBADF (no socket yet), TICK_ENOTCONN (getpeername, not connected),

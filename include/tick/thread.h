@@ -80,7 +80,14 @@ int tick_waker_close(tick_loop_t *loop, tick_waker_t *waker);
 
 /* A pool of worker threads. A pool is an object the program creates, not a hidden
  * global: several loops (on several threads) may share one pool, which is how a program
- * with one loop per core avoids running cores x cores threads. docs/design/threads.md says why. */
+ * with one loop per core avoids running cores x cores threads. docs/design/threads.md says why.
+ *
+ * NULL POOL. Every function below that takes both a loop and a pool (tick_work_queue,
+ * tick_work_promise, the parallel _start and _promise forms) reads a NULL pool as the
+ * loop's pool (tick_loop_pool: the one set with tick_loop_set_pool, or else one the loop
+ * makes on first use and destroys with itself), and then may also return what
+ * tick_loop_pool returns (TICK_ENOMEM, TICK_EAGAIN). The blocking parallel functions,
+ * which take no loop, read a NULL pool as "no pool": they run on the caller alone. */
 typedef struct tick_pool_s tick_pool_t;
 
 /* A queued job, named by a generation-counted id like the loop's handles. */
@@ -107,14 +114,15 @@ unsigned tick_pool_threads(const tick_pool_t *pool);
  * Any thread except the pool's own workers. */
 int tick_pool_destroy(tick_pool_t *pool);
 
-/* Queues `work(arg)` to run on one of `pool`'s threads, then `done(loop, status, arg)` on
- * the loop thread. Jobs start in the order they were queued (over all loops sharing the
- * pool); with several threads they may finish in any order. The job keeps the loop alive
- * until its done callback has run. The job record comes from a free list: steady-state
- * queueing does not allocate. `done` may be NULL. If `job` is not NULL it receives the
- * job's id (for tick_work_cancel).
- * Returns 0, TICK_EINVAL (NULL loop, pool or work), TICK_ENOMEM, TICK_ECLOSING (the
- * loop is closing). Loop thread. */
+/* Queues `work(arg)` to run on one of `pool`'s threads (NULL: the loop's pool), then
+ * `done(loop, status, arg)` on the loop thread. Jobs start in the order they were queued
+ * (over all loops sharing the pool); with several threads they may finish in any order.
+ * The job keeps the loop alive until its done callback has run. The job record comes from
+ * a free list: steady-state queueing does not allocate. `done` may be NULL. If `job` is
+ * not NULL it receives the job's id (for tick_work_cancel).
+ * Returns 0, TICK_EINVAL (NULL loop or work), TICK_ENOMEM, TICK_EAGAIN (a NULL pool and
+ * the loop's own pool could not start a thread), TICK_ECLOSING (the loop is closing).
+ * Loop thread. */
 int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
                     tick_work_done_cb done, void *arg, tick_work_t *job);
 

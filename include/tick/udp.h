@@ -19,8 +19,10 @@
  * messages, and runs of equal-size datagrams to one destination sent as one segmented
  * message (UDP_SEGMENT, when the kernel accepts it), so a burst of sends made in one
  * callback costs one system call and one pass through the IP layer. Their callbacks run
- * in the poll phase of the next iteration, in order. A send still queued when the handle is
- * closed (for instance queued in the same callback as the close) is cancelled.
+ * in the poll phase of the next iteration, in order. Closing the handle first hands the
+ * sends still queued (for instance queued in the same callback as the close) to the
+ * kernel, as far as it takes them without blocking; only those it does not take are
+ * cancelled.
  * The caller's data buffers must stay valid and unchanged until the send's callback has
  * run; the iovec array itself is copied by the call.
  *
@@ -93,6 +95,9 @@ int tick_udp_connect(tick_loop_t *loop, tick_udp_t udp, const struct sockaddr *a
 
 /* Queues one datagram made of `nbufs` buffers (at most IOV_MAX; 0 sends an empty
  * datagram) to `addr`, or to the connected peer when `addr` is NULL. `cb` may be NULL.
+ * The call copies `*addr` and the `bufs` array (the iovec structures): both may be
+ * reused or freed as soon as it returns. The bytes the iovecs point to are not copied
+ * (see SENDING above: they stay the caller's until the callback).
  * Returns 0 (accepted: the callback will be called), TICK_EINVAL (NULL loop, NULL bufs
  * with nbufs > 0, lengths adding up to more than SSIZE_MAX, addr of the wrong family),
  * TICK_ENOTCONN (NULL addr on an unconnected
@@ -109,9 +114,10 @@ int tick_udp_send(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs, s
 int tick_udp_try_send(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs,
                       size_t nbufs, const struct sockaddr *addr);
 
-/* Promise form of tick_udp_send: *out (a new reference) fulfils with a NULL value once
- * the kernel took the datagram, or rejects with the send's error (TICK_ECANCELED if the
- * handle closed first). Same returns as tick_udp_send (on error *out is untouched). */
+/* Promise form of tick_udp_send (which copies the same things): *out (a new reference)
+ * fulfils with a NULL value once the kernel took the datagram, or rejects with the send's
+ * error (TICK_ECANCELED if the handle closed before the kernel took it). Same returns as
+ * tick_udp_send (on error *out is untouched). */
 int tick_udp_send_promise(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs,
                           size_t nbufs, const struct sockaddr *addr, tick_promise_t **out);
 
@@ -197,9 +203,10 @@ int tick_udp_get_stats(const tick_loop_t *loop, tick_udp_t udp, tick_udp_stats_t
 int tick_udp_ref(tick_loop_t *loop, tick_udp_t udp);
 int tick_udp_unref(tick_loop_t *loop, tick_udp_t udp);
 
-/* Closes the handle: receiving stops; then, in the close phase of this iteration, every
- * send not yet reported gets its callback (0 if the kernel had taken it, else
- * TICK_ECANCELED) and pending one-shot receives reject with TICK_ECANCELED, in order,
+/* Closes the handle: receiving stops, and queued sends are tried once more without
+ * blocking (a datagram sent just before the close leaves, as in libuv and Node); then, in
+ * the close phase of this iteration, every send not yet reported gets its callback (0 if
+ * the kernel had taken it, its error if it refused it, else TICK_ECANCELED) and pending one-shot receives reject with TICK_ECANCELED, in order,
  * each as a macrotask; then the socket is closed, the id becomes stale and
  * `close_cb(loop, arg)` (may be NULL) runs, exactly once. After that the receive buffer
  * may be freed. Returns 0, TICK_ECLOSING (already closing), TICK_ESTALE (closed),

@@ -308,6 +308,16 @@ uint64_t tick_loop_iteration(const tick_loop_t *loop) {
   return loop == NULL ? 0 : loop->iteration;
 }
 
+int tick_loop_set_data(tick_loop_t *loop, void *data) {
+  if (loop == NULL) return TICK_EINVAL;
+  loop->data = data;
+  return 0;
+}
+
+void *tick_loop_data(const tick_loop_t *loop) {
+  return loop == NULL ? NULL : loop->data;
+}
+
 int tick_loop_stop(tick_loop_t *loop) {
   TICK__CHECK_LOOP(loop);
   loop->stop_flag = 1;

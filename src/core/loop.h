@@ -256,6 +256,7 @@ struct tick_loop_s {
 
   tick_loop_cb before_exit_cb, exit_cb;
   void *before_exit_arg, *exit_arg;
+  void *data; /* tick_loop_set_data: the program's, never read by tick */
 
   const tick__module_hooks_t *modules[TICK__MODULE_MAX];
   void *module_state[TICK__MODULE_MAX];

@@ -167,14 +167,24 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
   memset(&res, 0, sizeof(res));
   res.req.id = req_id(req);
   res.op = req->op;
-  res.result = req->result;
+  res.fd = -1;
+  if (req->result < 0) {
+    res.status = (int)req->result;
+  } else if (req->op == TICK_FS_OPEN) {
+    res.fd = (int)req->result;
+  } else if (req->op == TICK_FS_READ || req->op == TICK_FS_WRITE ||
+             req->op == TICK_FS_COPYFILE) {
+    res.nbytes = req->result;
+  } else if (req->op == TICK_FS_READDIR) {
+    res.count = (size_t)req->result;
+  }
   if (req->op == TICK_FS_STAT || req->op == TICK_FS_LSTAT || req->op == TICK_FS_FSTAT)
     res.stat = req->stat;
   if (req->timer.id != TICK_NULL_ID) tick_clear_timer(loop, req->timer);
   if (req->iov != req->iov_inline) tick__free(req->iov);
   switch (req->op) {
     case TICK_FS_OPENDIR:
-      if (res.result < 0) {
+      if (res.status < 0) {
         dir_unlink_free(fl, req->dir);
       } else {
         req->dir->busy = 0;
@@ -187,23 +197,23 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
     case TICK_FS_CLOSEDIR:
       /* Freed whatever closedir(3) said: the DIR is gone either way. A cancelled
        * closedir leaves the handle open and usable. */
-      if (res.result == TICK_ECANCELED || res.result == TICK_ETIMEDOUT)
+      if (res.status == TICK_ECANCELED || res.status == TICK_ETIMEDOUT)
         req->dir->busy = 0;
       else
         dir_unlink_free(fl, req->dir);
       break;
     case TICK_FS_REALPATH:
-      if (res.result >= 0) res.path = pathbuf;
+      if (res.status == 0) res.path = pathbuf;
       break;
     default:
       break;
   }
   req_release(fl, req);
   if (resolver != NULL) {
-    if (res.result < 0) {
+    if (res.status < 0) {
       tick__free(pathbuf);
       tick__free(box);
-      tick_resolver_reject(resolver, (int)res.result, NULL, NULL);
+      tick_resolver_reject(resolver, res.status, NULL, NULL);
     } else {
       box->res = res;
       box->pathbuf = pathbuf;
@@ -225,6 +235,8 @@ static void fs_done(tick_loop_t *loop, int status, void *arg) {
 static void ring_complete(tick_loop_t *loop, void *data, int result) {
   fs_req_t *req = data;
   req->result = result < 0 ? tick_translate_errno(-result) : result;
+  if (req->op == TICK_FS_READ && result > 0)
+    tick__uring_read_done(req->iov, req->iovcnt, (size_t)result);
   req_finish(loop, req);
 }
 

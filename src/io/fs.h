@@ -27,5 +27,9 @@ void tick__uring_destroy(tick_loop_t *loop, tick__uring_t *ring);
  * valid until the completion. */
 int tick__uring_rw(tick_loop_t *loop, tick__uring_t *ring, int is_write, int fd,
                    const struct iovec *iov, unsigned iovcnt, int64_t offset, void *data);
+/* After a ring read of `nbytes` into `iov`: tells valgrind (when tick was built with its
+ * headers and runs under it) that the kernel wrote those bytes, which memcheck cannot see
+ * through io_uring. Otherwise a no-op. */
+void tick__uring_read_done(const struct iovec *iov, unsigned iovcnt, size_t nbytes);
 
 #endif

@@ -174,7 +174,9 @@ int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
     if ((s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)) ||
         ((s->flags & (TICK__S_LISTENING | TICK__S_PAUSED)) == TICK__S_LISTENING))
       want |= TICK__POLLER_IN;
-    if ((s->flags & TICK__S_CONNECTING) || s->wq_head != NULL) want |= TICK__POLLER_OUT;
+    if ((s->flags & (TICK__S_CONNECTING | TICK__S_RESOLVING)) == TICK__S_CONNECTING ||
+        s->wq_head != NULL)
+      want |= TICK__POLLER_OUT;
   }
   r = tick__io_watch(loop, s->fd, s->id, &s->registered, want);
   if (r != 0) return r;
@@ -209,7 +211,7 @@ void tick__stream_call(tick_loop_t *loop, tick__stream_t *s, tick_stream_cb cb, 
   tick__drain(loop);
 }
 
-/* A write completed inside tick_write (or failed there): its callback runs as a
+/* A write completed inside tick_stream_write (or failed there): its callback runs as a
  * next-tick of the current macrotask, as a Node stream's does. */
 static void write_tick(tick_loop_t *loop, void *arg) {
   tick__wreq_t *w = arg;
@@ -335,7 +337,7 @@ static int write_check(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t
   return 0;
 }
 
-int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+int tick_stream_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                size_t nbufs, tick_stream_cb cb, void *arg) {
   tick__stream_t *s;
   tick__wreq_t *w;
@@ -441,7 +443,7 @@ int tick_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
   return 0;
 }
 
-int tick_try_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+int tick_stream_try_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                    size_t nbufs) {
   tick__stream_t *s;
   ssize_t n;
@@ -554,7 +556,7 @@ static void shutdown_tick(tick_loop_t *loop, void *arg) {
   if (cb != NULL) cb(loop, id, st, cb_arg);
 }
 
-int tick_shutdown(tick_loop_t *loop, tick_stream_t stream, tick_stream_cb cb, void *arg) {
+int tick_stream_shutdown(tick_loop_t *loop, tick_stream_t stream, tick_stream_cb cb, void *arg) {
   tick__stream_t *s;
   int r;
   TICK__CHECK_LOOP(loop);
@@ -626,7 +628,7 @@ static void stream_read(tick_loop_t *loop, tick__stream_t *s) {
   }
 }
 
-int tick_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc_cb,
+int tick_stream_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc_cb,
                     tick_read_cb read_cb, void *arg) {
   tick__stream_t *s;
   int r;
@@ -648,7 +650,7 @@ int tick_read_start(tick_loop_t *loop, tick_stream_t stream, tick_alloc_cb alloc
   return r;
 }
 
-int tick_read_stop(tick_loop_t *loop, tick_stream_t stream) {
+int tick_stream_read_stop(tick_loop_t *loop, tick_stream_t stream) {
   tick__stream_t *s;
   int r;
   TICK__CHECK_LOOP(loop);
@@ -852,23 +854,23 @@ int tick__stream_promise_end(int r, tick_promise_t *p, tick_resolver_t *res,
   return 0;
 }
 
-int tick_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
+int tick_stream_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                        size_t nbufs, tick_promise_t **promise_out) {
   tick_promise_t *p;
   tick_resolver_t *res;
   int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
   if (r != 0) return r;
-  r = tick_write(loop, stream, bufs, nbufs, tick__stream_settle_cb, res);
+  r = tick_stream_write(loop, stream, bufs, nbufs, tick__stream_settle_cb, res);
   return tick__stream_promise_end(r, p, res, promise_out);
 }
 
-int tick_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
+int tick_stream_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
                           tick_promise_t **promise_out) {
   tick_promise_t *p;
   tick_resolver_t *res;
   int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
   if (r != 0) return r;
-  r = tick_shutdown(loop, stream, tick__stream_settle_cb, res);
+  r = tick_stream_shutdown(loop, stream, tick__stream_settle_cb, res);
   return tick__stream_promise_end(r, p, res, promise_out);
 }
 
@@ -934,7 +936,7 @@ static void read_promise_timeout(tick_loop_t *loop, tick_timer_t timer, void *ar
   tick_resolver_release(res);
 }
 
-int tick_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
+int tick_stream_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
                       int64_t timeout_ms, tick_promise_t **promise_out) {
   tick__stream_t *s;
   tick_promise_t *p;

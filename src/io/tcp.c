@@ -11,8 +11,10 @@
 #include "io/stream.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -343,6 +345,261 @@ int tick_tcp_connect_promise(tick_loop_t *loop, tick_stream_t stream,
   r = addr == NULL ? TICK_EINVAL
                    : tick_tcp_connect(loop, stream, addr, timeout_ms, tick__stream_settle_cb, res);
   return tick__stream_promise_end(r, p, res, promise_out);
+}
+
+int tick_tcp_connect_ip_promise(tick_loop_t *loop, tick_stream_t stream, const char *ip,
+                                int port, int64_t timeout_ms, tick_promise_t **promise_out) {
+  struct sockaddr_storage a;
+  int r;
+  TICK__CHECK_LOOP(loop);
+  if (promise_out == NULL) return TICK_EINVAL;
+  r = tick_ip_addr(ip, port, &a);
+  if (r != 0) return r;
+  return tick_tcp_connect_promise(loop, stream, (const struct sockaddr *)&a, timeout_ms,
+                                  promise_out);
+}
+
+/* ------------------------------------------------------------ connecting by name ---- */
+
+/* tick_tcp_connect_host: a host name resolved with tick_getaddrinfo (on the loop's pool),
+ * then the addresses tried one after the other as Node 20's net.connect does by default
+ * (autoSelectFamily): the families interleaved, starting with the resolver's first
+ * address, each attempt but the last given TICK_TCP_ATTEMPT_TIMEOUT_MS before the next
+ * one starts on a fresh socket.
+ *
+ * The stream is marked connecting from the start, with host_done as its connect
+ * callback, so everything that ends a connect ends this one the same way: the close
+ * phase cancels it (TICK_ECANCELED), an attempt's failure or timeout reaches host_done,
+ * which either starts the next attempt or reports. The record lives until both the
+ * caller has had its one report and the lookup has called back. */
+typedef struct host_connect_s {
+  tick__stream_t *s;
+  tick_stream_cb cb;
+  void *arg;
+  tick_dns_t dns;
+  tick_timer_t deadline;   /* the caller's timeout_ms, over the lookup and every attempt */
+  tick_timer_t attempt;    /* the current attempt's turn */
+  struct sockaddr_storage *addrs;
+  size_t naddrs, next;
+  int dns_pending;         /* the lookup has not called back */
+  int reported;            /* the caller has had its report */
+  int ending;              /* TICK_ETIMEDOUT from the deadline, not an attempt's turn */
+} host_connect_t;
+
+static void host_free_if_done(host_connect_t *h) {
+  if (!h->reported || h->dns_pending) return;
+  tick__free(h->addrs);
+  tick__free(h);
+}
+
+/* The one report: stops the timers and the lookup, then calls the caller's callback. */
+static void host_report(tick_loop_t *loop, host_connect_t *h, int status) {
+  tick_stream_t id;
+  h->reported = 1;
+  tick_clear_timer(loop, h->deadline);
+  tick_clear_timer(loop, h->attempt);
+  if (h->dns_pending) tick_dns_cancel(loop, h->dns); /* its callback frees the record */
+  id.id = h->s->id;
+  if (h->cb != NULL) h->cb(loop, id, status, h->arg);
+  host_free_if_done(h);
+}
+
+static void host_done(tick_loop_t *loop, tick_stream_t stream, int status, void *arg);
+
+/* The current attempt's turn is over while others remain: it fails with TICK_ETIMEDOUT
+ * and the next one starts (a timer callback: a macrotask). */
+static void host_attempt_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  host_connect_t *h = arg;
+  (void)timer;
+  h->attempt.id = TICK_NULL_ID;
+  if (h->s->flags & TICK__S_CLOSING) return; /* the close phase reports */
+  tick__tcp_connect_finish(loop, h->s, TICK_ETIMEDOUT);
+}
+
+/* The caller's timeout: ends the lookup or the attempt under way with TICK_ETIMEDOUT. */
+static void host_deadline(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  host_connect_t *h = arg;
+  (void)timer;
+  h->deadline.id = TICK_NULL_ID;
+  if (h->s->flags & TICK__S_CLOSING) return;
+  h->ending = 1;
+  tick__tcp_connect_finish(loop, h->s, TICK_ETIMEDOUT);
+}
+
+/* Starts the attempts from h->next on, each on a fresh socket; reports once none is left
+ * (with the last attempt's error). A bound stream keeps its socket: it gets one attempt. */
+static void host_attempt(tick_loop_t *loop, host_connect_t *h, int last_error) {
+  tick__stream_t *s = h->s;
+  tick_stream_t id;
+  id.id = s->id;
+  s->flags &= ~(uint32_t)(TICK__S_CONNECTING | TICK__S_RESOLVING);
+  while (h->next < h->naddrs) {
+    const struct sockaddr *a = (const struct sockaddr *)&h->addrs[h->next++];
+    int r;
+    if (s->fd >= 0 && (s->flags & TICK__S_FAILED)) {
+      if (s->flags & TICK__S_BOUND) break;
+      /* A socket tick made and never lent leaves epoll when it is closed; the connect
+       * registers the new one. */
+      if (s->registered != 0) {
+        s->registered = 0;
+        loop->poll_active--;
+      }
+      if ((uint32_t)s->fd < loop->fd_map_len) loop->fd_map[s->fd] = 0;
+      close(s->fd);
+      s->fd = -1;
+      s->flags &= ~(uint32_t)TICK__S_FAILED;
+    }
+    r = tick_tcp_connect(loop, id, a, 0, host_done, h);
+    if (r == 0) {
+      if (h->next < h->naddrs &&
+          tick_set_timeout(loop, TICK_TCP_ATTEMPT_TIMEOUT_MS, host_attempt_timeout, h,
+                           &h->attempt) == 0)
+        tick_timer_unref(loop, h->attempt); /* the connecting stream keeps the loop alive */
+      return;
+    }
+    last_error = r;
+    if (s->fd >= 0) s->flags |= TICK__S_FAILED; /* the next attempt starts afresh */
+  }
+  s->flags |= TICK__S_FAILED;
+  tick__stream_update(loop, s);
+  host_report(loop, h, last_error);
+}
+
+/* The stream's connect callback for the whole request: the end of the lookup phase (by
+ * the deadline or the close) or of an attempt. */
+static void host_done(tick_loop_t *loop, tick_stream_t stream, int status, void *arg) {
+  host_connect_t *h = arg;
+  (void)stream;
+  h->s->flags &= ~(uint32_t)TICK__S_RESOLVING;
+  tick_clear_timer(loop, h->attempt);
+  h->attempt.id = TICK_NULL_ID;
+  if (status == 0 || status == TICK_ECANCELED || h->ending)
+    host_report(loop, h, status);
+  else
+    host_attempt(loop, h, status);
+}
+
+/* Copies the usable addresses of `list` into h->addrs, the two families interleaved
+ * starting with the first address's (as Node orders its attempts). */
+static int host_take_addresses(host_connect_t *h, const struct addrinfo *list) {
+  const struct addrinfo *ai, *p[2];
+  size_t n = 0;
+  int fam[2], k = 0;
+  for (ai = list; ai != NULL; ai = ai->ai_next)
+    if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+        ai->ai_addrlen <= sizeof(struct sockaddr_storage))
+      n++;
+  if (n == 0) return TICK_EAI_NONAME;
+  h->addrs = tick__reallocarray(NULL, n, sizeof(*h->addrs));
+  if (h->addrs == NULL) return TICK_ENOMEM;
+  p[0] = p[1] = list;
+  fam[0] = AF_INET6;
+  for (ai = list; ai != NULL; ai = ai->ai_next)
+    if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) {
+      fam[0] = ai->ai_family;
+      break;
+    }
+  fam[1] = fam[0] == AF_INET ? AF_INET6 : AF_INET;
+  while (h->naddrs < n) {
+    while (p[k] != NULL && !(p[k]->ai_family == fam[k] &&
+                             p[k]->ai_addrlen <= sizeof(struct sockaddr_storage)))
+      p[k] = p[k]->ai_next;
+    if (p[k] != NULL) {
+      memset(&h->addrs[h->naddrs], 0, sizeof(h->addrs[0]));
+      memcpy(&h->addrs[h->naddrs++], p[k]->ai_addr, p[k]->ai_addrlen);
+      p[k] = p[k]->ai_next;
+    }
+    k = 1 - k;
+  }
+  return 0;
+}
+
+/* The lookup's callback (a macrotask of the poll phase). */
+static void host_resolved(tick_loop_t *loop, int status, struct addrinfo *res, void *arg) {
+  host_connect_t *h = arg;
+  h->dns_pending = 0;
+  if (h->reported || (h->s->flags & TICK__S_CLOSING)) {
+    /* Reported already (the lookup was cancelled), or the close phase will report. */
+    tick_freeaddrinfo(res);
+    host_free_if_done(h);
+    return;
+  }
+  if (status == 0) status = host_take_addresses(h, res);
+  tick_freeaddrinfo(res);
+  if (status != 0) {
+    tick__tcp_connect_finish(loop, h->s, status); /* host_done reports it */
+    return;
+  }
+  host_attempt(loop, h, TICK_EAI_NONAME);
+}
+
+int tick_tcp_connect_host(tick_loop_t *loop, tick_stream_t stream, const char *host, int port,
+                          int64_t timeout_ms, tick_stream_cb cb, void *arg) {
+  struct sockaddr_storage a;
+  struct addrinfo hints;
+  char service[8];
+  host_connect_t *h;
+  tick__stream_t *s;
+  int r;
+  TICK__CHECK_LOOP(loop);
+  if (host == NULL || port < 0 || port > 65535) return TICK_EINVAL;
+  if (tick_ip_addr(host, port, &a) == 0) /* an address already: no lookup */
+    return tick_tcp_connect(loop, stream, (const struct sockaddr *)&a, timeout_ms, cb, arg);
+  r = tcp_get(loop, stream, &s);
+  if (r != 0) return r;
+  if (s->flags & (TICK__S_LISTENING | TICK__S_CONNECTING | TICK__S_CONNECTED))
+    return TICK_EALREADY;
+  if (s->flags & TICK__S_FAILED) return TICK_EINVAL;
+  h = tick__calloc(1, sizeof(*h));
+  if (h == NULL) return TICK_ENOMEM;
+  h->s = s;
+  h->cb = cb;
+  h->arg = arg;
+  if (timeout_ms > 0) {
+    r = tick_set_timeout(loop, timeout_ms, host_deadline, h, &h->deadline);
+    if (r != 0) {
+      tick__free(h);
+      return r;
+    }
+    tick_timer_unref(loop, h->deadline);
+  }
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = s->fd >= 0 ? s->family : AF_UNSPEC; /* a socket made already decides */
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  snprintf(service, sizeof(service), "%d", port);
+  r = tick_getaddrinfo(loop, host, service, &hints, host_resolved, h, &h->dns);
+  if (r != 0) {
+    tick_clear_timer(loop, h->deadline);
+    tick__free(h);
+    return r;
+  }
+  h->dns_pending = 1;
+  s->connect_cb = host_done;
+  s->req_arg = h;
+  s->flags |= TICK__S_CONNECTING | TICK__S_RESOLVING;
+  tick__stream_update(loop, s); /* active (keeps the loop alive), no fd interest yet */
+  return 0;
+}
+
+int tick_tcp_connect_host_promise(tick_loop_t *loop, tick_stream_t stream, const char *host,
+                                  int port, int64_t timeout_ms,
+                                  tick_promise_t **promise_out) {
+  tick_promise_t *p;
+  tick_resolver_t *res;
+  int r;
+  TICK__CHECK_LOOP(loop);
+  if (promise_out == NULL || host == NULL) return TICK_EINVAL;
+  r = tick_promise_create_deferred(loop, &p, &res);
+  if (r != 0) return r;
+  r = tick_tcp_connect_host(loop, stream, host, port, timeout_ms, tick__stream_settle_cb, res);
+  if (r != 0) {
+    tick_resolver_release(res);
+    tick_promise_release(p);
+    return r;
+  }
+  *promise_out = p;
+  return 0;
 }
 
 /* ------------------------------------------------------------ addresses, options ---- */

@@ -504,7 +504,7 @@ static int send_check(tick_loop_t *loop, tick_udp_t udp, const struct iovec *buf
   int r = udp_get(loop, udp, &h);
   if (r != 0) return r;
   if ((bufs == NULL && nbufs != 0) || nbufs > IOV_MAX) return TICK_EINVAL;
-  /* As tick_write does: a total no send can be (above SSIZE_MAX, or wrapped around
+  /* As tick_stream_write does: a total no send can be (above SSIZE_MAX, or wrapped around
    * SIZE_MAX) is refused here, not queued to fail in the callback. */
   for (i = 0; i < nbufs; i++) {
     if (bufs[i].iov_len > (size_t)SSIZE_MAX - total) return TICK_EINVAL;
@@ -1129,6 +1129,11 @@ int tick_udp_close(tick_loop_t *loop, tick_udp_t udp, tick_close_cb close_cb, vo
   st = udp_state(loop, 0);
   r = tick_poll_close(loop, h->watcher, udp_closed, h);
   if (r != 0) return r;
+  /* Sends queued and not yet handed to the kernel (made in this callback, or waiting for
+   * the socket to become writable) are tried once now, without blocking, as libuv and
+   * Node send a datagram queued just before the close: what the kernel takes reports its
+   * status in the close phase, only the rest is cancelled. */
+  if (h->q_head != NULL) udp_flush(loop, st, h);
   h->flags |= H_CLOSING;
   h->flags &= ~(unsigned)H_RECEIVING;
   h->watching = 0;

@@ -136,6 +136,22 @@ static int par_run(par_t *p, tick_pool_t *pool) {
   return par_exec(p, pool);
 }
 
+/* Fills the part of a run's description that every algorithm has: what runs each chunk,
+ * the element count, the input and output arrays with their element sizes (for_each
+ * writes into `out` only, reduce reads `in` only) and the callbacks' context. */
+static void par_init(par_t *p, int (*run_chunk)(par_t *, size_t, size_t, size_t),
+                     size_t count, const void *in, size_t in_size, void *out,
+                     size_t out_size, void *ctx) {
+  memset(p, 0, sizeof(*p));
+  p->run_chunk = run_chunk;
+  p->count = count;
+  p->in = in;
+  p->in_size = in_size;
+  p->out = out;
+  p->out_size = out_size;
+  p->ctx = ctx;
+}
+
 /* ------------------------------------------------------------ argument checks ---- */
 
 int tick__parallel_check_each(const void *base, size_t count, size_t elem_size,
@@ -199,13 +215,8 @@ int tick_parallel_for_each(tick_pool_t *pool, void *base, size_t count, size_t e
   par_t p;
   int r = tick__parallel_check_each(base, count, elem_size, cb);
   if (r != 0) return r;
-  memset(&p, 0, sizeof(p));
-  p.run_chunk = each_chunk;
-  p.count = count;
-  p.out = base;
-  p.out_size = elem_size;
+  par_init(&p, each_chunk, count, NULL, 0, base, elem_size, ctx);
   p.cb.each = cb;
-  p.ctx = ctx;
   return par_run(&p, pool);
 }
 
@@ -230,15 +241,8 @@ int tick_parallel_map(tick_pool_t *pool, const void *base, size_t count, size_t 
   par_t p;
   int r = tick__parallel_check_map(base, count, elem_size, out, out_elem_size, cb);
   if (r != 0 || count == 0) return r;
-  memset(&p, 0, sizeof(p));
-  p.run_chunk = map_chunk;
-  p.count = count;
-  p.in = base;
-  p.in_size = elem_size;
-  p.out = out;
-  p.out_size = out_elem_size;
+  par_init(&p, map_chunk, count, base, elem_size, out, out_elem_size, ctx);
   p.cb.map = cb;
-  p.ctx = ctx;
   return par_run(&p, pool);
 }
 
@@ -264,13 +268,8 @@ int tick_parallel_reduce(tick_pool_t *pool, const void *base, size_t count, size
   size_t c;
   int r = tick__parallel_check_reduce(base, count, elem_size, acc, cb);
   if (r != 0 || count == 0) return r;
-  memset(&p, 0, sizeof(p));
-  p.run_chunk = reduce_chunk;
-  p.count = count;
-  p.in = base;
-  p.in_size = elem_size;
+  par_init(&p, reduce_chunk, count, base, elem_size, NULL, 0, ctx);
   p.cb.reduce = cb;
-  p.ctx = ctx;
   /* At most count / PAR_GRAIN + 1 chunks (par_run's rule); sized before it runs. Each
    * accumulator starts on its own cache line: two threads folding into neighbouring
    * accumulators would otherwise fight over the line at every element (measured: the
@@ -402,9 +401,9 @@ int tick_parallel_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_
   tmp = tick__malloc(bytes);
   if (tmp == NULL) return TICK_ENOMEM;
 
-  memset(&p, 0, sizeof(p));
-  p.in_size = elem_size;
-  p.ctx = ctx;
+  /* `out` is the scratch partner when the runs are sorted in place; count is for
+   * sort_bound. */
+  par_init(&p, sort_run_chunk, count, NULL, elem_size, tmp, 0, ctx);
   p.sort.cmp = cmp;
   participants = (size_t)(tick_pool_threads(pool) < PAR_MAX_HELPERS ? tick_pool_threads(pool)
                                                                      : PAR_MAX_HELPERS) + 1;
@@ -414,13 +413,10 @@ int tick_parallel_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_
     rounds++;
   }
   p.sort.run_len = (count + p.sort.nruns - 1) / p.sort.nruns;
-  p.count = count; /* for sort_bound */
 
   /* Sort the runs into the buffer from which `rounds` merge rounds end in the array. */
-  p.run_chunk = sort_run_chunk;
   p.sort.src = base;
   p.sort.dst = rounds % 2 == 0 ? (char *)base : tmp;
-  p.out = tmp; /* the scratch partner when the runs are sorted in place */
   p.chunk_len = 1;
   p.nchunks = p.sort.nruns;
   r = par_exec(&p, pool);

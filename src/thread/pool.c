@@ -357,7 +357,11 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   pool_loop_t *pl;
   tick__job_t *job;
   TICK__CHECK_LOOP(loop);
-  if (pool == NULL || work == NULL) return TICK_EINVAL;
+  if (work == NULL) return TICK_EINVAL;
+  if (pool == NULL) { /* the loop's own pool (made on first use) */
+    int r = tick_loop_pool(loop, &pool);
+    if (r != 0) return r;
+  }
   if (tick__inbox_closing(loop)) return TICK_ECLOSING;
   pl = pool_loop(loop);
   if (pl == NULL) return TICK_ENOMEM;

@@ -188,66 +188,52 @@ static int req_submit(tick_loop_t *loop, const req_t *t, int check, int promise_
   return req_start(loop, t, promise_form ? promise : NULL, job);
 }
 
-static req_t req_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
-                      tick_each_cb cb, void *ctx) {
+/* The record of one of the four algorithms' requests, without its callback (the caller
+ * sets the union member of its kind). `base` is only read by map and reduce (the
+ * blocking forms take it const); `out` is map's output or reduce's accumulator, NULL for
+ * the others. A promise is fulfilled with the array the algorithm wrote: `out` for map
+ * and reduce, `base` for for_each and sort. */
+static req_t req_algo(int kind, tick_pool_t *pool, const void *base, size_t count,
+                      size_t elem_size, void *out, size_t out_elem_size, void *ctx) {
   req_t t;
   memset(&t, 0, sizeof(t));
-  t.kind = REQ_EACH;
+  t.kind = kind;
   t.pool = pool;
-  t.base = base;
+  t.base = (void *)(uintptr_t)base;
   t.count = count;
   t.elem_size = elem_size;
-  t.cb.each = cb;
+  t.out = out;
+  t.out_elem_size = out_elem_size;
   t.ctx = ctx;
-  t.value = base;
+  t.value = kind == REQ_MAP || kind == REQ_REDUCE ? out : t.base;
+  return t;
+}
+
+static req_t req_each(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
+                      tick_each_cb cb, void *ctx) {
+  req_t t = req_algo(REQ_EACH, pool, base, count, elem_size, NULL, 0, ctx);
+  t.cb.each = cb;
   return t;
 }
 
 static req_t req_map(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                      void *out, size_t out_elem_size, tick_map_cb cb, void *ctx) {
-  req_t t;
-  memset(&t, 0, sizeof(t));
-  t.kind = REQ_MAP;
-  t.pool = pool;
-  t.base = (void *)(uintptr_t)base; /* only read: the blocking map takes it const */
-  t.count = count;
-  t.elem_size = elem_size;
-  t.out = out;
-  t.out_elem_size = out_elem_size;
+  req_t t = req_algo(REQ_MAP, pool, base, count, elem_size, out, out_elem_size, ctx);
   t.cb.map = cb;
-  t.ctx = ctx;
-  t.value = out;
   return t;
 }
 
 static req_t req_reduce(tick_pool_t *pool, const void *base, size_t count, size_t elem_size,
                         void *acc, tick_reduce_cb cb, void *ctx) {
-  req_t t;
-  memset(&t, 0, sizeof(t));
-  t.kind = REQ_REDUCE;
-  t.pool = pool;
-  t.base = (void *)(uintptr_t)base; /* only read */
-  t.count = count;
-  t.elem_size = elem_size;
-  t.out = acc;
+  req_t t = req_algo(REQ_REDUCE, pool, base, count, elem_size, acc, 0, ctx);
   t.cb.reduce = cb;
-  t.ctx = ctx;
-  t.value = acc;
   return t;
 }
 
 static req_t req_sort(tick_pool_t *pool, void *base, size_t count, size_t elem_size,
                       tick_compare_cb cmp, void *ctx) {
-  req_t t;
-  memset(&t, 0, sizeof(t));
-  t.kind = REQ_SORT;
-  t.pool = pool;
-  t.base = base;
-  t.count = count;
-  t.elem_size = elem_size;
+  req_t t = req_algo(REQ_SORT, pool, base, count, elem_size, NULL, 0, ctx);
   t.cb.cmp = cmp;
-  t.ctx = ctx;
-  t.value = base;
   return t;
 }
 

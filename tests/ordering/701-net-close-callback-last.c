@@ -52,15 +52,15 @@ static void on_accept(tick_loop_t *loop, tick_stream_t l, int status, tick_strea
   (void)l;
   (void)arg;
   twin_check(status, "accept");
-  twin_check(tick_read_start(loop, c, alloc_s, server_read, sbuf), "read_start");
+  twin_check(tick_stream_read_start(loop, c, alloc_s, server_read, sbuf), "read_start");
 }
 
 static void on_connect(tick_loop_t *loop, tick_stream_t s, int status, void *arg) {
   tick_buf_t b = tick_buf("x", 1);
   (void)arg;
   twin_check(status, "connect");
-  twin_check(tick_read_start(loop, s, alloc_s, client_read, cbuf), "read_start");
-  twin_check(tick_write(loop, s, &b, 1, NULL, NULL), "write");
+  twin_check(tick_stream_read_start(loop, s, alloc_s, client_read, cbuf), "read_start");
+  twin_check(tick_stream_write(loop, s, &b, 1, NULL, NULL), "write");
 }
 
 static void main_script(tick_loop_t *loop) {

@@ -63,7 +63,7 @@ typedef struct client_s {
   int writing;   /* a write is pending: its callback has not run */
   int shutting;  /* half-closed: waiting for the server's EOF */
   int reset;
-  uint64_t issued; /* bytes handed to tick_write */
+  uint64_t issued; /* bytes handed to tick_stream_write */
   uint64_t sent;   /* bytes whose write completed with 0 */
   uint64_t recv;   /* bytes echoed back, checked */
   unsigned cycles, cycle_target;
@@ -256,7 +256,7 @@ static void server_read(tick_loop_t *loop, tick_stream_t s, ssize_t nread,
     G.swrites++;
     sv->writes++;
     tick_buf_t b = tick_buf(c->data, (size_t)nread);
-    if (tick_write(G.loop, s, &b, 1, server_write_done, c) != 0) {
+    if (tick_stream_write(G.loop, s, &b, 1, server_write_done, c) != 0) {
       failf("server write refused", 0, 0);
       sv->writes--;
       G.swrite_cbs++;
@@ -269,7 +269,7 @@ static void server_read(tick_loop_t *loop, tick_stream_t s, ssize_t nread,
   if (nread == 0) return;
   if (nread == TICK_EOF && !sv->closing) {
     G.shutdowns++;
-    if (tick_shutdown(G.loop, s, server_shutdown_done, sv) != 0) {
+    if (tick_stream_shutdown(G.loop, s, server_shutdown_done, sv) != 0) {
       G.shutdowns--;
       server_close(sv);
     }
@@ -304,7 +304,7 @@ static void on_accept(tick_loop_t *loop, tick_stream_t listener, int status,
     server_close(sv);
     return;
   }
-  if (tick_read_start(G.loop, client, server_alloc, server_read, sv) != 0) {
+  if (tick_stream_read_start(G.loop, client, server_alloc, server_read, sv) != 0) {
     failf("server read_start", 0, 0);
     server_close(sv);
   }
@@ -420,7 +420,7 @@ static void client_send(client_t *cl) {
   G.cwrites++;
   cl->writing = 1;
   cl->issued += size;
-  if (tick_write(G.loop, cl->s, &b, 1, client_write_done, cl) != 0) {
+  if (tick_stream_write(G.loop, cl->s, &b, 1, client_write_done, cl) != 0) {
     failf("client write refused", 0, 0);
     G.cwrites--;
     cl->writing = 0;
@@ -439,7 +439,7 @@ static void client_send(client_t *cl) {
   } else if (kind < 12) {
     cl->shutting = 1;
     G.shutdowns++;
-    if (tick_shutdown(G.loop, cl->s, client_shutdown_done, cl) != 0) {
+    if (tick_stream_shutdown(G.loop, cl->s, client_shutdown_done, cl) != 0) {
       G.shutdowns--;
       failf("client shutdown refused", 0, 0);
       client_close(cl);
@@ -489,7 +489,7 @@ static void client_connected(tick_loop_t *loop, tick_stream_t s, int status, voi
     client_close(cl);
     return;
   }
-  if (tick_read_start(G.loop, s, client_alloc, client_read, cl) != 0) {
+  if (tick_stream_read_start(G.loop, s, client_alloc, client_read, cl) != 0) {
     failf("client read_start", 0, 0);
     client_close(cl);
     return;

@@ -2535,6 +2535,7 @@ TEST(stream_pipe_epipe_leaves_program_sigpipe_alone) {
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(closed, 1);
   ASSERT_OK(tick_loop_destroy(loop));
+}
 
 /* ------------------------------------------------- connecting by host name ---- */
 

@@ -1549,6 +1549,8 @@ TEST(udp_send_total_overflow) {
   ASSERT_OK(tick_udp_close(loop, tx, NULL, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
   ASSERT_EQ(status, 1); /* no callback: the calls failed */
+  ASSERT_OK(tick_loop_destroy(loop));
+}
 
 /* A datagram sent in the same callback as the close leaves (as in libuv and Node): the
  * close tries the queue once without blocking, the send reports 0 before the close

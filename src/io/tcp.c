@@ -440,11 +440,8 @@ static void host_attempt(tick_loop_t *loop, host_connect_t *h, int last_error) {
       if (s->flags & TICK__S_BOUND) break;
       /* A socket tick made and never lent leaves epoll when it is closed; the connect
        * registers the new one. */
-      if (s->registered != 0) {
-        s->registered = 0;
-        loop->poll_active--;
-      }
-      if ((uint32_t)s->fd < loop->fd_map_len) loop->fd_map[s->fd] = 0;
+      tick__io_unwatch(loop, s->fd, &s->registered, 0);
+      tick__fd_unclaim(loop, s->fd);
       close(s->fd);
       s->fd = -1;
       s->flags &= ~(uint32_t)TICK__S_FAILED;

@@ -508,3 +508,41 @@ TEST(loop_timer_map_churn) {
   ASSERT_EQ(tick_loop_alive(loop), 0);
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* The manual clock stops at the end of time, 2^62 ms (TICK_CLOCK_MAX): moving it further
+ * is refused with TICK_EOVERFLOW and moves nothing, so every deadline (at most
+ * TICK_TIMEOUT_MAX past the clock) stays representable. Timers due by the end fire;
+ * a timer due after it never does, and keeps the loop busy until cleared. */
+static void clear_on_fire(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  logs(arg);
+  if (tick_loop_now(loop) == (uint64_t)1 << 62) ASSERT_OK(tick_clear_timer(loop, t));
+}
+
+TEST(loop_manual_clock_end_of_time) {
+  tick_loop_t *loop = new_loop(TICK_LOOP_MANUAL_CLOCK);
+  uint64_t end = (uint64_t)1 << 62;
+  tick_timer_t late, late2;
+  ASSERT_ERR(tick_loop_advance(loop, UINT64_MAX), TICK_EOVERFLOW);
+  ASSERT_ERR(tick_loop_advance(loop, (uint64_t)INT64_MAX), TICK_EOVERFLOW);
+  ASSERT_ERR(tick_loop_advance(loop, end + 1), TICK_EOVERFLOW);
+  ASSERT_UEQ(tick_loop_now(loop), 0);
+  ASSERT_OK(tick_loop_advance(loop, end - 100));
+  ASSERT_UEQ(tick_loop_now(loop), end - 100);
+  ASSERT_OK(tick_set_timeout(loop, 50, log_timer, "t50", NULL));
+  ASSERT_OK(tick_set_timeout(loop, TICK_TIMEOUT_MAX, log_timer, "tmax", &late));
+  ASSERT_OK(tick_set_interval(loop, 50, clear_on_fire, "i50", NULL));
+  ASSERT_OK(tick_loop_advance(loop, 100));
+  ASSERT_UEQ(tick_loop_now(loop), end);
+  ASSERT_STR_EQ(logbuf, "t50 i50 i50");
+  ASSERT_ERR(tick_loop_advance(loop, 1), TICK_EOVERFLOW);
+  ASSERT_UEQ(tick_loop_now(loop), end);
+  /* At the end of time a timer can still be created; it is due after the end. */
+  ASSERT_OK(tick_set_timeout(loop, 1000, log_timer, "t1000", &late2));
+  ASSERT_OK(tick_loop_advance(loop, 0));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_NOWAIT), 1);
+  ASSERT_STR_EQ(logbuf, "t50 i50 i50");
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_OK(tick_clear_timer(loop, late));
+  ASSERT_OK(tick_clear_timer(loop, late2));
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -416,7 +416,9 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   TICK__CHECK_LOOP(loop);
   if (!(loop->flags & TICK_LOOP_MANUAL_CLOCK)) return TICK_EINVAL;
   if (loop->running || loop->depth) return TICK_EBUSY;
-  if (ms > (uint64_t)INT64_MAX - (uint64_t)loop->now) return TICK_EOVERFLOW;
+  /* The clock stops at TICK_CLOCK_MAX, so that every deadline (the clock plus at most
+   * TICK_TIMEOUT_MAX) and every sum timer.c makes stays far from INT64_MAX. */
+  if (ms > (uint64_t)TICK_CLOCK_MAX - (uint64_t)loop->now) return TICK_EOVERFLOW;
   loop->running = 1;
   loop->advancing = 1;
   loop->advance_to = loop->now + (int64_t)ms;

@@ -3,6 +3,7 @@
  * produce are tested against node itself in tests/ordering/; these tests cover what only
  * C can check (ids, errors, memory, threads, the manual clock). */
 #include "test.h"
+#include "core/idtab.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -509,6 +510,39 @@ TEST(loop_timer_map_churn) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
+/* An id carries its loop's identity: an id another loop handed out is not an id of this
+ * loop, even when both loops put their objects in the same slot with the same generation
+ * (two fresh loops do). It must not clear, unref or refresh this loop's object there. */
+TEST(loop_ids_of_another_loop_are_refused) {
+  tick_loop_t *a = new_loop(TICK_LOOP_MANUAL_CLOCK), *b;
+  tick_timer_t ta, tb;
+  tick_immediate_t ia, ib;
+  ASSERT_OK(tick_loop_create(&b, TICK_LOOP_MANUAL_CLOCK));
+  ASSERT_OK(tick_set_timeout(a, 10, log_timer, "a-timer", &ta));
+  ASSERT_OK(tick_set_timeout(b, 10, log_timer, "b-timer", &tb));
+  ASSERT_OK(tick_set_immediate(a, log_task, "a-imm", &ia));
+  ASSERT_OK(tick_set_immediate(b, log_task, "b-imm", &ib));
+  ASSERT(ta.id != tb.id);
+  ASSERT(ia.id != ib.id);
+  /* b's ids on a: stale there, a's objects untouched. */
+  ASSERT_OK(tick_clear_timer(a, tb));
+  ASSERT_OK(tick_clear_immediate(a, ib));
+  ASSERT_ERR(tick_timer_unref(a, tb), TICK_ESTALE);
+  ASSERT_ERR(tick_timer_has_ref(a, tb), TICK_ESTALE);
+  ASSERT_ERR(tick_timer_refresh(a, tb), TICK_ESTALE);
+  ASSERT_ERR(tick_immediate_unref(a, ib), TICK_ESTALE);
+  ASSERT_EQ(tick_timer_has_ref(a, ta), 1);
+  ASSERT_OK(tick_loop_advance(a, 10));
+  ASSERT_STR_EQ(logbuf, "a-imm a-timer");
+  /* And the other way round: a's (now stale) ids do nothing to b. */
+  ASSERT_OK(tick_clear_timer(b, ta));
+  ASSERT_OK(tick_clear_immediate(b, ia));
+  ASSERT_OK(tick_loop_advance(b, 10));
+  ASSERT_STR_EQ(logbuf, "a-imm a-timer b-imm b-timer");
+  ASSERT_OK(tick_loop_destroy(b));
+  ASSERT_OK(tick_loop_destroy(a));
+}
+
 /* The manual clock stops at the end of time, 2^62 ms (TICK_CLOCK_MAX): moving it further
  * is refused with TICK_EOVERFLOW and moves nothing, so every deadline (at most
  * TICK_TIMEOUT_MAX past the clock) stays representable. Timers due by the end fire;
@@ -545,4 +579,29 @@ TEST(loop_manual_clock_end_of_time) {
   ASSERT_OK(tick_clear_timer(loop, late));
   ASSERT_OK(tick_clear_timer(loop, late2));
   ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The id tables of the I/O modules (UDP handles, DNS requests) tag their ids the same
+ * way: two tables holding an object in the same slot at the same generation give
+ * different ids, and neither finds the other's. */
+TEST(loop_idtab_ids_of_another_table_are_refused) {
+  tick__idtab_t a, b;
+  int x, y;
+  uint64_t ida, idb;
+  tick__idtab_init(&a);
+  tick__idtab_init(&b);
+  ASSERT_OK(tick__idtab_reserve(&a));
+  ASSERT_OK(tick__idtab_reserve(&b));
+  ida = tick__idtab_add(&a, &x);
+  idb = tick__idtab_add(&b, &y);
+  ASSERT(ida != idb);
+  ASSERT_PTR_EQ(tick__idtab_get(&a, ida), &x);
+  ASSERT_PTR_EQ(tick__idtab_get(&b, idb), &y);
+  ASSERT_PTR_EQ(tick__idtab_get(&a, idb), NULL);
+  ASSERT_PTR_EQ(tick__idtab_get(&b, ida), NULL);
+  tick__idtab_remove(&a, ida);
+  ASSERT_PTR_EQ(tick__idtab_get(&a, ida), NULL);
+  tick__idtab_remove(&b, idb);
+  tick__idtab_free(&a);
+  tick__idtab_free(&b);
 }

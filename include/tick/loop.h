@@ -20,7 +20,11 @@
  * generation-counted id, not by pointers. An id whose object has fired, been cleared or
  * closed is recognised as stale: clearing it is a no-op (as in Node), other operations
  * return TICK_ESTALE. The all-zero id (TICK_NULL_ID) is never valid and clearing it is a
- * no-op, like clearTimeout(null).
+ * no-op, like clearTimeout(null). Ids also carry their loop's identity (32 random bits
+ * drawn when the loop is made, mixed into the generation): an id from another loop is
+ * treated like a stale one (clearing it is a no-op; it never reaches this loop's object
+ * in the same slot). The check is exact for stale ids until a slot has been reused 2^32
+ * times, and fails for another loop's id with a chance of about 2^-32.
  */
 #ifndef TICK_LOOP_H
 #define TICK_LOOP_H

@@ -8,6 +8,7 @@
  * the poll phase may block.
  */
 #include "core/loop.h"
+#include "core/idtab.h"
 
 #include <string.h>
 #include <sys/epoll.h>
@@ -241,6 +242,7 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   loop->owner = pthread_self();
   loop->flags = flags;
   loop->slab.free_head = TICK__NONE;
+  loop->slab.tag = tick__id_tag_new(loop);
   loop->timers.free_list = TICK__NONE;
   loop->timer_gate = INT64_MAX;
   loop->timers_next_expiry = INT64_MAX;

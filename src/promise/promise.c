@@ -339,10 +339,12 @@ static inline tick_resolver_t *resolver_handle(const tick_resolver_t *r) {
   return tick__handle_make(r, gen);
 }
 
-/* Nonzero if handle `h` of record `p` names a live promise: in use (a freed record's
- * tag is TAG_FREE), referenced (one on the dead stack has none), same generation. */
-static inline int promise_live(const tick_promise_t *h, const tick_promise_t *p) {
-  return TICK__LIKELY(p->tag == TAG_PROMISE && p->refs != 0 && tick__handle_gen_is(h, p->gen));
+/* Nonzero if handle `h` of record `p` names a live promise: referenced and at the same
+ * generation. A record is freed only once its count is 0 and keeps that count on the
+ * free list (and on the dead stack before it), and reuse bumps the generation, so the
+ * two compares cover a double release before and after reuse; the tag is not needed. */
+static inline int promise_live(const void *h, const tick_promise_t *p) {
+  return TICK__LIKELY(p->refs != 0 && tick__handle_gen_is(h, p->gen));
 }
 
 /* The loop's promise state for a call made on `loop` from this thread: checks the thread
@@ -983,9 +985,7 @@ static inline int resolver_get(const tick_resolver_t *h, tick_resolver_t **out) 
   if (TICK__LIKELY(r->tag == TAG_EMBEDDED)) {
     rc = module_check(r->promise->mod);
     if (TICK__UNLIKELY(rc != 0)) return rc;
-    if (TICK__UNLIKELY(r->promise->tag != TAG_PROMISE || r->promise->refs == 0 ||
-                       !tick__handle_gen_is(h, r->promise->gen)))
-      return TICK_ESTALE;
+    if (TICK__UNLIKELY(!promise_live(h, r->promise))) return TICK_ESTALE;
   } else {
     const pooled_resolver_t *pr = (const pooled_resolver_t *)r;
     if (r->tag != TAG_RESOLVER || pr->refs == 0 || !tick__handle_gen_is(h, pr->gen))

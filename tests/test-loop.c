@@ -3,6 +3,7 @@
  * produce are tested against node itself in tests/ordering/; these tests cover what only
  * C can check (ids, errors, memory, threads, the manual clock). */
 #include "test.h"
+#include "core/idtab.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -521,4 +522,100 @@ TEST(loop_user_data) {
   ASSERT_OK(tick_loop_set_data(loop, NULL));
   ASSERT_PTR_EQ(tick_loop_data(loop), NULL);
   ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* An id carries its loop's identity: an id another loop handed out is not an id of this
+ * loop, even when both loops put their objects in the same slot with the same generation
+ * (two fresh loops do). It must not clear, unref or refresh this loop's object there. */
+TEST(loop_ids_of_another_loop_are_refused) {
+  tick_loop_t *a = new_loop(TICK_LOOP_MANUAL_CLOCK), *b;
+  tick_timer_t ta, tb;
+  tick_immediate_t ia, ib;
+  ASSERT_OK(tick_loop_create(&b, TICK_LOOP_MANUAL_CLOCK));
+  ASSERT_OK(tick_set_timeout(a, 10, log_timer, "a-timer", &ta));
+  ASSERT_OK(tick_set_timeout(b, 10, log_timer, "b-timer", &tb));
+  ASSERT_OK(tick_set_immediate(a, log_task, "a-imm", &ia));
+  ASSERT_OK(tick_set_immediate(b, log_task, "b-imm", &ib));
+  ASSERT(ta.id != tb.id);
+  ASSERT(ia.id != ib.id);
+  /* b's ids on a: stale there, a's objects untouched. */
+  ASSERT_OK(tick_clear_timer(a, tb));
+  ASSERT_OK(tick_clear_immediate(a, ib));
+  ASSERT_ERR(tick_timer_unref(a, tb), TICK_ESTALE);
+  ASSERT_ERR(tick_timer_has_ref(a, tb), TICK_ESTALE);
+  ASSERT_ERR(tick_timer_refresh(a, tb), TICK_ESTALE);
+  ASSERT_ERR(tick_immediate_unref(a, ib), TICK_ESTALE);
+  ASSERT_EQ(tick_timer_has_ref(a, ta), 1);
+  ASSERT_OK(tick_loop_advance(a, 10));
+  ASSERT_STR_EQ(logbuf, "a-imm a-timer");
+  /* And the other way round: a's (now stale) ids do nothing to b. */
+  ASSERT_OK(tick_clear_timer(b, ta));
+  ASSERT_OK(tick_clear_immediate(b, ia));
+  ASSERT_OK(tick_loop_advance(b, 10));
+  ASSERT_STR_EQ(logbuf, "a-imm a-timer b-imm b-timer");
+  ASSERT_OK(tick_loop_destroy(b));
+  ASSERT_OK(tick_loop_destroy(a));
+}
+
+/* The manual clock stops at the end of time, 2^62 ms (TICK_CLOCK_MAX): moving it further
+ * is refused with TICK_EOVERFLOW and moves nothing, so every deadline (at most
+ * TICK_TIMEOUT_MAX past the clock) stays representable. Timers due by the end fire;
+ * a timer due after it never does, and keeps the loop busy until cleared. */
+static void clear_on_fire(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  logs(arg);
+  if (tick_loop_now(loop) == (uint64_t)1 << 62) ASSERT_OK(tick_clear_timer(loop, t));
+}
+
+TEST(loop_manual_clock_end_of_time) {
+  tick_loop_t *loop = new_loop(TICK_LOOP_MANUAL_CLOCK);
+  uint64_t end = (uint64_t)1 << 62;
+  tick_timer_t late, late2;
+  ASSERT_ERR(tick_loop_advance(loop, UINT64_MAX), TICK_EOVERFLOW);
+  ASSERT_ERR(tick_loop_advance(loop, (uint64_t)INT64_MAX), TICK_EOVERFLOW);
+  ASSERT_ERR(tick_loop_advance(loop, end + 1), TICK_EOVERFLOW);
+  ASSERT_UEQ(tick_loop_now(loop), 0);
+  ASSERT_OK(tick_loop_advance(loop, end - 100));
+  ASSERT_UEQ(tick_loop_now(loop), end - 100);
+  ASSERT_OK(tick_set_timeout(loop, 50, log_timer, "t50", NULL));
+  ASSERT_OK(tick_set_timeout(loop, TICK_TIMEOUT_MAX, log_timer, "tmax", &late));
+  ASSERT_OK(tick_set_interval(loop, 50, clear_on_fire, "i50", NULL));
+  ASSERT_OK(tick_loop_advance(loop, 100));
+  ASSERT_UEQ(tick_loop_now(loop), end);
+  ASSERT_STR_EQ(logbuf, "t50 i50 i50");
+  ASSERT_ERR(tick_loop_advance(loop, 1), TICK_EOVERFLOW);
+  ASSERT_UEQ(tick_loop_now(loop), end);
+  /* At the end of time a timer can still be created; it is due after the end. */
+  ASSERT_OK(tick_set_timeout(loop, 1000, log_timer, "t1000", &late2));
+  ASSERT_OK(tick_loop_advance(loop, 0));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_NOWAIT), 1);
+  ASSERT_STR_EQ(logbuf, "t50 i50 i50");
+  ASSERT_ERR(tick_loop_destroy(loop), TICK_EBUSY);
+  ASSERT_OK(tick_clear_timer(loop, late));
+  ASSERT_OK(tick_clear_timer(loop, late2));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The id tables of the I/O modules (UDP handles, DNS requests) tag their ids the same
+ * way: two tables holding an object in the same slot at the same generation give
+ * different ids, and neither finds the other's. */
+TEST(loop_idtab_ids_of_another_table_are_refused) {
+  tick__idtab_t a, b;
+  int x, y;
+  uint64_t ida, idb;
+  tick__idtab_init(&a);
+  tick__idtab_init(&b);
+  ASSERT_OK(tick__idtab_reserve(&a));
+  ASSERT_OK(tick__idtab_reserve(&b));
+  ida = tick__idtab_add(&a, &x);
+  idb = tick__idtab_add(&b, &y);
+  ASSERT(ida != idb);
+  ASSERT_PTR_EQ(tick__idtab_get(&a, ida), &x);
+  ASSERT_PTR_EQ(tick__idtab_get(&b, idb), &y);
+  ASSERT_PTR_EQ(tick__idtab_get(&a, idb), NULL);
+  ASSERT_PTR_EQ(tick__idtab_get(&b, ida), NULL);
+  tick__idtab_remove(&a, ida);
+  ASSERT_PTR_EQ(tick__idtab_get(&a, ida), NULL);
+  tick__idtab_remove(&b, idb);
+  tick__idtab_free(&a);
+  tick__idtab_free(&b);
 }

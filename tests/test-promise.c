@@ -820,3 +820,106 @@ TEST(promise_steady_state_allocates_nothing) {
   ASSERT_OK(tick_loop_destroy(loop));
   ASSERT_UEQ(test_alloc_live(), 0);
 }
+
+/* ------------------------------------------------------ stale references ---- */
+
+/* A promise released once too often, or a resolver used after its promise was freed, is
+ * recognised as stale, also once the record has been reused for another promise: the
+ * call returns TICK_ESTALE and touches nothing of the new owner's (its value, its
+ * reactions, its outcome). Values handed to a refused call are still freed. */
+TEST(promise_stale_references_refused) {
+  tick_loop_t *loop = new_loop();
+  tick_promise_t *p, *q, *d, *d2, *next = (tick_promise_t *)&next;
+  tick_resolver_t *r, *r2;
+  counted_t a, b, c;
+  args_freed = 0;
+  ASSERT_OK(tick_promise_resolve(loop, counted(&a, "a"), counted_free, &p));
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_EQ(a.freed, 1);
+  ASSERT_ERR(tick_promise_release(p), TICK_ESTALE); /* released twice */
+  ASSERT_ERR(tick_promise_state(p), TICK_ESTALE);
+  /* The next promise may take the same record; the old reference stays stale. */
+  ASSERT_OK(tick_promise_resolve(loop, counted(&b, "b"), counted_free, &q));
+  ASSERT(q != p);
+  ASSERT_ERR(tick_promise_release(p), TICK_ESTALE);
+  ASSERT_EQ(b.freed, 0);
+  ASSERT_ERR(tick_promise_retain(p), TICK_ESTALE);
+  ASSERT_ERR(tick_promise_state(p), TICK_ESTALE);
+  ASSERT_PTR_EQ(tick_promise_value(p), NULL);
+  ASSERT_PTR_EQ(tick_promise_loop(p), NULL);
+  ASSERT_ERR(tick_promise_then(p, log_only, NULL, "stale-then", free_arg_count, &next),
+             TICK_ESTALE);
+  ASSERT_PTR_EQ(next, NULL);
+  ASSERT_EQ(args_freed, 1);
+  ASSERT_ERR(tick_promise_resolve_promise(p, &next), TICK_ESTALE);
+  {
+    tick_promise_t *in[2] = {q, p}, *all = (tick_promise_t *)&all;
+    ASSERT_ERR(tick_promise_all(loop, in, 2, &all), TICK_ESTALE);
+    ASSERT_PTR_EQ(all, NULL);
+  }
+  ASSERT_OK(tick_promise_then(q, log_forward, NULL, "q", NULL, NULL));
+  ASSERT_OK(tick_loop_drain(loop));
+  ASSERT_STR_EQ(logbuf, "q:b");
+  ASSERT_EQ(b.freed, 0);
+  ASSERT_OK(tick_promise_release(q));
+  ASSERT_EQ(b.freed, 1);
+
+  /* A resolver whose promise is gone, then reused by another pending promise. */
+  ASSERT_OK(tick_promise_create_deferred(loop, &d, &r));
+  ASSERT_OK(tick_resolver_release(r));
+  ASSERT_OK(tick_promise_release(d));
+  ASSERT_ERR(tick_resolver_release(r), TICK_ESTALE);
+  ASSERT_OK(tick_promise_create_deferred(loop, &d2, &r2));
+  ASSERT_ERR(tick_resolver_reject(r, TICK_EIO, counted(&c, "c"), counted_free), TICK_ESTALE);
+  ASSERT_EQ(c.freed, 1);
+  ASSERT_ERR(tick_resolver_resolve(r, NULL, NULL), TICK_ESTALE);
+  ASSERT_ERR(tick_resolver_retain(r), TICK_ESTALE);
+  ASSERT_ERR(tick_resolver_release(r), TICK_ESTALE);
+  ASSERT_EQ(tick_promise_state(d2), TICK_PROMISE_PENDING);
+  ASSERT_EQ(tick_resolver_resolve(r2, NULL, NULL), 1);
+  ASSERT_EQ(tick_promise_state(d2), TICK_PROMISE_FULFILLED);
+  ASSERT_OK(tick_resolver_release(r2));
+  ASSERT_OK(tick_promise_release(d2));
+  ASSERT_ERR(tick_promise_release(d2), TICK_ESTALE);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A combinator whose result was decided (all rejected, any fulfilled, race settled) or
+ * can never be (all_settled) while one input never settles: once every reference is
+ * released, nothing is left, so a server making such calls runs in flat memory. */
+TEST_TIMEOUT(promise_combinators_free_never_settling_inputs, 60) {
+  typedef int (*combinator_fn)(tick_loop_t *, tick_promise_t *const *, size_t,
+                               tick_promise_t **);
+  static const combinator_fn fns[4] = {tick_promise_all, tick_promise_any, tick_promise_race,
+                                       tick_promise_all_settled};
+  size_t n = getenv("TICK_TEST_VALGRIND") != NULL ? 20000 : 250000; /* per combinator */
+  size_t i, k, baseline = 0;
+  tick_loop_t *loop;
+  test_alloc_install();
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  ASSERT_OK(tick_promise_set_unhandled_hook(loop, ignore_rejection, NULL, NULL, NULL));
+  for (k = 0; k < 4; k++) {
+    for (i = 0; i < n; i++) {
+      tick_promise_t *in[2], *out;
+      tick_resolver_t *never;
+      ASSERT_OK(tick_promise_create_deferred(loop, &in[1], &never));
+      ASSERT_OK(tick_resolver_release(never)); /* nobody can settle in[1] any more */
+      if (k == 0)
+        ASSERT_OK(tick_promise_reject(loop, TICK_EIO, NULL, NULL, &in[0]));
+      else
+        ASSERT_OK(tick_promise_resolve(loop, NULL, NULL, &in[0]));
+      ASSERT_OK(fns[k](loop, in, 2, &out));
+      ASSERT_OK(tick_promise_release(out));
+      ASSERT_OK(tick_promise_release(in[0]));
+      ASSERT_OK(tick_promise_release(in[1]));
+      if (i % 1024 == 1023) ASSERT_OK(tick_loop_drain(loop));
+      if (k == 0 && i == 4095) baseline = test_alloc_live();
+    }
+    ASSERT_OK(tick_loop_drain(loop));
+    ASSERT_LE(test_alloc_live(), baseline);
+  }
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_UEQ(test_alloc_live(), 0);
+}

@@ -1203,3 +1203,41 @@ TEST(thread_work_queue_null_pool_is_the_loops) {
   ASSERT_OK(tick_loop_destroy(loop2));
   ASSERT_OK(tick_pool_destroy(mine));
 }
+
+/* Misuse of a closed waker: closing it again or waking it is an error (TICK_ESTALE), not
+ * a touch of freed memory, also after a new waker has taken its record. A waker of
+ * another loop is refused by close. */
+TEST(thread_waker_closed_twice_and_woken_after_close) {
+  tick_loop_t *loop = new_loop(0), *other;
+  tick_waker_t *w, *w2, *w3;
+  static wake_t s;
+  ASSERT_OK(tick_waker_create(loop, wake_cb, &s, &w));
+  ASSERT_OK(tick_waker_close(loop, w));
+  ASSERT_ERR(tick_waker_close(loop, w), TICK_ESTALE);
+  ASSERT_ERR(tick_waker_wake(w), TICK_ESTALE);
+  ASSERT_EQ(tick_loop_alive(loop), 0);
+  /* A new waker, possibly in the same record: the old handle stays stale. */
+  ASSERT_OK(tick_waker_create(loop, wake_cb, &s, &w2));
+  ASSERT(w2 != w);
+  ASSERT_ERR(tick_waker_close(loop, w), TICK_ESTALE);
+  ASSERT_ERR(tick_waker_wake(w), TICK_ESTALE);
+  ASSERT_EQ(tick_loop_alive(loop), 1); /* w2 is still open */
+  ASSERT_OK(tick_waker_wake(w2));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_NOWAIT), 1);
+  ASSERT_UEQ(s.calls, 1);
+  /* Closed with a wake in flight, then misused before the wake comes back. */
+  ASSERT_OK(tick_waker_wake(w2));
+  ASSERT_OK(tick_waker_close(loop, w2));
+  ASSERT_ERR(tick_waker_close(loop, w2), TICK_ESTALE);
+  ASSERT_ERR(tick_waker_wake(w2), TICK_ESTALE);
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(s.calls, 1);
+  ASSERT_ERR(tick_waker_close(loop, w2), TICK_ESTALE);
+  /* Another loop's waker. */
+  ASSERT_OK(tick_loop_create(&other, 0));
+  ASSERT_OK(tick_waker_create(other, wake_cb, &s, &w3));
+  ASSERT_ERR(tick_waker_close(loop, w3), TICK_EINVAL);
+  ASSERT_OK(tick_waker_close(other, w3));
+  ASSERT_OK(tick_loop_destroy(other));
+  ASSERT_OK(tick_loop_destroy(loop));
+}

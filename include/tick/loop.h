@@ -20,7 +20,11 @@
  * generation-counted id, not by pointers. An id whose object has fired, been cleared or
  * closed is recognised as stale: clearing it is a no-op (as in Node), other operations
  * return TICK_ESTALE. The all-zero id (TICK_NULL_ID) is never valid and clearing it is a
- * no-op, like clearTimeout(null).
+ * no-op, like clearTimeout(null). Ids also carry their loop's identity (32 random bits
+ * drawn when the loop is made, mixed into the generation): an id from another loop is
+ * treated like a stale one (clearing it is a no-op; it never reaches this loop's object
+ * in the same slot). The check is exact for stale ids until a slot has been reused 2^32
+ * times, and fails for another loop's id with a chance of about 2^-32.
  */
 #ifndef TICK_LOOP_H
 #define TICK_LOOP_H
@@ -96,11 +100,20 @@ uint64_t tick_loop_now(const tick_loop_t *loop);
 /* Re-reads the clock into the cached time (no-op with the manual clock). */
 int tick_loop_update_time(tick_loop_t *loop);
 
+/* The end of time, in ms: the manual clock never goes past it (2^62 ms, about 146
+ * million years, far beyond any real monotonic clock). Every deadline, at most
+ * TICK_TIMEOUT_MAX after the clock, then stays representable. */
+#define TICK_CLOCK_MAX ((int64_t)1 << 62)
+
 /* Manual clock only: moves time forward by `ms`, stopping at every timer deadline on the
  * way so that each timer fires at its own time, in order, with an iteration of the loop
  * (and every drain) in between, exactly as if the time had passed. Immediates, ticks and
  * microtasks due at each step run as well. Returns 0, TICK_EINVAL if the loop does not
- * use the manual clock, TICK_EBUSY from inside run() or advance(). */
+ * use the manual clock, TICK_EBUSY from inside run() or advance(), TICK_EOVERFLOW if the
+ * clock would pass TICK_CLOCK_MAX (nothing runs and the clock does not move; advance by
+ * TICK_CLOCK_MAX - tick_loop_now() to reach the end). A timer whose deadline lies past
+ * TICK_CLOCK_MAX (one created less than its delay before the end) never fires: it keeps
+ * the loop alive and tick_loop_destroy() busy until it is cleared. */
 int tick_loop_advance(tick_loop_t *loop, uint64_t ms);
 
 typedef void (*tick_loop_cb)(tick_loop_t *loop, void *arg);

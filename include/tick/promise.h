@@ -30,8 +30,24 @@
  * reference, which it drops with tick_promise_release/tick_resolver_release. Promises and
  * resolvers passed to callbacks are borrowed for the duration of the call. A pending
  * promise that nobody references and nobody can resolve any more is freed with everything
- * chained on it. tick_loop_destroy frees every promise and resolver of the loop, calling
- * each outstanding destructor once; pointers the caller still holds are then invalid.
+ * chained on it (a combinator does not keep its pending inputs alive: see COMBINATORS).
+ * tick_loop_destroy frees every promise and resolver of the loop, calling each
+ * outstanding destructor once; pointers the caller still holds are then invalid.
+ *
+ * STALE REFERENCES. A tick_promise_t * or tick_resolver_t * is a handle, not an address
+ * to dereference: the record belongs to the loop, which keeps it until tick_loop_destroy
+ * and reuses it for later promises, and the handle carries the record's 16-bit
+ * generation in its top bits. A handle used after its last reference was dropped (a
+ * promise released twice, a resolver kept after its promise was freed) is therefore
+ * recognised, also after the record was reused for another promise: every function
+ * taking it returns TICK_ESTALE (values it was given are still freed, as for any failed
+ * call), accessors return 0 or NULL, and the promise now in the record is not touched.
+ * The check holds until the record has been reused 65535 more times; after that a stale
+ * handle is still refused unless the record is at that very generation (1 in 65535).
+ * A promise's own resolver counts its references on the promise, so releasing it more
+ * often than it was retained, while the promise lives, drops the promise's references
+ * instead; that is recognised only once the promise is gone. Handles compare equal
+ * exactly when they name the same promise.
  *
  * THREADS. Everything here is "loop thread": the promise's loop's thread. From another
  * thread calls return TICK_EWRONGTHREAD (accessors return 0/NULL). To settle a promise
@@ -120,7 +136,9 @@ int tick_promise_resolve_thenable(tick_loop_t *loop, void *object, tick_thenable
 /* --------------------------------------------------------------- resolving ---- */
 /* The resolver functions return 1 when this call resolved the promise, 0 when it was
  * ignored because the resolver had already been used (the value is then freed at once),
- * or a negative error (the value is freed too; the resolver stays unused). */
+ * or a negative error (the value is freed too; the resolver stays unused): TICK_EINVAL,
+ * TICK_EWRONGTHREAD, TICK_ESTALE (its promise is gone, see STALE REFERENCES) or as
+ * listed below. */
 
 /* resolve(value): fulfils the promise with `value`. */
 int tick_resolver_resolve(tick_resolver_t *r, void *value, tick_free_cb free_value);
@@ -147,10 +165,11 @@ int tick_resolver_reject(tick_resolver_t *r, int code, void *reason, tick_free_c
  * happened: the resolver is still unused. */
 int tick_resolver_reject_message(tick_resolver_t *r, int code, const char *message);
 
-/* Adds a reference (the resolver also keeps its promise alive). Returns 0, TICK_EINVAL or
- * TICK_EWRONGTHREAD. */
+/* Adds a reference (the resolver also keeps its promise alive). Returns 0, TICK_EINVAL,
+ * TICK_ESTALE or TICK_EWRONGTHREAD. */
 int tick_resolver_retain(tick_resolver_t *r);
-/* Drops a reference. NULL is a no-op returning 0. */
+/* Drops a reference. NULL is a no-op returning 0. TICK_ESTALE once the resolver and its
+ * promise are gone (see STALE REFERENCES). */
 int tick_resolver_release(tick_resolver_t *r);
 
 /* -------------------------------------------------------------- reactions ---- */
@@ -171,8 +190,8 @@ typedef int (*tick_promise_cb)(tick_loop_t *loop, tick_promise_t *settled,
  * promise run in registration order. `free_arg(arg)` (may be NULL) is called exactly once:
  * after the handler ran, when the reaction is dropped (its promise freed while pending,
  * or the loop destroyed), or at once if this call fails. Sets *next (may be NULL) to a new
- * reference to the derived promise. Returns 0, TICK_EINVAL (NULL p), TICK_ENOMEM (nothing
- * registered) or TICK_EWRONGTHREAD. */
+ * reference to the derived promise. Returns 0, TICK_EINVAL (NULL p), TICK_ESTALE (a
+ * released p), TICK_ENOMEM (nothing registered) or TICK_EWRONGTHREAD. */
 int tick_promise_then(tick_promise_t *p, tick_promise_cb on_fulfilled,
                       tick_promise_cb on_rejected, void *arg, tick_free_cb free_arg,
                       tick_promise_t **next);
@@ -194,12 +213,18 @@ int tick_promise_finally(tick_promise_t *p, tick_finally_cb on_finally, void *ar
                          tick_free_cb free_arg, tick_promise_t **next);
 
 /* ------------------------------------------------------------ combinators ---- */
-/* Each takes `count` tick promises (borrowed; tick takes its own references) in `inputs`
- * and sets *out to a new promise. Plain values and thenables go in wrapped, as JavaScript
+/* COMBINATORS. Each takes `count` tick promises (borrowed; tick takes a reference to each
+ * input once it has settled, and registers a reaction on each pending one) in `inputs`
+ * and sets *out to a new promise. A pending input is kept alive only by those who can
+ * still settle it: if it is dropped unsettled (every reference and its resolver
+ * released), it goes with its reaction, and the combined promise too once nobody holds
+ * it, whether it was already decided (all rejected, any fulfilled, race settled) or can
+ * no longer be (all_settled). Plain values and thenables go in wrapped, as JavaScript
  * does: tick_promise_resolve / tick_promise_resolve_thenable. The combined promise's
  * per-input outcomes are read with tick_promise_count/tick_promise_item, in input order.
  * Each returns 0, TICK_EINVAL (NULL loop, out, inputs with count > 0, a NULL input or
- * one of another loop), TICK_ENOMEM (nothing registered) or TICK_EWRONGTHREAD. */
+ * one of another loop), TICK_ESTALE (a released input), TICK_ENOMEM (nothing registered)
+ * or TICK_EWRONGTHREAD. */
 
 /* Promise.all: fulfils when every input has (items: the inputs, all fulfilled), or
  * rejects like the first input to reject, in time. Empty: fulfilled at once. */
@@ -223,7 +248,8 @@ int tick_promise_any(tick_loop_t *loop, tick_promise_t *const *inputs, size_t co
 
 /* ------------------------------------------------------------- inspecting ---- */
 
-/* TICK_PROMISE_PENDING, _FULFILLED or _REJECTED; TICK_EINVAL or TICK_EWRONGTHREAD. */
+/* TICK_PROMISE_PENDING, _FULFILLED or _REJECTED; TICK_EINVAL, TICK_ESTALE or
+ * TICK_EWRONGTHREAD. */
 int tick_promise_state(const tick_promise_t *p);
 
 /* The fulfilment value or the rejection's reason (NULL if none, if pending, or misuse).
@@ -243,13 +269,14 @@ const char *tick_promise_message(const tick_promise_t *p);
 size_t tick_promise_count(const tick_promise_t *p);
 tick_promise_t *tick_promise_item(const tick_promise_t *p, size_t index);
 
-/* The loop `p` belongs to (NULL for NULL). Any thread. */
+/* The loop `p` belongs to (NULL for NULL or a stale handle). Any thread. */
 tick_loop_t *tick_promise_loop(const tick_promise_t *p);
 
-/* Adds a reference. Returns 0, TICK_EINVAL or TICK_EWRONGTHREAD. */
+/* Adds a reference. Returns 0, TICK_EINVAL, TICK_ESTALE or TICK_EWRONGTHREAD. */
 int tick_promise_retain(tick_promise_t *p);
 /* Drops a reference; the last one frees the promise (a pending one with its reactions,
- * whose free_arg are called). NULL is a no-op returning 0. */
+ * whose free_arg are called). NULL is a no-op returning 0. Returns 0, TICK_ESTALE (it
+ * was already freed: released once too often) or TICK_EWRONGTHREAD. */
 int tick_promise_release(tick_promise_t *p);
 
 /* ------------------------------------------------------ unhandled rejections ---- */

@@ -55,7 +55,15 @@ int tick_post_close(tick_loop_t *loop);
 /* A waker is the wake-only primitive for callers that keep their own queue: any thread
  * calls tick_waker_wake(), and the loop thread calls the waker's callback once for any
  * number of wakes that arrived before it ran (wakes are coalesced, like uv_async_send). A
- * wake that arrives while the callback runs makes it run again later. */
+ * wake that arrives while the callback runs makes it run again later.
+ *
+ * A tick_waker_t * is a handle, not memory the caller may touch: the waker's record
+ * belongs to the loop, which keeps it until tick_loop_destroy() and gives it to later
+ * wakers once this one is closed. The handle carries a generation, so a closed waker's
+ * handle is recognised as stale (TICK_ESTALE) and never reaches the waker that reuses its
+ * record, until that record has been reused 65535 more times (then it is recognised
+ * except with a chance of 1 in 65535). Any use of a waker after its loop was destroyed is
+ * undefined behaviour. */
 typedef struct tick_waker_s tick_waker_t;
 typedef void (*tick_waker_cb)(tick_loop_t *loop, tick_waker_t *waker, void *arg);
 
@@ -65,15 +73,16 @@ typedef void (*tick_waker_cb)(tick_loop_t *loop, tick_waker_t *waker, void *arg)
 int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker_t **waker);
 
 /* Asks for the waker's callback to run. Never blocks, never allocates, and does nothing
- * if a wake is already pending. Returns 0, TICK_EINVAL (NULL) or TICK_ECLOSING (the loop
- * is closing; the callback will not run for this wake). Any thread, and
- * async-signal-safe. */
+ * if a wake is already pending. Returns 0, TICK_EINVAL (NULL), TICK_ESTALE (the waker was
+ * closed) or TICK_ECLOSING (the loop is closing; the callback will not run for this
+ * wake). Any thread, and async-signal-safe. */
 int tick_waker_wake(tick_waker_t *waker);
 
 /* Closes a waker: its callback never runs again, and it no longer keeps the loop alive.
  * No other thread may call tick_waker_wake() on it once close has begun (join or stop
- * them first): the memory is released as soon as no wake is in flight. Returns 0 or
- * TICK_EINVAL. NULL is a no-op. Loop thread. */
+ * them first): its record is reused as soon as no wake is in flight. A wake or close
+ * after the close returns TICK_ESTALE. Returns 0, TICK_ESTALE (already closed) or
+ * TICK_EINVAL (a waker of another loop). NULL is a no-op. Loop thread. */
 int tick_waker_close(tick_loop_t *loop, tick_waker_t *waker);
 
 /* --------------------------------------------------------------- thread pool ---- */

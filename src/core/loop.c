@@ -8,6 +8,7 @@
  * the poll phase may block.
  */
 #include "core/loop.h"
+#include "core/idtab.h"
 
 #include <string.h>
 #include <time.h>
@@ -241,6 +242,7 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   loop->owner = pthread_self();
   loop->flags = flags;
   loop->slab.free_head = TICK__NONE;
+  loop->slab.tag = tick__id_tag_new(loop);
   loop->timers.free_list = TICK__NONE;
   loop->timer_gate = INT64_MAX;
   loop->timers_next_expiry = INT64_MAX;
@@ -426,7 +428,9 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   TICK__CHECK_LOOP(loop);
   if (!(loop->flags & TICK_LOOP_MANUAL_CLOCK)) return TICK_EINVAL;
   if (loop->running || loop->depth) return TICK_EBUSY;
-  if (ms > (uint64_t)INT64_MAX - (uint64_t)loop->now) return TICK_EOVERFLOW;
+  /* The clock stops at TICK_CLOCK_MAX, so that every deadline (the clock plus at most
+   * TICK_TIMEOUT_MAX) and every sum timer.c makes stays far from INT64_MAX. */
+  if (ms > (uint64_t)TICK_CLOCK_MAX - (uint64_t)loop->now) return TICK_EOVERFLOW;
   loop->running = 1;
   loop->advancing = 1;
   loop->advance_to = loop->now + (int64_t)ms;

@@ -3,8 +3,10 @@
  * Objects the library owns (timers, immediates, fd watchers) live in one slab of fixed-size
  * slots, allocated in chunks so that a slot never moves (a callback may create timers while
  * the loop holds a pointer to the running one). The public id of an object is
- * (generation << 32) | (slot index + 1); freeing a slot bumps its generation, so every
- * id handed out earlier is recognised as stale. See docs/design/loop.md, "Handles".
+ * ((generation ^ tag) << 32) | (slot index + 1); freeing a slot bumps its generation, so
+ * every id handed out earlier is recognised as stale, and the slab's random tag tells
+ * this loop's ids from another loop's (core/idtab.h explains the odds). See
+ * docs/design/loop.md, "Handles".
  */
 #ifndef TICK_LOOP_PRIVATE_H
 #define TICK_LOOP_PRIVATE_H
@@ -136,6 +138,7 @@ typedef struct tick__slab_s {
   uint32_t nchunks;
   uint32_t free_head; /* TICK__NONE when empty */
   uint32_t live;
+  uint32_t tag;       /* masks the generation in ids: this loop's identity */
 } tick__slab_t;
 
 static inline tick__obj_t *tick__slab_at(const tick__slab_t *slab, uint32_t idx) {
@@ -143,10 +146,11 @@ static inline tick__obj_t *tick__slab_at(const tick__slab_t *slab, uint32_t idx)
 }
 
 static inline uint64_t tick__obj_id(const tick__slab_t *slab, uint32_t idx) {
-  return ((uint64_t)tick__slab_at(slab, idx)->gen << 32) | ((uint64_t)idx + 1);
+  return ((uint64_t)(tick__slab_at(slab, idx)->gen ^ slab->tag) << 32) | ((uint64_t)idx + 1);
 }
 
-/* The slot named by `id` if it is live and of `kind`, else NULL (stale or bogus id). */
+/* The slot named by `id` if it is live and of `kind`, else NULL (stale, bogus or another
+ * loop's id). */
 static inline tick__obj_t *tick__slab_lookup(const tick__slab_t *slab, uint64_t id,
                                              tick__kind_t kind, uint32_t *idx_out) {
   uint32_t low = (uint32_t)id, idx;
@@ -155,7 +159,7 @@ static inline tick__obj_t *tick__slab_lookup(const tick__slab_t *slab, uint64_t 
   idx = low - 1;
   if ((idx >> TICK__CHUNK_SHIFT) >= slab->nchunks) return NULL;
   o = tick__slab_at(slab, idx);
-  if (o->kind != kind || o->gen != (uint32_t)(id >> 32)) return NULL;
+  if (o->kind != kind || o->gen != ((uint32_t)(id >> 32) ^ slab->tag)) return NULL;
   if (idx_out != NULL) *idx_out = idx;
   return o;
 }

@@ -35,6 +35,7 @@
  * not block, or the poster sees it asleep and writes. See docs/design/threads.md.
  */
 #include "core/loop.h"
+#include "core/handle.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -108,16 +109,33 @@ struct tick__inbox_s {
   int efd;
   /* Loop thread only: the locked posts being run by the current poll phase. */
   tick__tq_t batch;
+  /* Loop thread only: waker records (freed with the inbox) and the free ones. */
+  struct waker_chunk_s *waker_chunks;
+  tick_waker_t *waker_free;
 };
 
+/* A waker's record. Records come in chunks the inbox keeps until the loop is destroyed
+ * and are reused through a free list; the handle given out is (generation, address)
+ * (core/handle.h), so a closed waker's handle still points at readable memory and is
+ * recognised as stale by its generation, even once the record serves another waker. */
 struct tick_waker_s {
   tick__node_t node;
-  tick_loop_t *loop;
+  tick_loop_t *loop;   /* the loop the record belongs to, for its whole life */
   tick_waker_cb cb;
   void *arg;
-  atomic_int pending; /* 1 from a wake until the callback is about to run */
-  int closed;         /* loop thread: closed while a wake was in flight */
+  atomic_uint open_gen; /* the generation while open, 0 once closed (read by any thread) */
+  atomic_int pending;   /* 1 from a wake until the callback is about to run */
+  uint16_t gen;         /* loop thread: the generation of the current or latest use */
+  uint8_t zombie;       /* loop thread: closed while a wake was in flight */
+  tick_waker_t *next_free;
 };
+
+#define WAKER_CHUNK 32
+
+typedef struct waker_chunk_s {
+  struct waker_chunk_s *next;
+  tick_waker_t rec[WAKER_CHUNK];
+} waker_chunk_t;
 
 /* ---------------------------------------------------------------- the inbox ---- */
 
@@ -194,6 +212,11 @@ void tick__inbox_free(tick_loop_t *loop) {
    * away; libuv's uv_close of an async handle spins on the same window. Posters need no
    * such wait: they finish with the inbox inside its lock, which closing takes. */
   while (atomic_load(&ib->pushers) != 0) sched_yield();
+  while (ib->waker_chunks != NULL) {
+    waker_chunk_t *chunk = ib->waker_chunks;
+    ib->waker_chunks = chunk->next;
+    tick__free(chunk);
+  }
   tick__tq_free(&ib->posts);
   tick__tq_free(&ib->batch);
   close(ib->efd);
@@ -597,15 +620,54 @@ int tick_post_close(tick_loop_t *loop) {
 
 /* ------------------------------------------------------------------- wakers ---- */
 
+static void waker_recycle(tick__inbox_t *ib, tick_waker_t *w) {
+  w->zombie = 0;
+  w->next_free = ib->waker_free;
+  ib->waker_free = w;
+}
+
 static void waker_run(tick_loop_t *loop, tick__node_t *node) {
   tick_waker_t *w = (tick_waker_t *)(void *)((char *)node - offsetof(tick_waker_t, node));
   /* Cleared before the callback: a wake during it queues another run. */
   atomic_store(&w->pending, 0);
-  if (w->closed) {
-    tick__free(w);
+  if (w->zombie) {
+    waker_recycle(loop->inbox, w); /* closed while this wake was in flight */
     return;
   }
-  w->cb(loop, w, w->arg);
+  if (atomic_load_explicit(&w->open_gen, memory_order_relaxed) == 0) return;
+  w->cb(loop, tick__handle_make(w, w->gen), w->arg);
+}
+
+/* Takes a free waker record, adding a chunk if none is left. NULL: out of memory. */
+static tick_waker_t *waker_take(tick_loop_t *loop) {
+  tick__inbox_t *ib = loop->inbox;
+  tick_waker_t *w = ib->waker_free;
+  if (w == NULL) {
+    waker_chunk_t *chunk = tick__malloc(sizeof(*chunk));
+    int i;
+    if (chunk == NULL) return NULL;
+    if (!tick__handle_fits(chunk, sizeof(*chunk))) {
+      tick__free(chunk);
+      return NULL;
+    }
+    chunk->next = ib->waker_chunks;
+    ib->waker_chunks = chunk;
+    for (i = WAKER_CHUNK; i-- > 0;) {
+      tick_waker_t *r = &chunk->rec[i];
+      r->node.next = NULL;
+      r->node.run = waker_run;
+      r->loop = loop;
+      atomic_init(&r->open_gen, 0);
+      atomic_init(&r->pending, 0);
+      r->gen = 0;
+      r->zombie = 0;
+      r->next_free = ib->waker_free;
+      ib->waker_free = r;
+    }
+    w = ib->waker_free;
+  }
+  ib->waker_free = w->next_free;
+  return w;
 }
 
 int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker_t **out) {
@@ -614,35 +676,50 @@ int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker
   if (cb == NULL || out == NULL) return TICK_EINVAL;
   *out = NULL;
   if (atomic_load(&loop->inbox->closing)) return TICK_ECLOSING;
-  w = tick__calloc(1, sizeof(*w));
+  w = waker_take(loop);
   if (w == NULL) return TICK_ENOMEM;
-  w->node.run = waker_run;
-  w->loop = loop;
+  /* A free record has no wake in flight: `pending` is 0. */
   w->cb = cb;
   w->arg = arg;
-  atomic_init(&w->pending, 0);
+  w->gen = tick__handle_gen_next(w->gen);
+  atomic_store_explicit(&w->open_gen, w->gen, memory_order_release);
   loop->module_refs++;
   loop->wakers_open++;
-  *out = w;
+  *out = tick__handle_make(w, w->gen);
   return 0;
 }
 
-int tick_waker_wake(tick_waker_t *w) {
-  if (w == NULL) return TICK_EINVAL;
+/* The record of an open waker's handle, or NULL if it was closed (any thread). */
+static tick_waker_t *waker_open(const tick_waker_t *handle) {
+  tick_waker_t *w = tick__handle_record(handle);
+  unsigned gen = atomic_load_explicit(&w->open_gen, memory_order_acquire);
+  if (gen == 0 || !tick__handle_gen_is(handle, (uint16_t)gen)) return NULL;
+  return w;
+}
+
+int tick_waker_wake(tick_waker_t *handle) {
+  tick_waker_t *w;
+  if (handle == NULL) return TICK_EINVAL;
+  w = waker_open(handle);
+  if (w == NULL) return TICK_ESTALE;
   if (atomic_load(&w->loop->inbox->closing)) return TICK_ECLOSING;
   if (!atomic_exchange(&w->pending, 1)) tick__inbox_push(w->loop, &w->node);
   return 0;
 }
 
-int tick_waker_close(tick_loop_t *loop, tick_waker_t *w) {
-  if (w == NULL) return 0;
+int tick_waker_close(tick_loop_t *loop, tick_waker_t *handle) {
+  tick_waker_t *w;
+  if (handle == NULL) return 0;
   TICK__CHECK_LOOP(loop);
-  if (w->loop != loop || w->closed) return TICK_EINVAL;
+  if (((tick_waker_t *)tick__handle_record(handle))->loop != loop) return TICK_EINVAL;
+  w = waker_open(handle);
+  if (w == NULL) return TICK_ESTALE;
+  atomic_store_explicit(&w->open_gen, 0, memory_order_release);
   loop->module_refs--;
   loop->wakers_open--;
   if (atomic_load(&w->pending))
-    w->closed = 1; /* in the inbox: waker_run frees it */
+    w->zombie = 1; /* in the inbox: waker_run recycles it */
   else
-    tick__free(w);
+    waker_recycle(loop->inbox, w);
   return 0;
 }

@@ -19,6 +19,12 @@
 
 #define GATE_NONE INT64_MAX
 
+/* The clock never passes TICK_CLOCK_MAX (tick_loop_advance refuses to move it further; a
+ * real monotonic clock is nowhere near), so the sums below (a start plus a delay, a clock
+ * plus one) cannot overflow and never reach GATE_NONE. */
+_Static_assert(TICK_CLOCK_MAX <= INT64_MAX - TICK_TIMEOUT_MAX - 2,
+               "deadlines past the end of time must stay representable");
+
 /* ------------------------------------------------------------- the heap ---- */
 
 static inline int hent_less(const tick__hent_t *a, const tick__hent_t *b) {

@@ -22,6 +22,10 @@
  * million pass-through links cost one pointer each and the value is freed exactly once,
  * when its owner goes.
  *
+ * Handles: callers never hold record addresses but (generation, address) handles
+ * (core/handle.h, "handles" below), checked at every entry, so a released promise or a
+ * resolver of a freed one is refused with TICK_ESTALE even after its record was reused.
+ *
  * Memory: promises, reactions (also used as jobs) and stand-alone resolvers come from
  * per-loop pools that grow by chunks and keep freed records on free lists, so a steady
  * stream of promises allocates nothing. tick_loop_destroy walks the chunks to call the
@@ -35,6 +39,7 @@
  */
 #include "core/internal.h"
 #include "promise/promise.h"
+#include "core/handle.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -46,7 +51,8 @@
 /* ------------------------------------------------------------------ records ---- */
 
 /* Every pooled record starts with a 32-bit tag (0 while on a free list) and has a pointer
- * at offset 8 that the pool reuses as the free-list link. */
+ * at offset 8 that the pool reuses as the free-list link. Promises and pooled resolvers
+ * also keep a 16-bit generation, bumped at each reuse, which the free list leaves alone. */
 enum {
   TAG_FREE = 0,
   TAG_PROMISE = 0x7072706d,
@@ -75,6 +81,7 @@ struct tick_resolver_s {
 typedef struct pooled_resolver_s {
   tick_resolver_t base;
   uint32_t refs;
+  uint16_t gen; /* kept across reuse: the generation its handles carry */
 } pooled_resolver_t;
 
 enum {
@@ -133,6 +140,7 @@ struct reaction_s {
       tick__await_settled_cb settled; /* both NULL once detached */
       tick__await_dropped_cb dropped;
     } await;
+    size_t index; /* ALL, ALL_SETTLED, ANY: the input's place in the result's items */
   } u;
   void *arg; /* handler arg, or the thenable object */
   tick_free_cb free_arg;
@@ -157,12 +165,19 @@ struct tick_promise_s {
   int code;               /* rejection code (copied from the owner for aliases) */
   uint8_t state;
   uint8_t flags;
+  uint16_t gen;           /* kept across reuse: the generation its handles carry */
   /* A promise made by then/catch/finally carries the reaction that settles it, so a link
    * of a chain is one record: one allocation, and the job that runs the handler writes
    * the same cache lines it reads. Other promises leave it unused. */
   reaction_t reaction;
 };
 
+/* A combinator's inputs. An entry holds a counted reference once its input has settled
+ * (at the call, or when its reaction runs) and is NULL before: a pending input is kept
+ * alive by whoever can still settle it, never by the result, so an input nobody can
+ * settle any more is freed, and its reaction with it, which drops the result. Holding it
+ * here instead made a cycle (result -> items -> input -> reaction -> result) that kept
+ * all four alive until the loop died. The items are read only once every entry is set. */
 struct items_s {
   size_t count;
   size_t remaining;
@@ -185,14 +200,18 @@ typedef struct pool_s {
   size_t used;          /* slots handed out from the newest chunk */
   size_t elem_size;
   size_t next_count;
+  size_t gen_offset;    /* where the record keeps its 16-bit generation, or NO_GEN */
 } pool_t;
+
+#define NO_GEN SIZE_MAX
 
 /* Chunks double from 32 to 8192 records: small loops stay small, big bursts amortise. */
 #define POOL_FIRST_CHUNK 32
 #define POOL_MAX_CHUNK 8192
 
-static void pool_init(pool_t *pool, size_t elem_size) {
+static void pool_init(pool_t *pool, size_t elem_size, size_t gen_offset) {
   size_t align = sizeof(void *);
+  pool->gen_offset = gen_offset;
   pool->free = NULL;
   pool->chunks = NULL;
   pool->used = 0;
@@ -200,11 +219,24 @@ static void pool_init(pool_t *pool, size_t elem_size) {
   pool->next_count = POOL_FIRST_CHUNK;
 }
 
+/* A record handed out for the first time starts at generation 0 (the first use makes it
+ * 1); a reused one keeps the generation its last use left, which pool_put preserves. */
+static inline void *pool_fresh(const pool_t *pool, void *slot) {
+  static const uint16_t zero = 0;
+  if (pool->gen_offset != NO_GEN)
+    memcpy((unsigned char *)slot + pool->gen_offset, &zero, sizeof(zero));
+  return slot;
+}
+
 static void *pool_grow(pool_t *pool) {
   size_t count = pool->next_count;
   size_t bytes = sizeof(pool_chunk_t) + count * pool->elem_size;
   pool_chunk_t *chunk = tick__malloc(bytes);
   if (chunk == NULL) return NULL;
+  if (!tick__handle_fits(chunk, bytes)) { /* handles could not carry its addresses */
+    tick__free(chunk);
+    return NULL;
+  }
   /* A large chunk is fresh mmap'd memory: fault its pages in with one call rather than
    * one fault per page as records are first written (~20 us a fault on this VM; see
    * tick__populate and docs/design/loop.md). Small chunks come from the heap, already touched. */
@@ -214,6 +246,7 @@ static void *pool_grow(pool_t *pool) {
   pool->chunks = chunk;
   pool->used = 1;
   if (pool->next_count < POOL_MAX_CHUNK) pool->next_count *= 2;
+  pool_fresh(pool, chunk->data);
   return chunk->data;
 }
 
@@ -224,7 +257,7 @@ static inline void *pool_get(pool_t *pool) {
     return slot;
   }
   if (TICK__LIKELY(pool->chunks != NULL && pool->used < pool->chunks->count))
-    return (unsigned char *)pool->chunks->data + pool->used++ * pool->elem_size;
+    return pool_fresh(pool, (unsigned char *)pool->chunks->data + pool->used++ * pool->elem_size);
   return pool_grow(pool);
 }
 
@@ -298,6 +331,32 @@ static const tick__module_hooks_t module_hooks = {module_after_drain, module_des
 static void default_unhandled(tick_loop_t *loop, tick_promise_t *p, void *arg);
 static void default_handled_late(tick_loop_t *loop, tick_promise_t *p, void *arg);
 
+/* ------------------------------------------------------------------ handles ---- */
+
+/* Callers hold handles, not record addresses: the record's address with its generation
+ * in the top bits (core/handle.h). Records stay in their pools until the loop is
+ * destroyed, so a stale handle still points at readable memory; its generation, the
+ * record's tag and its reference count tell whether it still names the promise it was
+ * given for. Every public entry turns handles into records (promise_get, resolver_get)
+ * and every handle given out is made here. */
+static inline tick_promise_t *promise_handle(const tick_promise_t *p) {
+  return tick__handle_make(p, p->gen);
+}
+
+static inline tick_resolver_t *resolver_handle(const tick_resolver_t *r) {
+  uint16_t gen =
+      r->tag == TAG_EMBEDDED ? r->promise->gen : ((const pooled_resolver_t *)r)->gen;
+  return tick__handle_make(r, gen);
+}
+
+/* Nonzero if handle `h` of record `p` names a live promise: referenced and at the same
+ * generation. A record is freed only once its count is 0 and keeps that count on the
+ * free list (and on the dead stack before it), and reuse bumps the generation, so the
+ * two compares cover a double release before and after reuse; the tag is not needed. */
+static inline int promise_live(const void *h, const tick_promise_t *p) {
+  return TICK__LIKELY(p->refs != 0 && tick__handle_gen_is(h, p->gen));
+}
+
 /* The loop's promise state for a call made on `loop` from this thread: checks the thread
  * and creates the state on first use. Returns 0, TICK_EINVAL, TICK_EWRONGTHREAD or
  * TICK_ENOMEM. */
@@ -317,9 +376,9 @@ static int module_enter(tick_loop_t *loop, promise_module_t **out) {
   if (mod == NULL) return TICK_ENOMEM;
   mod->loop = loop;
   mod->owner = pthread_self();
-  pool_init(&mod->promises, sizeof(tick_promise_t));
-  pool_init(&mod->reactions, sizeof(reaction_t));
-  pool_init(&mod->resolvers, sizeof(pooled_resolver_t));
+  pool_init(&mod->promises, sizeof(tick_promise_t), offsetof(tick_promise_t, gen));
+  pool_init(&mod->reactions, sizeof(reaction_t), NO_GEN);
+  pool_init(&mod->resolvers, sizeof(pooled_resolver_t), offsetof(pooled_resolver_t, gen));
   mod->on_unhandled = default_unhandled;
   mod->on_handled_late = default_handled_late;
   tick__loop_set_module(loop, TICK__MODULE_PROMISE, &module_hooks, mod);
@@ -346,6 +405,7 @@ static tick_promise_t *promise_new(promise_module_t *mod) {
   p->code = 0;
   p->state = TICK_PROMISE_PENDING;
   p->flags = 0;
+  p->gen = tick__handle_gen_next(p->gen);
   p->reaction.tag = TAG_OWN_REACTION_DONE;
   return p;
 }
@@ -391,6 +451,7 @@ static tick_resolver_t *resolver_new(promise_module_t *mod, tick_promise_t *p) {
   res->base.used = 0;
   res->base.promise = p;
   res->refs = 1;
+  res->gen = tick__handle_gen_next(res->gen);
   p->refs++;
   return &res->base;
 }
@@ -456,7 +517,8 @@ static void promise_free(tick_promise_t *p) {
   if (p->flags & FLAG_MSG_OWNED) tick__free((void *)(uintptr_t)p->message);
   if (p->flags & FLAG_ITEMS) {
     size_t i;
-    for (i = 0; i < p->items->count; i++) promise_unref(p->items->item[i]);
+    for (i = 0; i < p->items->count; i++)
+      if (p->items->item[i] != NULL) promise_unref(p->items->item[i]);
     tick__free(p->items);
   }
   pool_put(&mod->promises, p);
@@ -610,7 +672,7 @@ static void job_then(tick_loop_t *loop, promise_module_t *mod, reaction_t *r) {
   if (cb == NULL) {
     promise_settle_like(d, s);
   } else {
-    int rc = cb(loop, s, &d->resolver, r->arg);
+    int rc = cb(loop, promise_handle(s), resolver_handle(&d->resolver), r->arg);
     if (!d->resolver.used) {
       d->resolver.used = 1;
       if (rc < 0)
@@ -623,10 +685,18 @@ static void job_then(tick_loop_t *loop, promise_module_t *mod, reaction_t *r) {
 }
 
 static void job_finally(tick_loop_t *loop, promise_module_t *mod, reaction_t *r) {
-  tick_promise_t *s = r->source, *d = r->target, *wait = NULL, *x = NULL;
+  tick_promise_t *s = r->source, *d = r->target, *wait = NULL, *x = NULL, *wait_handle = NULL;
   reaction_t *thunk = NULL, *adopt = NULL;
-  int rc = r->u.on_finally(loop, r->arg, &wait);
-  if (rc >= 0 && wait != NULL && wait->mod != mod) rc = TICK_EINVAL;
+  int rc = r->u.on_finally(loop, r->arg, &wait_handle);
+  if (wait_handle != NULL) {
+    wait = tick__handle_record(wait_handle);
+    if (wait->mod != mod) {
+      if (rc >= 0) rc = TICK_EINVAL;
+    } else if (!promise_live(wait_handle, wait)) {
+      wait = wait_handle = NULL; /* no reference to take over */
+      if (rc >= 0) rc = TICK_ESTALE;
+    }
+  }
   if (rc >= 0 && wait == NULL) {
     /* Promise.resolve(undefined) for a callback that returned no promise. */
     wait = promise_new(mod);
@@ -642,7 +712,7 @@ static void job_finally(tick_loop_t *loop, promise_module_t *mod, reaction_t *r)
     if (wait != NULL && wait->mod == mod)
       promise_unref(wait);
     else if (wait != NULL)
-      (void)tick_promise_release(wait); /* another loop's promise: its own thread rule */
+      (void)tick_promise_release(wait_handle); /* another loop's: its own thread rule */
     d->resolver.used = 1;
     promise_reject(d, rc, NULL, NULL, NULL, 0);
   } else {
@@ -683,7 +753,7 @@ static void job_adopt(promise_module_t *mod, reaction_t *r) {
 
 static void job_thenable(tick_loop_t *loop, promise_module_t *mod, reaction_t *r) {
   tick_resolver_t *res = r->u.thenable.resolver;
-  int rc = r->u.thenable.then(loop, r->arg, res);
+  int rc = r->u.thenable.then(loop, r->arg, resolver_handle(res));
   /* A throw rejects only if the thenable has not called back yet: the first call wins. */
   if (rc < 0 && !res->used) {
     res->used = 1;
@@ -696,6 +766,12 @@ static void job_thenable(tick_loop_t *loop, promise_module_t *mod, reaction_t *r
 static void job_combinator(promise_module_t *mod, reaction_t *r) {
   tick_promise_t *s = r->source, *result = r->target;
   int fulfilled = s->state == TICK_PROMISE_FULFILLED;
+  /* The input has settled: its entry in the items now holds it (see items_t). Once the
+   * result is settled its items are no longer read. */
+  if ((result->flags & FLAG_ITEMS) && !result->resolver.used) {
+    result->items->item[r->u.index] = s;
+    s->refs++;
+  }
   switch ((reaction_kind_t)r->kind) {
   case KIND_ALL:
     if (!fulfilled) {
@@ -776,7 +852,7 @@ static void job_await(reaction_t *r) {
   void *arg = r->arg;
   reaction_retire(s->mod, r);
   if (settled != NULL)
-    settled(s, arg); /* hands over the reference the job held */
+    settled(promise_handle(s), arg); /* hands over the reference the job held */
   else
     promise_unref(s);
 }
@@ -826,8 +902,9 @@ static void default_unhandled(tick_loop_t *loop, tick_promise_t *p, void *arg) {
   const char *message = tick_promise_message(p);
   (void)loop;
   (void)arg;
-  fprintf(stderr, "tick: unhandled promise rejection: %s: %s\n", tick_err_name(p->code),
-          message != NULL ? message : tick_strerror(p->code));
+  int code = tick_promise_error(p);
+  fprintf(stderr, "tick: unhandled promise rejection: %s: %s\n", tick_err_name(code),
+          message != NULL ? message : tick_strerror(code));
 }
 
 static void default_handled_late(tick_loop_t *loop, tick_promise_t *p, void *arg) {
@@ -835,7 +912,7 @@ static void default_handled_late(tick_loop_t *loop, tick_promise_t *p, void *arg
   (void)arg;
   fprintf(stderr,
           "tick: a promise rejection reported as unhandled got a handler later: %s\n",
-          tick_err_name(p->code));
+          tick_err_name(tick_promise_error(p)));
 }
 
 /* docs/semantics.md section 3, step 4, as Node's processPromiseRejections does it: first the
@@ -854,7 +931,7 @@ static int module_after_drain(tick_loop_t *loop, void *state) {
   while ((p = mod->late_head) != NULL) {
     mod->late_head = p->link;
     if (mod->late_head == NULL) mod->late_tail = NULL;
-    mod->on_handled_late(loop, p, mod->handled_late_arg);
+    mod->on_handled_late(loop, promise_handle(p), mod->handled_late_arg);
     promise_unref(p);
     again = 1;
   }
@@ -867,7 +944,7 @@ static int module_after_drain(tick_loop_t *loop, void *state) {
     p->flags &= (uint8_t)~FLAG_IN_UNHANDLED;
     if (!(p->flags & FLAG_HANDLED)) {
       p->flags |= FLAG_WARNED;
-      mod->on_unhandled(loop, p, mod->unhandled_arg);
+      mod->on_unhandled(loop, promise_handle(p), mod->unhandled_arg);
       again = 1;
     }
     promise_unref(p);
@@ -908,18 +985,52 @@ static inline int module_check(const promise_module_t *mod) {
   return TICK__LIKELY(pthread_equal(mod->owner, pthread_self())) ? 0 : TICK_EWRONGTHREAD;
 }
 
-static inline int promise_check(const tick_promise_t *p) {
-  if (TICK__UNLIKELY(p == NULL)) return TICK_EINVAL;
-  return module_check(p->mod);
+/* The record of promise handle `h` for a call: 0 and *out, TICK_EINVAL (NULL),
+ * TICK_EWRONGTHREAD, or TICK_ESTALE (released, or its record reused since). A record
+ * keeps its module when freed, so the thread is checked before anything else is read. */
+static inline int promise_get(const tick_promise_t *h, tick_promise_t **out) {
+  tick_promise_t *p;
+  int rc;
+  if (TICK__UNLIKELY(h == NULL)) return TICK_EINVAL;
+  p = tick__handle_record(h);
+  rc = module_check(p->mod);
+  if (TICK__UNLIKELY(rc != 0)) return rc;
+  if (TICK__UNLIKELY(!promise_live(h, p))) return TICK_ESTALE;
+  *out = p;
+  return 0;
 }
 
-/* For a resolver call: 1 if it may act, 0 if already used, or an error. */
-static int resolver_enter(const tick_resolver_t *r) {
+/* The record of resolver handle `h`: 0 and *out, TICK_EINVAL, TICK_EWRONGTHREAD or
+ * TICK_ESTALE. A promise's own resolver is live while its promise is; a pooled one while
+ * its count is (a freed one has lost its tag and its promise pointer, so nothing else of
+ * it is read). A resolver's extra references are counted on its promise, so releasing
+ * it once too often while the promise is alive cannot be told from a release of the
+ * promise; it is recognised once the promise is gone. */
+static inline int resolver_get(const tick_resolver_t *h, tick_resolver_t **out) {
+  tick_resolver_t *r;
   int rc;
-  if (TICK__UNLIKELY(r == NULL)) return TICK_EINVAL;
-  rc = module_check(r->promise->mod);
+  if (TICK__UNLIKELY(h == NULL)) return TICK_EINVAL;
+  r = tick__handle_record(h);
+  if (TICK__LIKELY(r->tag == TAG_EMBEDDED)) {
+    rc = module_check(r->promise->mod);
+    if (TICK__UNLIKELY(rc != 0)) return rc;
+    if (TICK__UNLIKELY(!promise_live(h, r->promise))) return TICK_ESTALE;
+  } else {
+    const pooled_resolver_t *pr = (const pooled_resolver_t *)r;
+    if (r->tag != TAG_RESOLVER || pr->refs == 0 || !tick__handle_gen_is(h, pr->gen))
+      return TICK_ESTALE;
+    rc = module_check(r->promise->mod);
+    if (TICK__UNLIKELY(rc != 0)) return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+/* For a resolver call: 1 if it may act (*out set), 0 if already used, or an error. */
+static int resolver_enter(const tick_resolver_t *h, tick_resolver_t **out) {
+  int rc = resolver_get(h, out);
   if (TICK__UNLIKELY(rc != 0)) return rc;
-  return r->used ? 0 : 1;
+  return (*out)->used ? 0 : 1;
 }
 
 /* Frees a value handed to a call that did not keep it. */
@@ -945,10 +1056,10 @@ int tick_promise_create(tick_loop_t *loop, tick_executor_cb executor, void *arg,
   if (rc != 0) return rc;
   p = promise_new(mod);
   if (p == NULL) return TICK_ENOMEM;
-  rc = executor(loop, &p->resolver, arg);
+  rc = executor(loop, resolver_handle(&p->resolver), arg);
   if (rc < 0 && !p->resolver.used) promise_reject(resolver_use(&p->resolver), rc, NULL, NULL, NULL, 0);
   if (out != NULL)
-    *out = p;
+    *out = promise_handle(p);
   else
     promise_unref(p);
   return 0;
@@ -967,8 +1078,8 @@ int tick_promise_create_deferred(tick_loop_t *loop, tick_promise_t **promise_out
   p = promise_new(mod);
   if (p == NULL) return TICK_ENOMEM;
   p->refs++; /* the resolver's */
-  *promise_out = p;
-  *resolver_out = &p->resolver;
+  *promise_out = promise_handle(p);
+  *resolver_out = resolver_handle(&p->resolver);
   return 0;
 }
 
@@ -993,18 +1104,19 @@ int tick_promise_resolve(tick_loop_t *loop, void *value, tick_free_cb free_value
     return rc;
   }
   promise_fulfil(p, value, free_value);
-  *out = p;
+  *out = promise_handle(p);
   return 0;
 }
 
-int tick_promise_resolve_promise(tick_promise_t *p, tick_promise_t **out) {
+int tick_promise_resolve_promise(tick_promise_t *h, tick_promise_t **out) {
+  tick_promise_t *p;
   int rc;
   if (out != NULL) *out = NULL;
   if (out == NULL) return TICK_EINVAL;
-  rc = promise_check(p);
+  rc = promise_get(h, &p);
   if (rc != 0) return rc;
   p->refs++;
-  *out = p;
+  *out = promise_handle(p);
   return 0;
 }
 
@@ -1018,7 +1130,7 @@ int tick_promise_reject(tick_loop_t *loop, int code, void *reason, tick_free_cb 
     return rc;
   }
   promise_reject(p, code, reason, free_reason, NULL, 0);
-  *out = p;
+  *out = promise_handle(p);
   return 0;
 }
 
@@ -1057,12 +1169,13 @@ int tick_promise_resolve_thenable(tick_loop_t *loop, void *object, tick_thenable
     promise_unref(p);
     return rc;
   }
-  *out = p;
+  *out = promise_handle(p);
   return 0;
 }
 
-int tick_resolver_resolve(tick_resolver_t *r, void *value, tick_free_cb free_value) {
-  int rc = resolver_enter(r);
+int tick_resolver_resolve(tick_resolver_t *h, void *value, tick_free_cb free_value) {
+  tick_resolver_t *r;
+  int rc = resolver_enter(h, &r);
   if (rc <= 0) {
     drop_value(value, free_value);
     return rc;
@@ -1071,13 +1184,17 @@ int tick_resolver_resolve(tick_resolver_t *r, void *value, tick_free_cb free_val
   return 1;
 }
 
-int tick_resolver_resolve_promise(tick_resolver_t *r, tick_promise_t *q) {
-  tick_promise_t *p;
+int tick_resolver_resolve_promise(tick_resolver_t *h, tick_promise_t *qh) {
+  tick_promise_t *p, *q;
+  tick_resolver_t *r;
   reaction_t *job;
-  int rc = resolver_enter(r);
+  int rc = resolver_enter(h, &r);
   if (rc <= 0) return rc;
   p = r->promise;
-  if (q == NULL || q->mod != p->mod) return TICK_EINVAL;
+  if (qh == NULL) return TICK_EINVAL;
+  q = tick__handle_record(qh);
+  if (q->mod != p->mod) return TICK_EINVAL;
+  if (!promise_live(qh, q)) return TICK_ESTALE;
   if (q == p) {
     promise_reject(resolver_use(r), TICK_ETYPE, NULL, NULL, message_self, 0);
     return 1;
@@ -1093,9 +1210,10 @@ int tick_resolver_resolve_promise(tick_resolver_t *r, tick_promise_t *q) {
   return 1;
 }
 
-int tick_resolver_resolve_thenable(tick_resolver_t *r, void *object, tick_thenable_cb then,
+int tick_resolver_resolve_thenable(tick_resolver_t *h, void *object, tick_thenable_cb then,
                                    tick_free_cb free_object) {
-  int rc = resolver_enter(r);
+  tick_resolver_t *r;
+  int rc = resolver_enter(h, &r);
   if (rc > 0 && then == NULL) rc = TICK_EINVAL;
   if (rc <= 0) {
     drop_value(object, free_object);
@@ -1104,18 +1222,23 @@ int tick_resolver_resolve_thenable(tick_resolver_t *r, void *object, tick_thenab
   return resolve_thenable(r, object, then, free_object);
 }
 
-int tick_resolver_forward(tick_resolver_t *r, tick_promise_t *settled) {
-  int rc = resolver_enter(r);
+int tick_resolver_forward(tick_resolver_t *h, tick_promise_t *settled_handle) {
+  tick_promise_t *settled;
+  tick_resolver_t *r;
+  int rc = resolver_enter(h, &r);
   if (rc <= 0) return rc;
-  if (settled == NULL || settled->mod != r->promise->mod ||
-      settled->state == TICK_PROMISE_PENDING)
-    return TICK_EINVAL;
+  if (settled_handle == NULL) return TICK_EINVAL;
+  settled = tick__handle_record(settled_handle);
+  if (settled->mod != r->promise->mod) return TICK_EINVAL;
+  if (!promise_live(settled_handle, settled)) return TICK_ESTALE;
+  if (settled->state == TICK_PROMISE_PENDING) return TICK_EINVAL;
   promise_settle_like(resolver_use(r), settled);
   return 1;
 }
 
-int tick_resolver_reject(tick_resolver_t *r, int code, void *reason, tick_free_cb free_reason) {
-  int rc = resolver_enter(r);
+int tick_resolver_reject(tick_resolver_t *h, int code, void *reason, tick_free_cb free_reason) {
+  tick_resolver_t *r;
+  int rc = resolver_enter(h, &r);
   if (rc > 0 && code >= 0) rc = TICK_EINVAL;
   if (rc <= 0) {
     drop_value(reason, free_reason);
@@ -1125,9 +1248,10 @@ int tick_resolver_reject(tick_resolver_t *r, int code, void *reason, tick_free_c
   return 1;
 }
 
-int tick_resolver_reject_message(tick_resolver_t *r, int code, const char *message) {
+int tick_resolver_reject_message(tick_resolver_t *h, int code, const char *message) {
   char *copy = NULL;
-  int rc = resolver_enter(r);
+  tick_resolver_t *r;
+  int rc = resolver_enter(h, &r);
   if (rc > 0 && code >= 0) rc = TICK_EINVAL;
   if (rc <= 0) return rc;
   if (message != NULL) {
@@ -1140,10 +1264,9 @@ int tick_resolver_reject_message(tick_resolver_t *r, int code, const char *messa
   return 1;
 }
 
-int tick_resolver_retain(tick_resolver_t *r) {
-  int rc;
-  if (r == NULL) return TICK_EINVAL;
-  rc = module_check(r->promise->mod);
+int tick_resolver_retain(tick_resolver_t *h) {
+  tick_resolver_t *r;
+  int rc = resolver_get(h, &r);
   if (rc != 0) return rc;
   if (r->tag == TAG_EMBEDDED)
     r->promise->refs++;
@@ -1152,22 +1275,23 @@ int tick_resolver_retain(tick_resolver_t *r) {
   return 0;
 }
 
-int tick_resolver_release(tick_resolver_t *r) {
+int tick_resolver_release(tick_resolver_t *h) {
+  tick_resolver_t *r;
   int rc;
-  if (r == NULL) return 0;
-  rc = module_check(r->promise->mod);
+  if (h == NULL) return 0;
+  rc = resolver_get(h, &r);
   if (rc != 0) return rc;
   resolver_unref(r);
   return 0;
 }
 
 /* then/catch/finally: a derived promise and a reaction, or nothing at all. */
-static int promise_then(tick_promise_t *p, reaction_kind_t kind, tick_promise_cb on_fulfilled,
+static int promise_then(tick_promise_t *h, reaction_kind_t kind, tick_promise_cb on_fulfilled,
                         tick_promise_cb on_rejected, tick_finally_cb on_finally, void *arg,
                         tick_free_cb free_arg, tick_promise_t **next) {
-  tick_promise_t *d;
+  tick_promise_t *p = NULL, *d;
   reaction_t *r;
-  int rc = promise_check(p);
+  int rc = promise_get(h, &p);
   if (next != NULL) *next = NULL;
   if (rc != 0) {
     drop_value(arg, free_arg);
@@ -1189,15 +1313,19 @@ static int promise_then(tick_promise_t *p, reaction_kind_t kind, tick_promise_cb
   r->free_arg = free_arg;
   if (next != NULL) {
     d->refs++;
-    *next = d;
+    *next = promise_handle(d);
   }
   perform_then(p, r);
   return 0;
 }
 
-int tick__promise_await(tick_promise_t *p, tick__await_settled_cb settled,
+int tick__promise_await(tick_promise_t *h, tick__await_settled_cb settled,
                         tick__await_dropped_cb dropped, void *arg, void **token) {
-  reaction_t *r = reaction_new(p->mod, KIND_AWAIT);
+  tick_promise_t *p;
+  reaction_t *r;
+  int rc = promise_get(h, &p);
+  if (rc != 0) return rc;
+  r = reaction_new(p->mod, KIND_AWAIT);
   if (r == NULL) return TICK_ENOMEM;
   r->u.await.settled = settled;
   r->u.await.dropped = dropped;
@@ -1246,8 +1374,12 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
   rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
   for (i = 0; i < count; i++) {
-    if (inputs[i] == NULL || inputs[i]->mod != mod) return TICK_EINVAL;
-    if (inputs[i]->state == TICK_PROMISE_PENDING) pending++;
+    tick_promise_t *in;
+    if (inputs[i] == NULL) return TICK_EINVAL;
+    in = tick__handle_record(inputs[i]);
+    if (in->mod != mod) return TICK_EINVAL;
+    if (!promise_live(inputs[i], in)) return TICK_ESTALE;
+    if (in->state == TICK_PROMISE_PENDING) pending++;
   }
   if (tick__mul_size(count, sizeof(tick_promise_t *), &bytes) != 0 ||
       bytes > SIZE_MAX - sizeof(items_t))
@@ -1271,8 +1403,10 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
     items->count = count;
     items->remaining = count;
     for (i = 0; i < count; i++) {
-      items->item[i] = inputs[i];
-      inputs[i]->refs++;
+      tick_promise_t *in = tick__handle_record(inputs[i]);
+      /* Settled inputs are held now; pending ones by their reaction's job (items_t). */
+      items->item[i] = in->state != TICK_PROMISE_PENDING ? in : NULL;
+      if (items->item[i] != NULL) in->refs++;
     }
     result->items = items;
     result->flags |= FLAG_ITEMS;
@@ -1282,11 +1416,12 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
     reserved = batch->next;
   }
   for (i = 0; i < count; i++) {
-    tick_promise_t *in = inputs[i];
+    tick_promise_t *in = tick__handle_record(inputs[i]);
     if (in->state == TICK_PROMISE_PENDING) {
       r = reserved;
       reserved = r->next;
       r->target = result;
+      r->u.index = i;
       result->refs++;
       perform_then(in, r);
       continue;
@@ -1323,7 +1458,7 @@ static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *c
       promise_reject(result, TICK_EAGGREGATE, NULL, NULL, message_aggregate, 0);
     }
   }
-  *out = result;
+  *out = promise_handle(result);
   return 0;
 nomem:
   while ((r = reserved) != NULL) {
@@ -1356,28 +1491,30 @@ int tick_promise_any(tick_loop_t *loop, tick_promise_t *const *inputs, size_t co
 }
 
 /* Accessors read the owner of the outcome: an alias shares everything but its state. */
-static const tick_promise_t *outcome(const tick_promise_t *p) {
-  if (promise_check(p) != 0) return NULL;
+static const tick_promise_t *outcome(const tick_promise_t *h) {
+  tick_promise_t *p;
+  if (promise_get(h, &p) != 0) return NULL;
   return (p->flags & FLAG_ALIAS) ? p->owner : p;
 }
 
-int tick_promise_state(const tick_promise_t *p) {
-  int rc = promise_check(p);
+int tick_promise_state(const tick_promise_t *h) {
+  tick_promise_t *p;
+  int rc = promise_get(h, &p);
   return rc != 0 ? rc : p->state;
 }
 
-void *tick_promise_value(const tick_promise_t *p) {
-  const tick_promise_t *o = outcome(p);
+void *tick_promise_value(const tick_promise_t *h) {
+  const tick_promise_t *o = outcome(h);
   return o != NULL ? o->value : NULL;
 }
 
-int tick_promise_error(const tick_promise_t *p) {
-  const tick_promise_t *o = outcome(p);
+int tick_promise_error(const tick_promise_t *h) {
+  const tick_promise_t *o = outcome(h);
   return o != NULL && o->state == TICK_PROMISE_REJECTED ? o->code : 0;
 }
 
-const char *tick_promise_message(const tick_promise_t *p) {
-  const tick_promise_t *o = outcome(p);
+const char *tick_promise_message(const tick_promise_t *h) {
+  const tick_promise_t *o = outcome(h);
   if (o == NULL) return NULL;
   if (o->flags & FLAG_MESSAGE) return o->message;
   /* An aggregate error keeps its items where other rejections keep a message. */
@@ -1386,37 +1523,44 @@ const char *tick_promise_message(const tick_promise_t *p) {
   return NULL;
 }
 
-size_t tick_promise_count(const tick_promise_t *p) {
-  const tick_promise_t *o = outcome(p);
+size_t tick_promise_count(const tick_promise_t *h) {
+  const tick_promise_t *o = outcome(h);
   if (o == NULL || o->state == TICK_PROMISE_PENDING || !(o->flags & FLAG_ITEMS)) return 0;
   return o->items->count;
 }
 
-tick_promise_t *tick_promise_item(const tick_promise_t *p, size_t index) {
-  if (index >= tick_promise_count(p)) return NULL;
-  return outcome(p)->items->item[index];
+tick_promise_t *tick_promise_item(const tick_promise_t *h, size_t index) {
+  const tick_promise_t *item;
+  if (index >= tick_promise_count(h)) return NULL;
+  item = outcome(h)->items->item[index];
+  return item != NULL ? promise_handle(item) : NULL;
 }
 
-tick_loop_t *tick_promise_loop(const tick_promise_t *p) {
-  return p != NULL ? p->mod->loop : NULL;
+tick_loop_t *tick_promise_loop(const tick_promise_t *h) {
+  const tick_promise_t *p;
+  if (h == NULL) return NULL;
+  /* Any thread: a stale handle gives NULL, a live one its module's loop. */
+  p = tick__handle_record(h);
+  return promise_live(h, p) ? p->mod->loop : NULL;
 }
 
-int tick_promise_retain(tick_promise_t *p) {
-  int rc = promise_check(p);
+int tick_promise_retain(tick_promise_t *h) {
+  tick_promise_t *p;
+  int rc = promise_get(h, &p);
   if (rc != 0) return rc;
   p->refs++;
   return 0;
 }
 
-int tick_promise_release(tick_promise_t *p) {
+int tick_promise_release(tick_promise_t *h) {
+  tick_promise_t *p;
   int rc;
-  if (p == NULL) return 0;
-  rc = promise_check(p);
+  if (h == NULL) return 0;
+  rc = promise_get(h, &p);
   if (rc != 0) return rc;
   promise_unref(p);
   return 0;
 }
-
 int tick_promise_set_unhandled_hook(tick_loop_t *loop, tick_rejection_cb unhandled,
                                     void *unhandled_arg, tick_rejection_cb handled_late,
                                     void *handled_late_arg) {

@@ -15,7 +15,7 @@ typedef void (*tick__await_dropped_cb)(void *arg);
  * any reaction (one turn after `p` settles; `p` is marked handled). Exactly one of the two
  * callbacks is called later, unless the await is detached first. *token names the
  * registration for tick__promise_await_detach until then. The caller has checked `p` and
- * the thread. Returns 0 or TICK_ENOMEM. */
+ * the thread. Returns 0, TICK_ESTALE (a released promise) or TICK_ENOMEM. */
 int tick__promise_await(tick_promise_t *p, tick__await_settled_cb settled,
                         tick__await_dropped_cb dropped, void *arg, void **token);
 

@@ -1,5 +1,6 @@
-/* test-examples.c - runs the network examples (examples/echo-server.c and
- * examples/http-hello.c) as a user would: each test starts the program built beside this
+/* test-examples.c - runs the network examples (examples/echo-server.c,
+ * examples/http-hello.c, their async-function twins *-async.c run through the same tests,
+ * and examples/fetch.c) as a user would: each test starts the program built beside this
  * runner (BUILD/examples/NAME, so it carries the same sanitizers, and valgrind follows it
  * into the child), reads the port from its "listening on" line, talks to it over
  * 127.0.0.1 with plain sockets, then closes the program's standard input and asserts
@@ -195,7 +196,7 @@ static int slow_build(void) {
 
 /* ------------------------------------------------------------------ echo-server ---- */
 
-TEST_TIMEOUT(example_echo_server, 60) {
+static void echo_server_test(const char *name) {
   example_t ex;
   char tail[256];
   size_t big_len = slow_build() ? 256 * 1024 : 4 * 1024 * 1024;
@@ -204,7 +205,7 @@ TEST_TIMEOUT(example_echo_server, 60) {
   ASSERT(big != NULL);
   for (size_t i = 0; i < big_len; i++)
     big[i] = (char)(i * 7 + i / 251);
-  example_start(&ex, "echo-server", NULL, NULL);
+  example_start(&ex, name, NULL, NULL);
 
   /* Three clients at once, interleaved: each gets its own bytes back. */
   for (int i = 0; i < 3; i++)
@@ -231,12 +232,20 @@ TEST_TIMEOUT(example_echo_server, 60) {
   free(big);
 }
 
-TEST(example_echo_server_stops_with_no_client) {
+TEST_TIMEOUT(example_echo_server, 60) { echo_server_test("echo-server"); }
+TEST_TIMEOUT(example_echo_server_async, 60) { echo_server_test("echo-server-async"); }
+
+static void echo_server_idle_test(const char *name) {
   example_t ex;
   char tail[256];
-  example_start(&ex, "echo-server", NULL, NULL);
+  example_start(&ex, name, NULL, NULL);
   example_stop(&ex, tail, sizeof(tail));
   ASSERT_STR_EQ(tail, "served 0 connections\n");
+}
+
+TEST(example_echo_server_stops_with_no_client) { echo_server_idle_test("echo-server"); }
+TEST(example_echo_server_async_stops_with_no_client) {
+  echo_server_idle_test("echo-server-async");
 }
 
 /* ------------------------------------------------------------------- http-hello ---- */
@@ -290,7 +299,7 @@ static void read_response(int fd, char *buf, size_t cap, size_t *len, int head,
 
 #define GET_ROOT "GET / HTTP/1.1\r\nHost: test\r\n\r\n"
 
-TEST_TIMEOUT(example_http_hello, 60) {
+static void http_hello_test(const char *name) {
   example_t ex;
   char tail[256], buf[8192];
   size_t len = 0;
@@ -298,7 +307,7 @@ TEST_TIMEOUT(example_http_hello, 60) {
   int fd;
   /* A long keep-alive timeout: a slow run (valgrind, a loaded machine) must not see its
    * connections closed between two requests. */
-  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  example_start(&ex, name, "--idle-timeout", "600000");
 
   /* Keep-alive: two requests one after the other on one connection. */
   fd = client_connect(ex.port);
@@ -374,13 +383,16 @@ TEST_TIMEOUT(example_http_hello, 60) {
   ASSERT_STR_EQ(tail, "served 12 requests on 4 connections\n");
 }
 
-TEST(example_http_hello_idle_timeout) {
+TEST_TIMEOUT(example_http_hello, 60) { http_hello_test("http-hello"); }
+TEST_TIMEOUT(example_http_hello_async, 60) { http_hello_test("http-hello-async"); }
+
+static void http_idle_test(const char *name) {
   example_t ex;
   char tail[256], buf[1024];
   size_t len = 0;
   response_t r;
   int fd;
-  example_start(&ex, "http-hello", "--idle-timeout", "100");
+  example_start(&ex, name, "--idle-timeout", "100");
   /* A connection that sends nothing is closed once the timeout has passed; one that
    * sent a request is answered first. */
   fd = client_connect(ex.port);
@@ -396,7 +408,10 @@ TEST(example_http_hello_idle_timeout) {
   ASSERT_STR_EQ(tail, "served 1 requests on 2 connections\n");
 }
 
-TEST(example_http_hello_refusals) {
+TEST(example_http_hello_idle_timeout) { http_idle_test("http-hello"); }
+TEST(example_http_hello_async_idle_timeout) { http_idle_test("http-hello-async"); }
+
+static void http_refusals_test(const char *name) {
   example_t ex;
   char tail[256], buf[1024];
   char *huge = malloc(9000);
@@ -404,7 +419,7 @@ TEST(example_http_hello_refusals) {
   response_t r;
   int fd;
   ASSERT(huge != NULL);
-  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  example_start(&ex, name, "--idle-timeout", "600000");
   /* A header section that never ends within 8 KiB: 431, then the end. */
   memcpy(huge, "GET / HTTP/1.1\r\nX-Long: ", 24);
   memset(huge + 24, 'x', 9000 - 24);
@@ -429,6 +444,9 @@ TEST(example_http_hello_refusals) {
   ASSERT_STR_EQ(tail, "served 2 requests on 2 connections\n");
   free(huge);
 }
+
+TEST(example_http_hello_refusals) { http_refusals_test("http-hello"); }
+TEST(example_http_hello_async_refusals) { http_refusals_test("http-hello-async"); }
 
 /* ------------------------------------------------------------------------ tour ---- */
 

@@ -184,6 +184,8 @@ int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
     if ((s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)) ||
         ((s->flags & (TICK__S_LISTENING | TICK__S_PAUSED)) == TICK__S_LISTENING))
       want |= EPOLLIN;
+    else if (s->flags & TICK__S_IN_LINGER)
+      want |= s->registered & EPOLLIN;
     if ((s->flags & TICK__S_CONNECTING) || s->wq_head != NULL) want |= EPOLLOUT;
   }
   if (want != s->registered) {
@@ -661,6 +663,10 @@ void tick__stream_io(tick_loop_t *loop, tick__stream_t *s, uint32_t events) {
   if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) &&
       (s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)))
     stream_read(loop, s);
+  else if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && (s->flags & TICK__S_IN_LINGER)) {
+    s->flags &= ~(uint32_t)TICK__S_IN_LINGER; /* nobody reads: stop being woken */
+    tick__stream_update(loop, s);
+  }
   if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && s->wq_head != NULL &&
       !(s->flags & TICK__S_CLOSING))
     stream_flush(loop, s);
@@ -866,8 +872,13 @@ int tick_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
 }
 
 /* The one-shot read: its own alloc and read callbacks, a buffer that carries its header. */
+/* The interest in EPOLLIN lingers after a one-shot read: a program that reads in a loop
+ * (an await loop) asks for the next read before data comes, and would otherwise pay an
+ * EPOLL_CTL_DEL and an EPOLL_CTL_ADD per read. The first event that finds nobody reading
+ * drops it (tick__stream_io). */
 static void read_promise_end(tick_loop_t *loop, tick__stream_t *s) {
   s->flags &= ~(uint32_t)TICK__S_READ_PROMISE;
+  s->flags |= TICK__S_IN_LINGER;
   s->read_resolver = NULL;
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;

@@ -47,8 +47,10 @@ enum {
   TICK__S_BOUND = 1u << 14,
   TICK__S_NODELAY = 1u << 15,    /* apply TCP_NODELAY when the socket is made */
   TICK__S_FAILED = 1u << 16,     /* connect failed: only close is useful */
-  TICK__S_SHARED = 1u << 17      /* the fd may have other references (given by the caller,
+  TICK__S_SHARED = 1u << 17,     /* the fd may have other references (given by the caller,
                                   * or lent by tick_stream_fileno): close deregisters it */
+  TICK__S_IN_LINGER = 1u << 18   /* a read promise ended: EPOLLIN stays registered until an
+                                  * event finds nobody reading (stream.c, read promises) */
 };
 
 typedef struct tick__stream_s tick__stream_t;

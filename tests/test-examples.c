@@ -601,4 +601,17 @@ TEST(example_tour) {
       test_fail(__FILE__, __LINE__, "tour: \"%s\" missing or out of order", order[i]);
     at = found;
   }
+  /* Part 5: an async function runs synchronously to its first await, and resumes one
+   * turn later, before a microtask queued after tick_async_run returned. */
+  const char *async_order[] = {"== Part 5: async functions ==", "synchronously, up to its first await",
+                               "tick_async_run returned", "resumed one turn later",
+                               "the microtask queued after", "resumed after tick_await_sleep",
+                               "the loop ran dry"};
+  at = output;
+  for (size_t i = 0; i < sizeof(async_order) / sizeof(async_order[0]); i++) {
+    const char *found = strstr(at, async_order[i]);
+    if (found == NULL)
+      test_fail(__FILE__, __LINE__, "tour: \"%s\" missing or out of order", async_order[i]);
+    at = found;
+  }
 }

@@ -273,7 +273,7 @@ static inline void raw_switch(tick__ctx_t *from, tick__ctx_t *to) {
   swapcontext(from->uc, to->uc);
 }
 
-void tick__ctx_switch(tick__ctx_t *from, tick__ctx_t *to) {
+void tick__ctx_switch_full(tick__ctx_t *from, tick__ctx_t *to) {
   before_switch(from, to, 0);
   raw_switch(from, to);
   after_switch(from);

@@ -78,15 +78,40 @@ void tick__ctx_dispose(tick__ctx_t *ctx);
 /* Readies a main context: records the calling thread's fiber for TSan. */
 void tick__ctx_main(tick__ctx_t *ctx, int backend, ucontext_t *storage);
 
+/* The raw switch primitives, exposed for the benchmark (bench/async.c). */
+void tick__coro_switch_asm(void **save_sp, void *next_sp);
+
+/* The switch with everything the sanitizers need, and the ucontext backend. */
+void tick__ctx_switch_full(tick__ctx_t *from, tick__ctx_t *to);
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TICK__CORO_INLINE_SWITCH 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TICK__CORO_INLINE_SWITCH 0
+#endif
+#endif
+#ifndef TICK__CORO_INLINE_SWITCH
+#define TICK__CORO_INLINE_SWITCH TICK__CORO_HAVE_ASM
+#endif
+
 /* Saves the current registers in `from` and continues `to`; returns when something
- * switches back to `from`. */
-void tick__ctx_switch(tick__ctx_t *from, tick__ctx_t *to);
+ * switches back to `from`. Inline for the hand-written backend: every return between
+ * the switch and the code that awaits is a return the processor mispredicts after a
+ * stack change, so the switch adds no call level of its own. */
+static inline void tick__ctx_switch(tick__ctx_t *from, tick__ctx_t *to) {
+#if TICK__CORO_INLINE_SWITCH
+  if (__builtin_expect(to->backend == TICK__CORO_ASM, 1)) {
+    to->from = from;
+    tick__coro_switch_asm(&from->sp, to->sp);
+    return;
+  }
+#endif
+  tick__ctx_switch_full(from, to);
+}
 /* The last switch away from a context whose function has ended: its stack may be reused
  * as soon as `to` runs. Never returns. */
 void tick__ctx_switch_final(tick__ctx_t *from, tick__ctx_t *to) __attribute__((noreturn));
-
-/* The raw switch primitives, exposed for the benchmark (bench/async.c). */
-void tick__coro_switch_asm(void **save_sp, void *next_sp);
 
 /* Round `size` up to whole pages; 0 stays 0. */
 size_t tick__page_round(size_t size);

@@ -34,6 +34,8 @@
 #include "tcpbench.h"
 
 #define READ_BUFFER 65536
+/* tick only: the echo workload written with await, against the callback version. */
+#define TCP_ECHO_AWAIT "tcp echo with await, 300 clients x 128 B"
 
 static char read_buffer[READ_BUFFER];
 
@@ -147,6 +149,7 @@ static int clients_connected, clients_done;
 static uint64_t *latencies;
 static size_t latency_count;
 static bench_mark_t echo_mark;
+static const char *echo_workload = TCP_ECHO, *echo_impl = "tick";
 
 static void client_write_done(tick_loop_t *loop, tick_stream_t stream, int status,
                               void *arg) {
@@ -237,7 +240,7 @@ static void echo_client_read(tick_loop_t *loop, tick_stream_t stream, ssize_t nr
   }
   BENCH_CHECK(tick_stream_close(loop, stream, NULL, NULL));
   if (++clients_done == ECHO_CLIENTS) {
-    bench_report(&echo_mark, TCP_ECHO, "tick", (double)ECHO_CLIENTS * ECHO_ROUNDS);
+    bench_report(&echo_mark, echo_workload, echo_impl, (double)ECHO_CLIENTS * ECHO_ROUNDS);
     BENCH_CHECK(tick_stream_close(loop, client->server->listener, NULL, NULL));
   }
 }
@@ -273,12 +276,107 @@ static void bench_echo(void) {
   BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
   BENCH_EXPECT(clients_done == ECHO_CLIENTS);
   BENCH_EXPECT(latency_count == (size_t)ECHO_CLIENTS * ECHO_ROUNDS);
-  tcpbench_report_p99("tick", latencies, latency_count);
+  if (strcmp(echo_workload, TCP_ECHO) == 0)
+    tcpbench_report_p99("tick", latencies, latency_count);
   BENCH_EXPECT(server.accepted == ECHO_CLIENTS);
   BENCH_EXPECT(tick_loop_destroy(loop) == 0);
   free(clients);
   free(latencies);
   free_writes_all();
+}
+
+/* ------------------------------------------------------------------ echo, await ---- */
+
+/* The echo workload written with async functions (include/tick/async-io.h): one per
+ * accepted connection (read, write back), one per client (connect, wait for the others,
+ * then write and read 200 times), one accepting. Same sizes, same timed region. The
+ * "callbacks" row of this workload is bench_echo() above, run again under this name. */
+
+static tick_async_acceptor_t *await_acceptor;
+static tick_promise_t *all_connected; /* fulfilled when the last client has connected */
+static tick_resolver_t *all_connected_resolver;
+
+static int await_session(tick_async_t *co, void *arg) {
+  tick_stream_t s = *(tick_stream_t *)arg; /* copied before the first await */
+  char buf[4096];
+  ssize_t n;
+  BENCH_CHECK(tick_tcp_nodelay(tick_async_loop(co), s, 1));
+  while ((n = tick_await_read(co, s, buf, sizeof(buf), 0)) > 0)
+    BENCH_CHECK(tick_await_write(co, s, buf, (size_t)n));
+  BENCH_EXPECT(n == 0);
+  BENCH_CHECK(tick_stream_close(tick_async_loop(co), s, NULL, NULL));
+  return 0;
+}
+
+static int await_accepting(tick_async_t *co, void *arg) {
+  server_t *server = arg;
+  tick_stream_t client;
+  while (server->accepted < ECHO_CLIENTS) {
+    BENCH_CHECK(tick_await_accept(co, await_acceptor, &client));
+    server->accepted++;
+    BENCH_CHECK(tick_async_run(tick_async_loop(co), await_session, &client, NULL, NULL));
+  }
+  return 0;
+}
+
+static int await_client(tick_async_t *co, void *arg) {
+  client_t *client = arg;
+  tick_loop_t *loop = tick_async_loop(co);
+  struct sockaddr_in address = tcpbench_loopback(client->server->port);
+  char buf[4096]; /* larger than a reply, as the callback client's buffer is */
+  BENCH_CHECK(tick_await_connect(co, (struct sockaddr *)&address, 0, &client->stream));
+  BENCH_CHECK(tick_tcp_nodelay(loop, client->stream, 1));
+  if (++clients_connected == ECHO_CLIENTS) { /* the timed part starts */
+    bench_begin(&echo_mark);
+    BENCH_CHECK(tick_resolver_resolve(all_connected_resolver, NULL, NULL));
+  }
+  BENCH_CHECK(tick_await(co, all_connected));
+  for (int round = 0; round < ECHO_ROUNDS; round++) {
+    client->sent_at = tcpbench_now_ns();
+    BENCH_CHECK(tick_await_write(co, client->stream, echo_message, ECHO_MESSAGE));
+    for (size_t got = 0; got < ECHO_MESSAGE;) { /* a reply may come in pieces */
+      ssize_t n = tick_await_read(co, client->stream, buf, sizeof(buf), 0);
+      BENCH_EXPECT(n > 0);
+      got += (size_t)n;
+    }
+    latencies[latency_count++] = tcpbench_now_ns() - client->sent_at;
+  }
+  BENCH_CHECK(tick_stream_close(loop, client->stream, NULL, NULL));
+  if (++clients_done == ECHO_CLIENTS) {
+    bench_report(&echo_mark, TCP_ECHO_AWAIT, "tick", (double)ECHO_CLIENTS * ECHO_ROUNDS);
+    BENCH_CHECK(tick_async_acceptor_close(await_acceptor));
+  }
+  return 0;
+}
+
+static void bench_echo_await(void) {
+  tick_loop_t *loop = NULL;
+  server_t server = {0};
+  struct sockaddr_storage bound;
+  client_t *clients = bench_alloc(ECHO_CLIENTS * sizeof(*clients));
+  latencies = bench_alloc((size_t)ECHO_CLIENTS * ECHO_ROUNDS * sizeof(*latencies));
+  memset(echo_message, 'e', sizeof(echo_message));
+  BENCH_CHECK(tick_loop_create(&loop, 0));
+  BENCH_CHECK(tick_tcp_create(loop, AF_INET, &server.listener));
+  BENCH_CHECK(tick_tcp_bind_ip(loop, server.listener, "127.0.0.1", 0, 0));
+  BENCH_CHECK(tick_tcp_getsockname(loop, server.listener, &bound));
+  server.port = tick_ip_port(&bound);
+  BENCH_CHECK(tick_async_listen(loop, server.listener, LISTEN_BACKLOG, &await_acceptor));
+  BENCH_CHECK(tick_promise_create_deferred(loop, &all_connected, &all_connected_resolver));
+  BENCH_CHECK(tick_async_run(loop, await_accepting, &server, NULL, NULL));
+  for (int i = 0; i < ECHO_CLIENTS; i++) {
+    clients[i].server = &server;
+    BENCH_CHECK(tick_async_run(loop, await_client, &clients[i], NULL, NULL));
+  }
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  BENCH_EXPECT(clients_done == ECHO_CLIENTS);
+  BENCH_EXPECT(latency_count == (size_t)ECHO_CLIENTS * ECHO_ROUNDS);
+  BENCH_EXPECT(server.accepted == ECHO_CLIENTS);
+  tick_resolver_release(all_connected_resolver);
+  tick_promise_release(all_connected);
+  BENCH_EXPECT(tick_loop_destroy(loop) == 0);
+  free(clients);
+  free(latencies);
 }
 
 /* ----------------------------------------------------------------------- churn ---- */
@@ -363,12 +461,23 @@ int main(int argc, char **argv) {
   bench_goal(TCP_ECHO, "libuv", 1.0, "wall");
   bench_goal(TCP_ECHO_P99, "libuv", 1.0, "wall");
   bench_goal(TCP_CHURN, "libuv", 0.909, "wall"); /* >= 1.1x libuv */
+  bench_goal(TCP_ECHO_AWAIT, "callbacks", 1.1, "wall"); /* await: within 10 % */
   bench_goal(TCP_IDLE, "libuv", 1.0, "wall");
   if (bench_workload_child(argc, argv, TCP_PINGPONG)) {
     bench_pingpong();
     bench_child_done();
   }
   if (bench_workload_child(argc, argv, TCP_ECHO)) {
+    bench_echo();
+    bench_child_done();
+  }
+  if (bench_workload_child(argc, argv, TCP_ECHO_AWAIT)) {
+    bench_echo_await();
+    bench_child_done();
+  }
+  echo_workload = TCP_ECHO_AWAIT; /* the callback version again, as this workload's peer */
+  echo_impl = "callbacks";
+  if (bench_workload_child(argc, argv, TCP_ECHO_AWAIT)) {
     bench_echo();
     bench_child_done();
   }

@@ -20,6 +20,11 @@
  * the poll phase; an immediate queued from one runs before a 0 ms timer queued there,
  * and close callbacks run last in the iteration. examples/echo-server.c and
  * examples/http-hello.c are complete servers.
+ *
+ * Part 5, async functions: tick_async_run runs a function synchronously up to its first
+ * await; each await suspends it and the loop resumes it in a microtask, one turn after
+ * what it awaited settled, so I/O reads as sequential code (include/tick/async-io.h;
+ * examples/echo-server-async.c, http-hello-async.c and fetch.c are complete programs).
  */
 #include "tick.h"
 
@@ -390,11 +395,44 @@ static void tour_io(void) {
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 
+/* ------------------------------------------------------- Part 5: async functions ---- */
+
+static int tour_async_fn(tick_async_t *co, void *arg) {
+  (void)arg;
+  inside("the async function starts at once, synchronously, up to its first await");
+  check(tick_await_value(co, (void *)"hello", NULL), "tick_await_value");
+  inside("resumed one turn later, with the value \"%s\"", (const char *)tick_async_value(co));
+  check(tick_await_sleep(co, 10), "tick_await_sleep");
+  inside("resumed after tick_await_sleep(10): a timer, awaited as one sequential step");
+  return 0;
+}
+
+static void tour_async_microtask(tick_loop_t *loop, void *arg) {
+  (void)loop;
+  (void)arg;
+  inside("the microtask queued after tick_async_run returned");
+}
+
+static void tour_async(void) {
+  tick_loop_t *loop;
+  printf("\n== Part 5: async functions ==\n\n");
+  check(tick_loop_create(&loop, 0), "tick_loop_create");
+  step("tick_async_run(fn)");
+  check(tick_async_run(loop, tour_async_fn, NULL, NULL, NULL), "tick_async_run");
+  step("tick_async_run returned: fn is suspended in its first await");
+  check(tick_queue_microtask(loop, tour_async_microtask, NULL), "tick_queue_microtask");
+  step("a microtask is queued, then tick_loop_run");
+  check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
+  step("fn has returned: the loop ran dry");
+  check(tick_loop_destroy(loop), "tick_loop_destroy");
+}
+
 int main(void) {
   printf("tick %s - a guided tour of when callbacks run\n", tick_version_string());
   tour_sync();
   tour_loop();
   tour_promises();
   tour_io();
+  tour_async();
   return 0;
 }

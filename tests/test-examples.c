@@ -1,5 +1,6 @@
-/* test-examples.c - runs the network examples (examples/echo-server.c and
- * examples/http-hello.c) as a user would: each test starts the program built beside this
+/* test-examples.c - runs the network examples (examples/echo-server.c,
+ * examples/http-hello.c, their async-function twins *-async.c run through the same tests,
+ * and examples/fetch.c) as a user would: each test starts the program built beside this
  * runner (BUILD/examples/NAME, so it carries the same sanitizers, and valgrind follows it
  * into the child), reads the port from its "listening on" line, talks to it over
  * 127.0.0.1 with plain sockets, then closes the program's standard input and asserts
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long one wait on a socket may take before the test fails (valgrind is slow). */
@@ -179,7 +181,7 @@ static void echo_exchange(int fd, const char *data, size_t len) {
 
 /* ------------------------------------------------------------------ echo-server ---- */
 
-TEST_TIMEOUT(example_echo_server, 60) {
+static void echo_server_test(const char *name) {
   example_t ex;
   char tail[256];
   size_t big_len = slow_build() ? 256 * 1024 : 4 * 1024 * 1024;
@@ -188,7 +190,7 @@ TEST_TIMEOUT(example_echo_server, 60) {
   ASSERT(big != NULL);
   for (size_t i = 0; i < big_len; i++)
     big[i] = (char)(i * 7 + i / 251);
-  example_start(&ex, "echo-server", NULL, NULL);
+  example_start(&ex, name, NULL, NULL);
 
   /* Three clients at once, interleaved: each gets its own bytes back. */
   for (int i = 0; i < 3; i++)
@@ -215,12 +217,20 @@ TEST_TIMEOUT(example_echo_server, 60) {
   free(big);
 }
 
-TEST(example_echo_server_stops_with_no_client) {
+TEST_TIMEOUT(example_echo_server, 60) { echo_server_test("echo-server"); }
+TEST_TIMEOUT(example_echo_server_async, 60) { echo_server_test("echo-server-async"); }
+
+static void echo_server_idle_test(const char *name) {
   example_t ex;
   char tail[256];
-  example_start(&ex, "echo-server", NULL, NULL);
+  example_start(&ex, name, NULL, NULL);
   example_stop(&ex, tail, sizeof(tail));
   ASSERT_STR_EQ(tail, "served 0 connections\n");
+}
+
+TEST(example_echo_server_stops_with_no_client) { echo_server_idle_test("echo-server"); }
+TEST(example_echo_server_async_stops_with_no_client) {
+  echo_server_idle_test("echo-server-async");
 }
 
 /* ------------------------------------------------------------------- http-hello ---- */
@@ -274,7 +284,7 @@ static void read_response(int fd, char *buf, size_t cap, size_t *len, int head,
 
 #define GET_ROOT "GET / HTTP/1.1\r\nHost: test\r\n\r\n"
 
-TEST_TIMEOUT(example_http_hello, 60) {
+static void http_hello_test(const char *name) {
   example_t ex;
   char tail[256], buf[8192];
   size_t len = 0;
@@ -282,7 +292,7 @@ TEST_TIMEOUT(example_http_hello, 60) {
   int fd;
   /* A long keep-alive timeout: a slow run (valgrind, a loaded machine) must not see its
    * connections closed between two requests. */
-  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  example_start(&ex, name, "--idle-timeout", "600000");
 
   /* Keep-alive: two requests one after the other on one connection. */
   fd = client_connect(ex.port);
@@ -358,13 +368,16 @@ TEST_TIMEOUT(example_http_hello, 60) {
   ASSERT_STR_EQ(tail, "served 12 requests on 4 connections\n");
 }
 
-TEST(example_http_hello_idle_timeout) {
+TEST_TIMEOUT(example_http_hello, 60) { http_hello_test("http-hello"); }
+TEST_TIMEOUT(example_http_hello_async, 60) { http_hello_test("http-hello-async"); }
+
+static void http_idle_test(const char *name) {
   example_t ex;
   char tail[256], buf[1024];
   size_t len = 0;
   response_t r;
   int fd;
-  example_start(&ex, "http-hello", "--idle-timeout", "100");
+  example_start(&ex, name, "--idle-timeout", "100");
   /* A connection that sends nothing is closed once the timeout has passed; one that
    * sent a request is answered first. */
   fd = client_connect(ex.port);
@@ -380,7 +393,10 @@ TEST(example_http_hello_idle_timeout) {
   ASSERT_STR_EQ(tail, "served 1 requests on 2 connections\n");
 }
 
-TEST(example_http_hello_refusals) {
+TEST(example_http_hello_idle_timeout) { http_idle_test("http-hello"); }
+TEST(example_http_hello_async_idle_timeout) { http_idle_test("http-hello-async"); }
+
+static void http_refusals_test(const char *name) {
   example_t ex;
   char tail[256], buf[1024];
   char *huge = malloc(9000);
@@ -388,7 +404,7 @@ TEST(example_http_hello_refusals) {
   response_t r;
   int fd;
   ASSERT(huge != NULL);
-  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  example_start(&ex, name, "--idle-timeout", "600000");
   /* A header section that never ends within 8 KiB: 431, then the end. */
   memcpy(huge, "GET / HTTP/1.1\r\nX-Long: ", 24);
   memset(huge + 24, 'x', 9000 - 24);
@@ -412,6 +428,113 @@ TEST(example_http_hello_refusals) {
   example_stop(&ex, tail, sizeof(tail));
   ASSERT_STR_EQ(tail, "served 2 requests on 2 connections\n");
   free(huge);
+}
+
+TEST(example_http_hello_refusals) { http_refusals_test("http-hello"); }
+TEST(example_http_hello_async_refusals) { http_refusals_test("http-hello-async"); }
+
+/* ----------------------------------------------------------------------- fetch ---- */
+
+/* Runs BUILD/examples/fetch with `argv` (NULL-terminated, without the program), collects
+ * its standard output and error in `out`, and returns its exit status. */
+static int run_fetch(const char *const *argv, char *out, size_t cap) {
+  char self[PATH_MAX], path[PATH_MAX + 64];
+  char *args[16];
+  int fds[2], status = 0, n_args = 0;
+  size_t len = 0;
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  pid_t pid;
+  ASSERT_GT(n, 0);
+  self[n] = '\0';
+  snprintf(path, sizeof(path), "%s/../examples/fetch", dirname(self));
+  args[n_args++] = path;
+  while (*argv != NULL && n_args < 15)
+    args[n_args++] = (char *)(uintptr_t)*argv++;
+  args[n_args] = NULL;
+  ASSERT_EQ(pipe(fds), 0);
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execv(path, args);
+    _exit(127);
+  }
+  close(fds[1]);
+  while ((n = read(fds[0], out + len, cap - 1 - len)) > 0)
+    len += (size_t)n;
+  out[len] = '\0';
+  close(fds[0]);
+  while (waitpid(pid, &status, 0) < 0)
+    ASSERT_EQ(errno, EINTR);
+  ASSERT(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+/* A listener that never accepts nor answers: connects succeed (the backlog), reads wait. */
+static int silent_listener(int *port) {
+  struct sockaddr_in a;
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ASSERT_EQ(listen(fd, 8), 0);
+  ASSERT_EQ(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+TEST_TIMEOUT(example_fetch, 60) {
+  example_t ex;
+  char tail[256], out[4096], u1[64], u2[64];
+  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  snprintf(u1, sizeof(u1), "http://127.0.0.1:%d/", ex.port);
+  snprintf(u2, sizeof(u2), "http://localhost:%d", ex.port);
+  const char *ok[] = {u1, u2, u1, NULL};
+  ASSERT_EQ(run_fetch(ok, out, sizeof(out)), 0);
+  ASSERT(strstr(out, "200 14 http://localhost:") != NULL);
+  ASSERT(strstr(out, "200 14 http://127.0.0.1:") != NULL);
+  /* A 404 is a failure, the other answers still come. */
+  snprintf(u2, sizeof(u2), "http://127.0.0.1:%d/missing", ex.port);
+  const char *missing[] = {"--timeout-ms", "5000", u2, u1, NULL};
+  ASSERT_EQ(run_fetch(missing, out, sizeof(out)), 1);
+  ASSERT(strstr(out, "404 10 http://127.0.0.1:") != NULL);
+  ASSERT(strstr(out, "200 14 http://127.0.0.1:") != NULL);
+  example_stop(&ex, tail, sizeof(tail));
+  ASSERT_STR_EQ(tail, "served 5 requests on 5 connections\n");
+}
+
+TEST_TIMEOUT(example_fetch_refused_timeout_bad_url, 60) {
+  example_t ex;
+  char tail[256], out[4096], good[64], refused[64], silent[64];
+  struct timespec t0, t1;
+  int silent_port, silent_fd = silent_listener(&silent_port), dead_port;
+  close(silent_listener(&dead_port)); /* a port nobody listens on any more */
+  example_start(&ex, "http-hello", "--idle-timeout", "600000");
+  snprintf(good, sizeof(good), "http://127.0.0.1:%d/", ex.port);
+  snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/", dead_port);
+  snprintf(silent, sizeof(silent), "http://127.0.0.1:%d/", silent_port);
+  const char *args[] = {"--timeout-ms", "300", silent, refused, good, "ftp://x/", NULL};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ASSERT_EQ(run_fetch(args, out, sizeof(out)), 1);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  ASSERT(strstr(out, "200 14 http://127.0.0.1:") != NULL);
+  ASSERT(strstr(out, "ECONNREFUSED") != NULL);
+  ASSERT(strstr(out, "ETIMEDOUT") != NULL);
+  ASSERT(strstr(out, "fetch: ftp://x/: EINVAL") != NULL);
+  ASSERT_GE((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000, 290);
+  close(silent_fd);
+  example_stop(&ex, tail, sizeof(tail));
+  ASSERT_STR_EQ(tail, "served 1 requests on 1 connections\n");
+  const char *usage[] = {NULL};
+  ASSERT_EQ(run_fetch(usage, out, sizeof(out)), 2);
 }
 
 /* ------------------------------------------------------------------------ tour ---- */
@@ -460,6 +583,19 @@ TEST(example_tour) {
     const char *found = strstr(at, order[i]);
     if (found == NULL)
       test_fail(__FILE__, __LINE__, "tour: \"%s\" missing or out of order", order[i]);
+    at = found;
+  }
+  /* Part 5: an async function runs synchronously to its first await, and resumes one
+   * turn later, before a microtask queued after tick_async_run returned. */
+  const char *async_order[] = {"== Part 5: async functions ==", "synchronously, up to its first await",
+                               "tick_async_run returned", "resumed one turn later",
+                               "the microtask queued after", "resumed after tick_await_sleep",
+                               "the loop ran dry"};
+  at = output;
+  for (size_t i = 0; i < sizeof(async_order) / sizeof(async_order[0]); i++) {
+    const char *found = strstr(at, async_order[i]);
+    if (found == NULL)
+      test_fail(__FILE__, __LINE__, "tour: \"%s\" missing or out of order", async_order[i]);
     at = found;
   }
 }

@@ -174,6 +174,8 @@ int tick__stream_update(tick_loop_t *loop, tick__stream_t *s) {
     if ((s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)) ||
         ((s->flags & (TICK__S_LISTENING | TICK__S_PAUSED)) == TICK__S_LISTENING))
       want |= TICK__POLLER_IN;
+    else if (s->flags & TICK__S_IN_LINGER)
+      want |= s->registered & TICK__POLLER_IN;
     if ((s->flags & (TICK__S_CONNECTING | TICK__S_RESOLVING)) == TICK__S_CONNECTING ||
         s->wq_head != NULL)
       want |= TICK__POLLER_OUT;
@@ -679,6 +681,10 @@ static void stream_io(tick_loop_t *loop, tick__io_t *w, unsigned events) {
   if ((events & (TICK__POLLER_IN | TICK__POLLER_ERR)) &&
       (s->flags & (TICK__S_READING | TICK__S_READ_PROMISE)))
     stream_read(loop, s);
+  else if ((events & (TICK__POLLER_IN | TICK__POLLER_ERR)) && (s->flags & TICK__S_IN_LINGER)) {
+    s->flags &= ~(uint32_t)TICK__S_IN_LINGER; /* nobody reads: stop being woken */
+    tick__stream_update(loop, s);
+  }
   if ((events & (TICK__POLLER_OUT | TICK__POLLER_ERR)) && s->wq_head != NULL &&
       !(s->flags & TICK__S_CLOSING))
     stream_flush(loop, s);
@@ -875,8 +881,13 @@ int tick_stream_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
 }
 
 /* The one-shot read: its own alloc and read callbacks, a buffer that carries its header. */
+/* The interest in EPOLLIN lingers after a one-shot read: a program that reads in a loop
+ * (an await loop) asks for the next read before data comes, and would otherwise pay an
+ * EPOLL_CTL_DEL and an EPOLL_CTL_ADD per read. The first event that finds nobody reading
+ * drops it (tick__stream_io). */
 static void read_promise_end(tick_loop_t *loop, tick__stream_t *s) {
   s->flags &= ~(uint32_t)TICK__S_READ_PROMISE;
+  s->flags |= TICK__S_IN_LINGER;
   s->read_resolver = NULL;
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;

@@ -50,8 +50,10 @@ enum {
   TICK__S_FAILED = 1u << 16,     /* connect failed: only close is useful */
   TICK__S_SHARED = 1u << 17,     /* the fd may have other references (given by the caller,
                                   * or lent by tick_stream_fileno): close deregisters it */
-  TICK__S_RESOLVING = 1u << 18   /* with CONNECTING: tick_tcp_connect_host's lookup runs;
+  TICK__S_RESOLVING = 1u << 18,  /* with CONNECTING: tick_tcp_connect_host's lookup runs;
                                   * no fd interest until an address is tried */
+  TICK__S_IN_LINGER = 1u << 19   /* a read promise ended: read interest stays registered
+                                  * until an event finds nobody reading (stream.c) */
 };
 
 typedef struct tick__stream_s tick__stream_t;

@@ -384,6 +384,31 @@ struct kernel_sigaction { /* the kernel's layout, for a raw rt_sigaction */
 #define NO_SANITIZE
 #endif
 
+/* ThreadSanitizer intercepts clone and treats it as a fork: its bookkeeping for the child
+ * then runs on the parent's memory (CLONE_VM) and rewrites which fiber the parent thread
+ * is on, so a spawn made from an async function's stack loses the synchronisation of the
+ * next coroutine switch. Under TSan the spawn calls libc's own clone, which the child's
+ * raw system calls need anyway; everywhere else `clone` is libc's. */
+#if defined(__SANITIZE_THREAD__)
+#define TICK__PROCESS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TICK__PROCESS_TSAN 1
+#endif
+#endif
+#ifdef TICK__PROCESS_TSAN
+#include <dlfcn.h>
+typedef int (*clone_fn_t)(int (*)(void *), void *, int, void *, ...);
+static clone_fn_t libc_clone(void) {
+  void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+  void *f = libc != NULL ? dlsym(libc, "clone") : NULL;
+  return f != NULL ? (clone_fn_t)f : clone;
+}
+#define TICK__CLONE libc_clone()
+#else
+#define TICK__CLONE clone
+#endif
+
 /* Runs in the child, on the parent's memory: raw system calls only (see the top). `a` is
  * the parent's and only `ran` and `err` are written: the fds the child moves are kept in
  * `src` and `errfd`, on the child's own stack, because the parent closes the numbers in
@@ -657,7 +682,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   /* With pidfds, the pidfd comes from clone itself (CLONE_PIDFD, Linux 5.2; pidfd_open
    * came in 5.3, so mode 1 implies it): a pidfd_open after the exec could find the child
    * already gone when the kernel reaps it at once (SIGCHLD ignored), and fail. */
-  pid = clone(child_main, stack + sizeof(stack),
+  pid = TICK__CLONE(child_main, stack + sizeof(stack),
               CLONE_VM | CLONE_VFORK | SIGCHLD | (s->mode == 1 ? CLONE_PIDFD : 0), &a,
               &pidfd);
   if (pid < 0) err = tick_translate_errno(errno);

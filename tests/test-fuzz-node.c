@@ -72,9 +72,24 @@ TEST_TIMEOUT(fuzz_node_saved_programs, 120) {
 }
 
 /* The interpreter refuses what it cannot run, with status 2 and nothing leaked. */
+/* An async function still suspended when the program ends never resumes in node: its
+ * cancellation by tick_loop_destroy, and the reactions to its promise, print nothing. */
+TEST(fuzz_node_async_left_suspended) {
+  static const char prog[] = "0 PN 1 -\n0 AF 2 1\n0 TH 3 2 -,u 2,s\n0 FI 4 2 - u\n"
+                             "0 AF 5 3\n1 M 1 -\n1 AW 1 1\n1 AX 5\n3 AW 0 2\n";
+  char *got = NULL;
+  size_t got_len = 0;
+  FILE *out = open_memstream(&got, &got_len);
+  ASSERT(out != NULL);
+  ASSERT_EQ(fuzz_interp_run(prog, out, 1), 0);
+  fclose(out);
+  ASSERT_STR_EQ(got, "a2\na5\nm1\n");
+  free(got);
+}
+
 TEST(fuzz_node_interp_rejects_bad_programs) {
   static const char *bad[] = {"0 TH 2 1 -,u -\n", "0 S 4 f 1\n", "0 ZZ 1\n", "0 T 1\n",
-                              "0 PT 1 h,1\n"};
+                              "0 PT 1 h,1\n", "0 PR 1 5\n0 AW 0 1\n", "0 AF 2 1\n1 AV 0\n"};
   size_t i;
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     char *got = NULL;

@@ -3,10 +3,10 @@
  *
  * gen(seed) builds one random scheduler program as a tree of blocks: block 0 is the main
  * script, every other block is the body of one callback (timer, interval, immediate,
- * next-tick, microtask, promise handler, finally callback). A block is a list of
- * operations, each an array of tokens. From that one structure toJs() writes the node
- * program and toDesc() the text that tests/fuzz/interp.c runs on tick, so the two forms
- * cannot drift apart.
+ * next-tick, microtask, promise handler, finally callback) or async function. A block is
+ * a list of operations, each an array of tokens. From that one structure toJs() writes
+ * the node program and toDesc() the text that tests/fuzz/interp.c runs on tick, so the
+ * two forms cannot drift apart.
  *
  * Description format (one operation per line, tokens separated by spaces):
  *
@@ -25,6 +25,20 @@
  *   BLOCK CA q p HR                P[q] = P[p].catch(HR)        prints p<q>:rejected:<v>
  *   BLOCK FI q p body RET          P[q] = P[p].finally(cb)      prints p<q>:finally
  *   BLOCK CB q all|allSettled|race|any n IN...   P[q] = Promise.<kind>([IN...])
+ *   BLOCK AF q body                P[q] = b<body>(), an async function  prints a<q>
+ *
+ * Steps only in the body of an async function (block `body` of an AF q line):
+ *
+ *   BLOCK AW c p                   await P[p]                   prints a<q>:<v>
+ *   BLOCK AV c n                   await n (a plain value)      prints a<q>:<v>
+ *   BLOCK AH c THENABLE            await a thenable             prints a<q>:<v>
+ *   BLOCK AX n                     throw n
+ *   BLOCK AR ARET                  the return statement
+ *
+ *   c         0: a rejection is thrown on (the function rejects); 1: caught, the
+ *             catch prints a<q>:caught:<reason> and the body goes on
+ *   ARET      u (return) | v,n (return n) | p,j (return P[j]) | w,j (return await P[j]) |
+ *             h,id,kind,v (return a thenable)
  *
  *   body      a block number, or - for none
  *   ACT       - | f v (resolve v) | r v (reject v) | x v (the executor throws v) |
@@ -51,6 +65,7 @@
  * never used (node may begin its first iteration late after the main script). A firing that
  * follows other firings (a timer made in a timer's callback, an interval's later calls)
  * inherits their lateness, so it also keeps one further slot free per such firing.
+ * An async function's body knows the time only up to its first await.
  */
 
 const GRID = 50;       /* ms between two deadlines */
@@ -84,9 +99,9 @@ function gen(seed) {
   const pickPromise = (ps) => (chance(0.6) ? pick(ps.slice(-3)) : pick(ps));
   const thenable = () => ['h', n.h++, pick(['f', 'f', 'r', 'x', 'fx', 'ff']), value()].join(',');
 
-  function block(time, hops, depth, promises, deferreds) {
+  function block(time, hops, depth, promises, deferreds, isAsync) {
     const b = { ops: [], time, hops, depth, promises: promises.slice(),
-      deferreds: deferreds.slice() };
+      deferreds: deferreds.slice(), isAsync: !!isAsync, ended: false };
     blocks.push(b);
     return blocks.length - 1;
   }
@@ -170,7 +185,11 @@ function gen(seed) {
     if (b.time !== null) kinds.push('T', 'T', 'T', 'V');
     if (b.promises.length) kinds.push('TH', 'TH', 'TH', 'TH', 'TH', 'CA', 'FI', 'CB');
     if (b.deferreds.length) kinds.push('S', 'S', 'S');
-    const kind = pick(kinds);
+    if (b.depth < MAX_DEPTH) kinds.push('AF');
+    /* In an async function's body, half of the operations are its own steps. */
+    const steps = ['AV', 'AH', 'AH', 'AX', 'AR', 'AR'];
+    if (b.promises.length) steps.push('AW', 'AW', 'AW', 'AW', 'AW', 'AW');
+    const kind = b.isAsync && chance(0.6) ? pick(steps) : pick(kinds);
     switch (kind) {
       case 'T': {
         const hops = b.time === 0 ? 0 : b.hops + 1;
@@ -256,6 +275,31 @@ function gen(seed) {
         b.promises.push(q);
         return;
       }
+      case 'AF': {
+        const q = n.p++;
+        const a = block(b.time, b.hops, b.depth + 1, b.promises, b.deferreds, true);
+        fill(a);
+        b.ops.push(['AF', q, a]);
+        b.promises.push(q);
+        return;
+      }
+      case 'AW': case 'AV': case 'AH': {
+        const arg = kind === 'AW' ? pickPromise(b.promises) : kind === 'AV' ? value() : thenable();
+        b.ops.push([kind, chance(0.4) ? 1 : 0, arg]);
+        /* After an await the body runs at a time the generator does not know. */
+        b.time = null;
+        return;
+      }
+      case 'AX': b.ops.push(['AX', value()]); b.ended = true; return;
+      case 'AR': {
+        const choices = ['u', 'v', 'v', 'h'];
+        if (b.promises.length) choices.push('p', 'w', 'w');
+        const r = pick(choices);
+        b.ops.push(['AR', r === 'u' ? 'u' : r === 'v' ? 'v,' + value() : r === 'h' ? thenable() :
+          r + ',' + pickPromise(b.promises)]);
+        b.ended = true;
+        return;
+      }
       case 'CB': {
         const q = n.p++;
         const count = chance(0.1) ? 0 : ri(1, 4);
@@ -271,8 +315,8 @@ function gen(seed) {
 
   function fill(id) {
     const b = blocks[id];
-    const count = b.depth === 0 ? ri(8, 20) : ri(1, 4);
-    for (let c = 0; c < count && budget > 0; c++) {
+    const count = b.depth === 0 ? ri(8, 20) : b.isAsync ? ri(2, 6) : ri(1, 4);
+    for (let c = 0; c < count && budget > 0 && !b.ended; c++) {
       budget--;
       op(id);
     }
@@ -364,7 +408,8 @@ function jsAct(a, k) {
   }
 }
 
-function jsOp(o) {
+/* `q`: the promise number of the async function whose body holds the operation. */
+function jsOp(o, q) {
   const a = o.map(String);
   switch (a[0]) {
     case 'T':
@@ -396,6 +441,23 @@ function jsOp(o) {
       return `reg(${a[1]}, P[${a[2]}].finally(() => { log('p${a[1]}:finally');` +
         `${jsBody(a[3])}${end} }));`;
     }
+    case 'AF': return `reg(${a[1]}, b${a[2]}());`;
+    case 'AW': case 'AV': case 'AH': {
+      const what = a[0] === 'AW' ? `P[${a[2]}]` : a[0] === 'AV' ? a[2] : jsThenable(a[2]);
+      const aw = `log('a${q}:' + fmt(await ${what}));`;
+      return a[1] === '1' ? `try { ${aw} } catch (e) { log('a${q}:caught:' + fmt(e)); }` : aw;
+    }
+    case 'AX': return `throw ${a[1]};`;
+    case 'AR': {
+      const r = a[1].split(',');
+      switch (r[0]) {
+        case 'u': return 'return;';
+        case 'v': return `return ${r[1]};`;
+        case 'p': return `return P[${r[1]}];`;
+        case 'w': return `return await P[${r[1]}];`;
+        default: return `return ${jsThenable(a[1])};`;
+      }
+    }
     case 'CB': {
       const ins = a.slice(4).map((s) => (s[0] === 'p' ? `P[${s.slice(1)}]` : s.slice(1)));
       return `reg(${a[1]}, Promise.${a[2]}([${ins.join(', ')}]));`;
@@ -406,9 +468,21 @@ function jsOp(o) {
 
 function toJs(prog) {
   const parts = ['// fuzz-node program, seed ' + prog.seed, JS_HEAD];
+  /* The bodies of async functions, with their promise numbers. */
+  const asyncOf = new Map();
+  prog.blocks.forEach((ops) => ops.forEach((o) => {
+    if (o[0] === 'AF') asyncOf.set(Number(o[2]), o[1]);
+  }));
+  const steps = new Set(['AW', 'AV', 'AH', 'AX', 'AR']);
   prog.blocks.forEach((ops, b) => {
-    parts.push(`function b${b}() {`);
-    ops.forEach((o) => parts.push('  ' + jsOp(o)));
+    const q = asyncOf.has(b) ? asyncOf.get(b) : '?';
+    if (asyncOf.has(b) || ops.some((o) => steps.has(o[0]))) {
+      parts.push(`async function b${b}() {`);
+      parts.push(`  log('a${q}');`);
+    } else {
+      parts.push(`function b${b}() {`);
+    }
+    ops.forEach((o) => parts.push('  ' + jsOp(o, q)));
     parts.push('}');
   });
   parts.push('b0();');

@@ -12,6 +12,9 @@
  * Values: the number n is the pointer n + 16, undefined is the pointer 1, and a fulfilled
  * promise whose value is NULL is a combinator's array (tick_promise_item gives its
  * elements). A JavaScript throw of n is a rejection with JS_THROW and the value n.
+ *
+ * An async function (AF) runs its body in fz_async_fn on a stack of its own: the await
+ * steps suspend it there, every other operation runs as in a callback's block.
  */
 #include "tick.h"
 
@@ -58,6 +61,7 @@ typedef struct fz_s {
   size_t narena, caparena;
   char *text;                     /* the description, split in place into tokens */
   int failed;                     /* 1: a tick call failed, 2: bad description */
+  int ended;                      /* the program has ended: callbacks only unwind */
 } fz_t;
 
 typedef struct fz_cb_s {
@@ -366,7 +370,12 @@ static void fz_handle(fz_handler_t *h, tick_promise_t *settled, tick_resolver_t 
                       const char *spec, int rejected) {
   fz_t *fz = h->fz;
   char prefix[64], *tok[8];
-  int n = fz_split(fz, spec, tok, 8);
+  int n;
+  if (fz->ended) {
+    fz_check(fz, tick_resolver_resolve(next, FZ_UNDEF, NULL), "return");
+    return;
+  }
+  n = fz_split(fz, spec, tok, 8);
   snprintf(prefix, sizeof(prefix), "p%d:%s:", h->q, rejected ? "rejected" : "fulfilled");
   fz_say(fz, prefix, settled);
   fz_run_block(fz, fz_body_of(fz, tok[0]));
@@ -399,6 +408,7 @@ typedef struct fz_finally_s {
 static int fz_on_finally(tick_loop_t *loop, void *arg, tick_promise_t **wait) {
   fz_finally_t *f = arg;
   fz_t *fz = f->fz;
+  if (fz->ended) return 0;
   fprintf(fz->out, "p%d:finally\n", f->q);
   fz_run_block(fz, f->body);
   switch (f->nret > 0 ? f->ret[0][0] : 'u') {
@@ -417,6 +427,105 @@ static int fz_on_finally(tick_loop_t *loop, void *arg, tick_promise_t **wait) {
     default: break;
   }
   return 0;
+}
+
+/* ---------------------------------------------------------- async functions ---- */
+
+typedef struct fz_async_s {
+  fz_t *fz;
+  int q, body;
+} fz_async_t;
+
+/* After an await: prints a<q>:<v>, or a<q>:caught:<reason> when `caught`. Returns 0 to go
+ * on, or the completion of the function (a rejection thrown on). */
+static int fz_awaited(tick_async_t *co, fz_async_t *a, int rc, int caught) {
+  char prefix[64];
+  tick_promise_t *settled = tick_async_result(co);
+  /* Cancelled when the program ended: in node it would never resume. */
+  if (settled == NULL || a->fz->ended) return rc < 0 ? rc : TICK_ECANCELED;
+  if (rc < 0 && !caught) return tick_async_forward(co, settled);
+  snprintf(prefix, sizeof(prefix), rc < 0 ? "a%d:caught:" : "a%d:", a->q);
+  fz_say(a->fz, prefix, settled);
+  return 0;
+}
+
+/* An AR step: the return statement (tokens of ARET). */
+static int fz_async_return(tick_async_t *co, fz_t *fz, char **r, int n) {
+  tick_promise_t *q;
+  int rc;
+  switch (r[0][0]) {
+    case 'u': return tick_async_return(co, FZ_UNDEF, NULL);
+    case 'v':
+      if (n < 2) break;
+      return tick_async_return(co, FZ_VAL(strtol(r[1], NULL, 10)), NULL);
+    case 'p':
+    case 'w':
+      if (n < 2 || (q = fz_promise(fz, fz_id(fz, r[1]))) == NULL) break;
+      if (r[0][0] == 'p') return tick_async_return_promise(co, q);
+      rc = tick_await(co, q);
+      if (tick_async_result(co) == NULL || fz->ended) return rc < 0 ? rc : TICK_ECANCELED;
+      return tick_async_forward(co, tick_async_result(co));
+    case 'h': {
+      fz_thenable_t *t = fz_thenable(fz, r, n);
+      if (t == NULL) return 0;
+      return tick_async_return_thenable(co, t, fz_then, NULL);
+    }
+    default: break;
+  }
+  fz_bad(fz, "bad return");
+  return 0;
+}
+
+static void fz_exec(fz_t *fz, const fz_op_t *op);
+
+/* The body of an async function: its steps, and every other operation as in a block. */
+static int fz_async_fn(tick_async_t *co, void *arg) {
+  fz_async_t *a = arg;
+  fz_t *fz = a->fz;
+  int i, rc;
+  fprintf(fz->out, "a%d\n", a->q);
+  for (i = 0; a->body >= 0 && i < fz->blocks[a->body].nops && !fz->failed && !fz->ended; i++) {
+    const fz_op_t *op = &fz->blocks[a->body].ops[i];
+    const char *k = op->tok[0];
+    if (strcmp(k, "AW") == 0 || strcmp(k, "AV") == 0 || strcmp(k, "AH") == 0) {
+      int caught;
+      if (op->ntok < 3) {
+        fz_bad(fz, "too few tokens");
+        break;
+      }
+      caught = strcmp(op->tok[1], "1") == 0;
+      if (k[1] == 'W') {
+        tick_promise_t *p = fz_promise(fz, fz_id(fz, op->tok[2]));
+        if (p == NULL) break;
+        rc = tick_await(co, p);
+      } else if (k[1] == 'V') {
+        rc = tick_await_value(co, FZ_VAL(strtol(op->tok[2], NULL, 10)), NULL);
+      } else {
+        fz_thenable_t *t = fz_thenable_spec(fz, op->tok[2]);
+        if (t == NULL) break;
+        rc = tick_await_thenable(co, t, fz_then, NULL);
+      }
+      if ((rc = fz_awaited(co, a, rc, caught)) != 0) return rc;
+    } else if (strcmp(k, "AX") == 0) {
+      if (op->ntok < 2) {
+        fz_bad(fz, "too few tokens");
+        break;
+      }
+      return tick_async_throw(co, FZ_THROW, FZ_VAL(strtol(op->tok[1], NULL, 10)), NULL);
+    } else if (strcmp(k, "AR") == 0) {
+      char *tok[4];
+      int n;
+      if (op->ntok < 2) {
+        fz_bad(fz, "too few tokens");
+        break;
+      }
+      n = fz_split(fz, op->tok[1], tok, 4);
+      return fz_async_return(co, fz, tok, n);
+    } else {
+      fz_exec(fz, op);
+    }
+  }
+  return tick_async_return(co, FZ_UNDEF, NULL);
 }
 
 /* -------------------------------------------------------------- callbacks ---- */
@@ -531,7 +640,7 @@ static void fz_exec(fz_t *fz, const fz_op_t *op) {
       strcmp(k, "PR") == 0 || strcmp(k, "PJ") == 0 || strcmp(k, "PN") == 0 ||
       strcmp(k, "PT") == 0 || strcmp(k, "S") == 0)
     need = 3;
-  if (strcmp(k, "CA") == 0) need = 4;
+  if (strcmp(k, "CA") == 0 || strcmp(k, "AF") == 0) need = k[0] == 'A' ? 3 : 4;
   if (op->ntok < need) {
     fz_bad(fz, "too few tokens");
     return;
@@ -618,6 +727,16 @@ static void fz_exec(fz_t *fz, const fz_op_t *op) {
     if (next != NULL) fz_register(fz, f->q, next);
   } else if (strcmp(k, "CB") == 0) {
     fz_combinator(fz, op);
+  } else if (strcmp(k, "AF") == 0) {
+    fz_async_t *a = fz_alloc(fz, sizeof(*a));
+    tick_promise_t *p = NULL;
+    a->fz = fz;
+    a->q = fz_id(fz, op->tok[1]);
+    a->body = fz_body_of(fz, op->tok[2]);
+    fz_check(fz, tick_async_run(fz->loop, fz_async_fn, a, NULL, &p), "async function");
+    if (p != NULL) fz_register(fz, a->q, p);
+  } else if (k[0] == 'A' && strchr("WVHXR", k[1]) != NULL && k[2] == '\0') {
+    fz_bad(fz, "await step outside an async function");
   } else {
     fz_bad(fz, "unknown operation");
   }
@@ -625,7 +744,7 @@ static void fz_exec(fz_t *fz, const fz_op_t *op) {
 
 static void fz_run_block(fz_t *fz, int block) {
   int i;
-  if (block < 0 || fz->failed) return;
+  if (block < 0 || fz->failed || fz->ended) return;
   for (i = 0; i < fz->blocks[block].nops && !fz->failed; i++)
     fz_exec(fz, &fz->blocks[block].ops[i]);
 }
@@ -682,9 +801,10 @@ static int fz_parse(fz_t *fz, const char *text) {
 int fuzz_interp_run(const char *text, FILE *out, int manual_clock);
 int fuzz_interp_run(const char *text, FILE *out, int manual_clock) {
   fz_t *fz = calloc(1, sizeof(*fz));
+  FILE *sink = fopen("/dev/null", "w");
   int rc, b, i, guard = 0;
   size_t k;
-  if (fz == NULL) abort();
+  if (fz == NULL || sink == NULL) abort();
   fz->out = out;
   if (fz_parse(fz, text) == 0) {
     rc = tick_loop_create(&fz->loop, manual_clock ? TICK_LOOP_MANUAL_CLOCK : 0);
@@ -698,12 +818,22 @@ int fuzz_interp_run(const char *text, FILE *out, int manual_clock) {
              guard++ < 100000)
         fz_check(fz, tick_loop_advance(fz->loop, 10), "advance");
       fz_check(fz, rc, "run");
+      /* Async functions still suspended are cancelled by destroy (or when what they
+       * await is freed); in node they never resume, so what they still do, and the
+       * reactions to their promises, run silently. */
+      fz->ended = 1;
+      fflush(out);
+      fz->out = sink;
       for (k = 0; k < fz->nreg; k++) tick_promise_release(fz->reg[k].p);
       for (k = 0; k < fz->nres; k++) tick_resolver_release(fz->resolvers[k]);
-      fz_check(fz, tick_loop_destroy(fz->loop), "loop destroy");
+      guard = 0;
+      while ((rc = tick_loop_destroy(fz->loop)) == TICK_EBUSY && guard++ < 100)
+        fz_check(fz, tick_loop_run(fz->loop, TICK_RUN_DEFAULT) < 0 ? -1 : 0, "run");
+      fz_check(fz, rc, "loop destroy");
     }
   }
   fflush(out);
+  fclose(sink);
   rc = fz->failed;
   for (b = 0; b < fz->nblocks; b++) {
     for (i = 0; i < fz->blocks[b].nops; i++) free(fz->blocks[b].ops[i].tok);

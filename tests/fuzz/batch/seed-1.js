@@ -32,18 +32,26 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.resolve(thenable(1, 'ff', 96)));
-  reg(2, new Promise((res, rej) => { R[2] = [res, rej]; R[2][0](P[1]); }));
-  R[2][0](40);
-  reg(3, new Promise((res, rej) => { R[3] = [res, rej];  }));
-  T[1] = setTimeout(() => { log('t1'); b1(); }, 100);
-  reg(6, P[3].then(undefined, (v) => { log('p6:rejected:' + fmt(v)); return 32; }));
-  clearTimeout(T[1]);
-  reg(7, Promise.resolve(72));
+  reg(1, Promise.any([28, 61, 72, 42]));
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 150);
+  process.nextTick(() => { log('n1'); b2(); });
+  reg(5, new Promise((res, rej) => { R[5] = [res, rej]; R[5][0](32); }));
+  T[3] = setTimeout(() => { log('t3'); b3(); }, 200);
+  T[4] = setTimeout(() => { log('t4'); }, 550);
+  reg(8, Promise.reject(67));
 }
 function b1() {
-  reg(4, Promise.resolve(thenable(2, 'f', 4)));
-  T[2] = setTimeout(() => { log('t2'); }, 300);
-  reg(5, Promise.resolve(thenable(3, 'f', 65)));
+  reg(2, Promise.resolve(48));
+}
+function b2() {
+  reg(3, new Promise((res, rej) => { R[3] = [res, rej];  }));
+  process.nextTick(() => { log('n2'); });
+  reg(4, P[1].then((v) => { log('p4:fulfilled:' + fmt(v)); return thenable(1, 'fx', 19); }, undefined));
+  T[2] = setTimeout(() => { log('t2'); }, 450);
+}
+function b3() {
+  reg(6, P[1].then((v) => { log('p6:fulfilled:' + fmt(v)); return P[5]; }, undefined));
+  clearTimeout(T[1]);
+  reg(7, P[6].then((v) => { log('p7:fulfilled:' + fmt(v)); return P[1]; }, (v) => { log('p7:rejected:' + fmt(v)); return 88; }));
 }
 b0();

@@ -32,69 +32,76 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  T[1] = setTimeout(() => { log('t1'); b1(); }, 300);
-  process.nextTick(() => { log('n2'); b4(); });
-  T[3] = setTimeout(() => { log('t3'); b5(); }, 250);
-  queueMicrotask(() => { log('m1'); });
-  reg(10, new Promise((res, rej) => { R[10] = [res, rej]; R[10][0](thenable(3, 'f', 16)); }));
-  reg(11, Promise.resolve(thenable(4, 'ff', 95)));
-  reg(12, Promise.any([84, P[10], P[11], 69]));
-  T[5] = setTimeout(() => { log('t5'); b7(); }, 150);
-  R[10][0](thenable(5, 'x', 28));
-  clearImmediate(I[1]);
-  reg(15, P[12].then((v) => { log('p15:fulfilled:' + fmt(v)); return P[10]; }, (v) => { log('p15:rejected:' + fmt(v)); b8(); return P[20]; }));
-  reg(21, Promise.any([18, P[15], 32]));
-  clearImmediate(I[1]);
-  reg(22, P[21].then((v) => { log('p22:fulfilled:' + fmt(v)); b11(); return v; }, (v) => { log('p22:rejected:' + fmt(v)); throw v; }));
-  reg(24, Promise.resolve(thenable(7, 'f', 22)));
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 500);
+  { let n = 0; T[2] = setInterval(() => { n++; log('v2:' + n); if (n === 1) clearInterval(T[2]); }, 100); }
+  { let n = 0; T[3] = setInterval(() => { n++; log('v3:' + n); if (n === 1) clearInterval(T[3]); b2(); }, 150); }
+  reg(3, Promise.all([]));
+  reg(4, Promise.reject(14));
+  queueMicrotask(() => { log('m1'); b3(); });
+  reg(8, P[3].then((v) => { log('p8:fulfilled:' + fmt(v)); return 38; }, (v) => { log('p8:rejected:' + fmt(v)); b4(); throw v; }));
+  T[5] = setTimeout(() => { log('t5'); b6(); }, 350);
+  reg(14, P[4].finally(() => { log('p14:finally'); return P[8]; }));
+  T[6] = setTimeout(() => { log('t6'); b7(); }, 250);
+  reg(16, Promise.all([P[8], P[8], 59]));
+  I[4] = setImmediate(() => { log('i4'); b8(); });
+  reg(24, Promise.reject(69));
+  reg(25, Promise.any([37, P[14]]));
+  reg(26, P[16].then((v) => { log('p26:fulfilled:' + fmt(v)); return v; }, (v) => { log('p26:rejected:' + fmt(v)); b11(); return; }));
+  T[8] = setTimeout(() => { log('t8'); }, 200);
+  T[9] = setTimeout(() => { log('t9'); }, 550);
+  reg(30, Promise.resolve(40));
 }
 function b1() {
-  process.nextTick(() => { log('n1'); b2(); });
-}
-function b2() {
-  T[2] = setTimeout(() => { log('t2'); b3(); }, 50);
-  reg(2, Promise.resolve(thenable(1, 'f', 34)));
-  reg(3, Promise.all([P[2]]));
-  reg(4, Promise.reject(14));
-}
-function b3() {
-  reg(1, new Promise((res, rej) => { R[1] = [res, rej]; R[1][0](80); }));
-  R[1][1](52);
-}
-function b4() {
-  reg(5, Promise.resolve(thenable(2, 'r', 62)));
-  reg(6, P[5].then(undefined, (v) => { log('p6:rejected:' + fmt(v)); throw v; }));
-  reg(7, Promise.resolve(59));
-  reg(8, P[5].catch((v) => { log('p8:rejected:' + fmt(v)); throw v; }));
-}
-function b5() {
-  T[4] = setTimeout(() => { log('t4'); b6(); }, 200);
-  reg(9, new Promise((res, rej) => { R[9] = [res, rej];  }));
-}
-function b6() {
+  reg(1, Promise.resolve(8));
   I[1] = setImmediate(() => { log('i1'); });
 }
+function b2() {
+  reg(2, Promise.allSettled([29, 34]));
+  clearTimeout(T[1]);
+}
+function b3() {
+  T[4] = setTimeout(() => { log('t4'); }, 300);
+  reg(5, P[3].then(undefined, (v) => { log('p5:rejected:' + fmt(v)); throw v; }));
+  reg(6, Promise.resolve(59));
+  reg(7, P[4].finally(() => { log('p7:finally'); return P[5]; }));
+}
+function b4() {
+  reg(9, Promise.any([42]));
+  reg(10, Promise.all([]));
+  reg(11, new Promise((res, rej) => { R[11] = [res, rej]; R[11][0](P[9]); }));
+  I[2] = setImmediate(() => { log('i2'); b5(); });
+}
+function b5() {
+  reg(12, P[11].finally(() => { log('p12:finally'); }));
+  reg(13, new Promise((res, rej) => { R[13] = [res, rej]; R[13][0](P[11]); }));
+}
+function b6() {
+  I[3] = setImmediate(() => { log('i3'); });
+}
 function b7() {
-  reg(13, P[12].then((v) => { log('p13:fulfilled:' + fmt(v)); return P[11]; }, (v) => { log('p13:rejected:' + fmt(v)); return P[10]; }));
-  reg(14, new Promise((res, rej) => { R[14] = [res, rej];  }));
+  reg(15, P[14].finally(() => { log('p15:finally'); throw new Error(); }));
 }
 function b8() {
-  clearTimeout(T[4]);
-  reg(16, P[10].then((v) => { log('p16:fulfilled:' + fmt(v)); b9(); return 52; }, (v) => { log('p16:rejected:' + fmt(v)); return 53; }));
-  reg(19, P[11].then((v) => { log('p19:fulfilled:' + fmt(v)); return thenable(6, 'r', 46); }, undefined));
-  reg(20, Promise.reject(55));
+  T[7] = setTimeout(() => { log('t7'); }, 450);
+  reg(17, P[14].then((v) => { log('p17:fulfilled:' + fmt(v)); return; }, (v) => { log('p17:rejected:' + fmt(v)); b9(); return 55; }));
+  reg(22, P[17].catch((v) => { log('p22:rejected:' + fmt(v)); return; }));
+  reg(23, Promise.reject(34));
 }
 function b9() {
-  process.nextTick(() => { log('n3'); b10(); });
-  reg(17, Promise.all([P[10], P[10], P[12], P[11]]));
-  reg(18, Promise.allSettled([39, P[17], 54]));
+  reg(18, P[4].then((v) => { log('p18:fulfilled:' + fmt(v)); return P[4]; }, (v) => { log('p18:rejected:' + fmt(v)); return 72; }));
+  reg(19, P[16].finally(() => { log('p19:finally'); b10(); throw new Error(); }));
+  clearImmediate(I[2]);
+  clearImmediate(I[5]);
 }
 function b10() {
-  R[10][1](21);
+  reg(20, P[16].finally(() => { log('p20:finally'); }));
+  reg(21, P[14].then((v) => { log('p21:fulfilled:' + fmt(v)); return 52; }, (v) => { log('p21:rejected:' + fmt(v)); return thenable(1, 'f', 53); }));
+  clearTimeout(T[1]);
+  I[5] = setImmediate(() => { log('i5'); });
 }
 function b11() {
-  clearTimeout(T[4]);
-  clearImmediate(I[1]);
-  reg(23, P[15].catch((v) => { log('p23:rejected:' + fmt(v)); return P[21]; }));
+  reg(27, P[25].then(undefined, undefined));
+  reg(28, P[25].then((v) => { log('p28:fulfilled:' + fmt(v)); return; }, (v) => { log('p28:rejected:' + fmt(v)); return; }));
+  reg(29, P[25].then((v) => { log('p29:fulfilled:' + fmt(v)); return v; }, undefined));
 }
 b0();

@@ -32,13 +32,16 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.race([1]));
-  { let n = 0; T[1] = setInterval(() => { n++; log('v1:' + n); if (n === 2) clearInterval(T[1]); }, 150); }
-  reg(2, Promise.resolve(thenable(1, 'x', 74)));
-  reg(3, P[2].then(undefined, (v) => { log('p3:rejected:' + fmt(v)); return P[1]; }));
-  reg(4, new Promise((res, rej) => { R[4] = [res, rej];  }));
+  reg(1, b1());
+  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return v; }, undefined));
+  T[1] = setTimeout(() => { log('t1'); }, 450);
+  reg(3, new Promise((res, rej) => { R[3] = [res, rej];  }));
+  R[3][0](13);
   clearTimeout(T[1]);
-  reg(5, Promise.resolve(thenable(2, 'f', 32)));
-  reg(6, Promise.reject(60));
+  reg(4, Promise.resolve(thenable(1, 'f', 32)));
+}
+async function b1() {
+  log('a1');
+  return 55;
 }
 b0();

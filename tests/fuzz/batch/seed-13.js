@@ -38,12 +38,12 @@ function b0() {
   reg(5, Promise.resolve(thenable(1, 'ff', 36)));
   reg(6, P[4].then((v) => { log('p6:fulfilled:' + fmt(v)); return; }, undefined));
   queueMicrotask(() => { log('m1'); b3(); });
-  reg(9, P[4].then((v) => { log('p9:fulfilled:' + fmt(v)); return P[3]; }, (v) => { log('p9:rejected:' + fmt(v)); b4(); throw 11; }));
-  process.nextTick(() => { log('n2'); });
-  reg(14, Promise.resolve(92));
-  reg(15, P[14].catch((v) => { log('p15:rejected:' + fmt(v)); return 34; }));
-  reg(16, Promise.resolve(49));
-  reg(17, Promise.allSettled([P[15]]));
+  reg(9, Promise.reject(75));
+  reg(10, Promise.reject(10));
+  reg(11, Promise.resolve(thenable(3, 'ff', 99)));
+  reg(12, P[10].catch((v) => { log('p12:rejected:' + fmt(v)); b4(); return thenable(4, 'fx', 53); }));
+  reg(15, Promise.any([P[5], P[6], P[3]]));
+  reg(16, Promise.resolve(92));
 }
 function b1() {
   I[1] = setImmediate(() => { log('i1'); b2(); });
@@ -54,12 +54,12 @@ function b2() {
 }
 function b3() {
   reg(7, Promise.resolve(17));
-  reg(8, new Promise((res, rej) => { R[8] = [res, rej]; R[8][0](16); }));
+  reg(8, Promise.resolve(thenable(2, 'ff', 11)));
 }
 function b4() {
-  reg(10, Promise.resolve(24));
-  reg(11, Promise.resolve(69));
-  reg(12, Promise.race([P[10], 64]));
-  reg(13, P[6].then((v) => { log('p13:fulfilled:' + fmt(v)); return P[10]; }, (v) => { log('p13:rejected:' + fmt(v)); throw v; }));
+  reg(13, Promise.resolve(24));
+  reg(14, Promise.resolve(69));
+  R[3][1](69);
+  R[3][0](P[14]);
 }
 b0();

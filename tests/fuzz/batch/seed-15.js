@@ -38,19 +38,37 @@ function b0() {
   queueMicrotask(() => { log('m1'); });
   R[2][0](48);
   I[1] = setImmediate(() => { log('i1'); b2(); });
-  reg(6, Promise.resolve(14));
-  queueMicrotask(() => { log('m2'); });
-  reg(7, P[2].then(undefined, (v) => { log('p7:rejected:' + fmt(v)); return 7; }));
-  reg(8, P[1].then((v) => { log('p8:fulfilled:' + fmt(v)); throw 25; }, undefined));
+  reg(6, P[2].then((v) => { log('p6:fulfilled:' + fmt(v)); b3(); return v; }, undefined));
+  reg(7, P[1].then((v) => { log('p7:fulfilled:' + fmt(v)); b4(); throw 25; }, undefined));
   R[1][0](P[1]);
   R[1][0](97);
-  R[2][0](P[6]);
+  reg(9, b5());
+  reg(11, b6());
+  R[1][0](65);
 }
 function b1() {
   reg(3, Promise.race([]));
   reg(4, new Promise((res, rej) => { R[4] = [res, rej];  }));
 }
 function b2() {
-  reg(5, P[2].then((v) => { log('p5:fulfilled:' + fmt(v)); return v; }, (v) => { log('p5:rejected:' + fmt(v)); throw v; }));
+  reg(5, P[2].catch((v) => { log('p5:rejected:' + fmt(v)); throw v; }));
+}
+function b3() {
+  queueMicrotask(() => { log('m2'); });
+}
+function b4() {
+  reg(8, P[1].catch((v) => { log('p8:rejected:' + fmt(v)); throw v; }));
+}
+async function b5() {
+  log('a9');
+  log('a9:' + fmt(await P[7]));
+  reg(10, P[7].then((v) => { log('p10:fulfilled:' + fmt(v)); return v; }, undefined));
+  try { log('a9:' + fmt(await P[6])); } catch (e) { log('a9:caught:' + fmt(e)); }
+  queueMicrotask(() => { log('m3'); });
+}
+async function b6() {
+  log('a11');
+  try { log('a11:' + fmt(await P[2])); } catch (e) { log('a11:caught:' + fmt(e)); }
+  log('a11:' + fmt(await thenable(1, 'f', 5)));
 }
 b0();

@@ -33,26 +33,22 @@ function thenable(id, kind, v) {
 
 function b0() {
   T[1] = setTimeout(() => { log('t1'); b1(); }, 250);
-  I[1] = setImmediate(() => { log('i1'); b2(); });
-  reg(6, Promise.reject(49));
-  reg(7, new Promise((res, rej) => { R[7] = [res, rej]; R[7][0](P[6]); }));
-  reg(8, Promise.reject(35));
-  reg(9, Promise.reject(73));
-  clearTimeout(T[1]);
-  R[7][0](thenable(2, 'fx', 30));
-  reg(10, P[6].then((v) => { log('p10:fulfilled:' + fmt(v)); return v; }, (v) => { log('p10:rejected:' + fmt(v)); throw v; }));
+  reg(2, Promise.reject(41));
+  T[2] = setTimeout(() => { log('t2'); b3(); }, 500);
+  reg(5, Promise.resolve(91));
+  T[3] = setTimeout(() => { log('t3'); }, 400);
+  reg(6, P[5].finally(() => { log('p6:finally'); }));
+  reg(7, new Promise((res, rej) => { R[7] = [res, rej]; R[7][0](P[2]); }));
 }
 function b1() {
-  { let n = 0; T[2] = setInterval(() => { n++; log('v2:' + n); if (n === 2) clearInterval(T[2]); }, 50); }
+  reg(1, b2());
 }
-function b2() {
-  reg(1, Promise.all([41, 84]));
-  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return thenable(1, 'fx', 79); }, (v) => { log('p2:rejected:' + fmt(v)); b3(); return; }));
+async function b2() {
+  log('a1');
+  return 0;
 }
 function b3() {
-  queueMicrotask(() => { log('m1'); });
-  reg(3, P[1].then((v) => { log('p3:fulfilled:' + fmt(v)); return P[1]; }, undefined));
-  reg(4, P[1].then((v) => { log('p4:fulfilled:' + fmt(v)); return P[1]; }, (v) => { log('p4:rejected:' + fmt(v)); throw v; }));
-  reg(5, Promise.resolve(55));
+  reg(3, P[2].catch((v) => { log('p3:rejected:' + fmt(v)); throw v; }));
+  reg(4, P[3].then((v) => { log('p4:fulfilled:' + fmt(v)); return 2; }, undefined));
 }
 b0();

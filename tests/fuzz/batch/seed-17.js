@@ -32,32 +32,15 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.resolve(thenable(1, 'f', 8)));
-  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return P[1]; }, (v) => { log('p2:rejected:' + fmt(v)); throw v; }));
-  reg(3, new Promise((res, rej) => { R[3] = [res, rej];  }));
-  reg(4, P[2].then((v) => { log('p4:fulfilled:' + fmt(v)); throw 6; }, (v) => { log('p4:rejected:' + fmt(v)); return 42; }));
-  reg(5, P[1].then((v) => { log('p5:fulfilled:' + fmt(v)); return; }, undefined));
-  reg(6, Promise.any([P[2], P[1], 24]));
-  R[3][0](80);
-  T[1] = setTimeout(() => { log('t1'); b1(); }, 550);
-  reg(10, P[3].then(undefined, (v) => { log('p10:rejected:' + fmt(v)); b3(); return; }));
-}
-function b1() {
-  queueMicrotask(() => { log('m1'); });
-  R[3][0](P[1]);
-  reg(7, P[4].then((v) => { log('p7:fulfilled:' + fmt(v)); return v; }, (v) => { log('p7:rejected:' + fmt(v)); b2(); return P[7]; }));
-}
-function b2() {
-  reg(8, P[1].then(undefined, (v) => { log('p8:rejected:' + fmt(v)); return 31; }));
-  clearTimeout(T[1]);
-  reg(9, Promise.resolve(47));
-}
-function b3() {
-  reg(11, new Promise((res, rej) => { R[11] = [res, rej];  }));
-  reg(12, P[3].then((v) => { log('p12:fulfilled:' + fmt(v)); return v; }, (v) => { log('p12:rejected:' + fmt(v)); throw 92; }));
-  reg(13, P[11].then((v) => { log('p13:fulfilled:' + fmt(v)); throw 39; }, (v) => { log('p13:rejected:' + fmt(v)); b4(); throw v; }));
-}
-function b4() {
-  reg(14, Promise.resolve(thenable(2, 'fx', 5)));
+  reg(1, Promise.allSettled([76]));
+  T[1] = setTimeout(() => { log('t1'); }, 200);
+  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return v; }, (v) => { log('p2:rejected:' + fmt(v)); throw v; }));
+  reg(3, P[2].then((v) => { log('p3:fulfilled:' + fmt(v)); return; }, (v) => { log('p3:rejected:' + fmt(v)); return 42; }));
+  reg(4, P[1].then((v) => { log('p4:fulfilled:' + fmt(v)); return; }, undefined));
+  reg(5, Promise.resolve(thenable(1, 'f', 71)));
+  reg(6, Promise.reject(39));
+  reg(7, P[6].then((v) => { log('p7:fulfilled:' + fmt(v)); return P[2]; }, (v) => { log('p7:rejected:' + fmt(v)); throw v; }));
+  reg(8, P[6].then(undefined, undefined));
+  process.nextTick(() => { log('n1'); });
 }
 b0();

@@ -32,41 +32,42 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.resolve(thenable(1, 'f', 80)));
-  T[1] = setTimeout(() => { log('t1'); b1(); }, 450);
+  reg(1, Promise.race([53, 71, 20, 14]));
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 200);
+  reg(4, P[1].catch((v) => { log('p4:rejected:' + fmt(v)); throw v; }));
+  T[2] = setTimeout(() => { log('t2'); b2(); }, 300);
+  T[3] = setTimeout(() => { log('t3'); b6(); }, 550);
+  T[4] = setTimeout(() => { log('t4'); }, 250);
+  reg(15, Promise.resolve(39));
+  reg(16, P[1].finally(() => { log('p16:finally'); return thenable(1, 'f', 53); }));
+  queueMicrotask(() => { log('m2'); });
+  reg(17, P[15].then((v) => { log('p17:fulfilled:' + fmt(v)); return v; }, undefined));
+  reg(18, P[17].then((v) => { log('p18:fulfilled:' + fmt(v)); return 70; }, undefined));
+}
+function b1() {
   queueMicrotask(() => { log('m1'); });
   reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return 89; }, (v) => { log('p2:rejected:' + fmt(v)); return 20; }));
   reg(3, P[1].then((v) => { log('p3:fulfilled:' + fmt(v)); return 82; }, undefined));
-  T[3] = setTimeout(() => { log('t3'); b3(); }, 400);
-  reg(5, new Promise((res, rej) => { R[5] = [res, rej];  }));
-  reg(6, Promise.resolve(69));
-  reg(7, Promise.resolve(thenable(2, 'f', 70)));
-  reg(8, new Promise((res, rej) => { R[8] = [res, rej]; R[8][0](73); }));
-  R[8][0](P[7]);
-  reg(9, P[8].then(undefined, (v) => { log('p9:rejected:' + fmt(v)); b4(); return 16; }));
-  process.nextTick(() => { log('n1'); b5(); });
-  reg(16, new Promise((res, rej) => { R[16] = [res, rej]; R[16][1](38); }));
-}
-function b1() {
-  T[2] = setTimeout(() => { log('t2'); b2(); }, 50);
 }
 function b2() {
-  clearTimeout(T[2]);
+  reg(5, Promise.race([P[1], P[1], P[4], P[1]]));
+  reg(6, Promise.race([P[5], 71, P[5], 57]));
+  reg(7, P[4].finally(() => { log('p7:finally'); b3(); }));
+  process.nextTick(() => { log('n1'); b4(); });
 }
 function b3() {
-  queueMicrotask(() => { log('m2'); });
-  reg(4, P[2].then((v) => { log('p4:fulfilled:' + fmt(v)); return P[3]; }, undefined));
+  reg(8, P[6].then((v) => { log('p8:fulfilled:' + fmt(v)); return 78; }, undefined));
 }
 function b4() {
-  reg(10, P[8].then((v) => { log('p10:fulfilled:' + fmt(v)); return 78; }, undefined));
+  reg(9, new Promise((res, rej) => { R[9] = [res, rej];  }));
+  reg(10, P[9].then((v) => { log('p10:fulfilled:' + fmt(v)); throw 90; }, (v) => { log('p10:rejected:' + fmt(v)); b5(); return 24; }));
+  reg(12, P[9].then((v) => { log('p12:fulfilled:' + fmt(v)); return 73; }, undefined));
+  reg(13, P[9].catch((v) => { log('p13:rejected:' + fmt(v)); throw v; }));
 }
 function b5() {
   reg(11, new Promise((res, rej) => { R[11] = [res, rej];  }));
-  reg(12, P[11].then((v) => { log('p12:fulfilled:' + fmt(v)); throw 90; }, (v) => { log('p12:rejected:' + fmt(v)); b6(); return 24; }));
-  reg(14, P[11].then((v) => { log('p14:fulfilled:' + fmt(v)); return 73; }, undefined));
-  reg(15, P[9].then((v) => { log('p15:fulfilled:' + fmt(v)); return thenable(3, 'ff', 13); }, (v) => { log('p15:rejected:' + fmt(v)); return 20; }));
 }
 function b6() {
-  reg(13, new Promise((res, rej) => { R[13] = [res, rej];  }));
+  reg(14, Promise.allSettled([P[4]]));
 }
 b0();

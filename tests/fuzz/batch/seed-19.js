@@ -32,47 +32,42 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, new Promise((res, rej) => { R[1] = [res, rej]; R[1][0](thenable(1, 'f', 65)); }));
-  T[1] = setTimeout(() => { log('t1'); }, 350);
-  queueMicrotask(() => { log('m1'); });
-  { let n = 0; T[2] = setInterval(() => { n++; log('v2:' + n); if (n === 2) clearInterval(T[2]); b1(); }, 100); }
-  R[1][1](29);
-  reg(10, Promise.race([]));
-  T[3] = setTimeout(() => { log('t3'); b7(); }, 450);
-  queueMicrotask(() => { log('m2'); });
+  reg(1, Promise.resolve(thenable(1, 'fx', 98)));
+  reg(2, Promise.resolve(thenable(2, 'x', 53)));
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 500);
+  T[2] = setTimeout(() => { log('t2'); b2(); }, 100);
+  reg(8, new Promise((res, rej) => { R[8] = [res, rej];  }));
+  I[3] = setImmediate(() => { log('i3'); });
+  R[8][0](38);
+  I[4] = setImmediate(() => { log('i4'); });
+  R[8][0](thenable(4, 'f', 86));
+  I[5] = setImmediate(() => { log('i5'); });
+  T[6] = setTimeout(() => { log('t6'); b7(); }, 550);
 }
 function b1() {
-  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); b2(); return 91; }, undefined));
-  I[1] = setImmediate(() => { log('i1'); b3(); });
-  I[2] = setImmediate(() => { log('i2'); b5(); });
 }
 function b2() {
-  reg(3, P[1].then(undefined, (v) => { log('p3:rejected:' + fmt(v)); return P[1]; }));
+  reg(3, P[1].then((v) => { log('p3:fulfilled:' + fmt(v)); b3(); return 91; }, undefined));
+  I[1] = setImmediate(() => { log('i1'); b4(); });
+  clearTimeout(T[3]);
 }
 function b3() {
-  R[1][0](29);
-  reg(4, Promise.allSettled([]));
-  reg(5, P[4].then((v) => { log('p5:fulfilled:' + fmt(v)); b4(); return 35; }, undefined));
-  reg(7, Promise.reject(56));
+  reg(4, P[1].then(undefined, (v) => { log('p4:rejected:' + fmt(v)); return P[1]; }));
 }
 function b4() {
-  reg(6, P[4].then(undefined, (v) => { log('p6:rejected:' + fmt(v)); return 46; }));
+  reg(5, Promise.allSettled([P[1], 6]));
+  T[3] = setTimeout(() => { log('t3'); }, 200);
+  T[4] = setTimeout(() => { log('t4'); b5(); }, 50);
+  I[2] = setImmediate(() => { log('i2'); b6(); });
 }
 function b5() {
-  reg(8, P[1].then((v) => { log('p8:fulfilled:' + fmt(v)); throw 58; }, (v) => { log('p8:rejected:' + fmt(v)); b6(); return; }));
-  I[3] = setImmediate(() => { log('i3'); });
+  reg(6, P[1].then((v) => { log('p6:fulfilled:' + fmt(v)); return thenable(3, 'f', 35); }, undefined));
+  reg(7, Promise.reject(56));
 }
 function b6() {
-  reg(9, Promise.allSettled([15, P[2]]));
+  T[5] = setTimeout(() => { log('t5'); }, 300);
 }
 function b7() {
-  reg(11, P[1].then((v) => { log('p11:fulfilled:' + fmt(v)); return P[1]; }, undefined));
-  clearTimeout(T[3]);
-  T[4] = setTimeout(() => { log('t4'); b8(); }, 50);
-  reg(12, Promise.reject(24));
-}
-function b8() {
-  R[1][0](5);
-  R[1][0](P[11]);
+  reg(9, P[1].then((v) => { log('p9:fulfilled:' + fmt(v)); return P[1]; }, undefined));
 }
 b0();

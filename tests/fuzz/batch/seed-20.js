@@ -32,23 +32,18 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.any([19, 72]));
-  reg(2, Promise.all([P[1]]));
-  reg(3, Promise.reject(96));
-  reg(4, Promise.resolve(thenable(1, 'f', 32)));
-  queueMicrotask(() => { log('m1'); b1(); });
-  reg(6, new Promise((res, rej) => { R[6] = [res, rej];  }));
-  T[1] = setTimeout(() => { log('t1'); b2(); }, 150);
-  reg(8, P[2].then((v) => { log('p8:fulfilled:' + fmt(v)); return thenable(2, 'x', 24); }, (v) => { log('p8:rejected:' + fmt(v)); throw 70; }));
-  R[6][0](thenable(3, 'fx', 27));
-  reg(9, P[4].then((v) => { log('p9:fulfilled:' + fmt(v)); return v; }, undefined));
-  R[6][0](P[8]);
-  R[6][0](thenable(4, 'f', 24));
+  reg(1, Promise.reject(42));
+  reg(2, Promise.reject(72));
+  reg(3, P[2].catch((v) => { log('p3:rejected:' + fmt(v)); b1(); return P[1]; }));
+  reg(5, Promise.resolve(thenable(1, 'f', 31)));
+  reg(6, Promise.all([30, P[2], P[1], P[1]]));
+  queueMicrotask(() => { log('m1'); });
+  reg(7, P[6].then((v) => { log('p7:fulfilled:' + fmt(v)); return P[1]; }, (v) => { log('p7:rejected:' + fmt(v)); return thenable(2, 'f', 1); }));
+  T[1] = setTimeout(() => { log('t1'); }, 300);
+  reg(8, P[3].finally(() => { log('p8:finally'); return P[2]; }));
+  reg(9, P[6].then((v) => { log('p9:fulfilled:' + fmt(v)); return v; }, undefined));
 }
 function b1() {
-  reg(5, P[4].finally(() => { log('p5:finally'); }));
-}
-function b2() {
-  reg(7, P[6].finally(() => { log('p7:finally'); return P[3]; }));
+  reg(4, new Promise((res, rej) => { R[4] = [res, rej]; R[4][0](20); }));
 }
 b0();

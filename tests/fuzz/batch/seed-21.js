@@ -33,25 +33,24 @@ function thenable(id, kind, v) {
 
 function b0() {
   reg(1, Promise.reject(38));
-  reg(2, P[1].catch((v) => { log('p2:rejected:' + fmt(v)); throw v; }));
-  reg(3, Promise.reject(34));
-  reg(4, P[2].finally(() => { log('p4:finally'); }));
-  T[1] = setTimeout(() => { log('t1'); b1(); }, 200);
-  reg(8, new Promise((res, rej) => { R[8] = [res, rej];  }));
-  reg(9, P[1].then((v) => { log('p9:fulfilled:' + fmt(v)); b3(); return; }, (v) => { log('p9:rejected:' + fmt(v)); return P[3]; }));
-  reg(11, Promise.race([24, P[1]]));
+  T[1] = setTimeout(() => { log('t1'); }, 500);
+  reg(2, Promise.any([P[1], P[1], P[1], P[1]]));
+  process.nextTick(() => { log('n1'); });
+  reg(3, new Promise((res, rej) => { R[3] = [res, rej]; throw 9; }));
+  reg(4, P[3].then((v) => { log('p4:fulfilled:' + fmt(v)); return 33; }, (v) => { log('p4:rejected:' + fmt(v)); throw v; }));
+  T[2] = setTimeout(() => { log('t2'); }, 250);
+  reg(5, P[2].then(undefined, undefined));
+  reg(6, P[4].then((v) => { log('p6:fulfilled:' + fmt(v)); b1(); return; }, (v) => { log('p6:rejected:' + fmt(v)); return P[3]; }));
+  reg(9, Promise.race([24, P[1]]));
   clearTimeout(T[1]);
-  clearTimeout(T[1]);
+  reg(10, P[3].then((v) => { log('p10:fulfilled:' + fmt(v)); throw 19; }, undefined));
+  reg(11, Promise.allSettled([P[1], P[1], P[1], P[6]]));
 }
 function b1() {
-  queueMicrotask(() => { log('m1'); });
-  reg(5, P[3].then((v) => { log('p5:fulfilled:' + fmt(v)); b2(); return; }, (v) => { log('p5:rejected:' + fmt(v)); throw 78; }));
+  reg(7, Promise.all([P[5]]));
+  I[1] = setImmediate(() => { log('i1'); b2(); });
 }
 function b2() {
-  reg(6, Promise.resolve(thenable(1, 'f', 63)));
-  reg(7, Promise.allSettled([P[4], P[6], 79, P[1]]));
-}
-function b3() {
-  reg(10, P[2].then(undefined, (v) => { log('p10:rejected:' + fmt(v)); return P[2]; }));
+  reg(8, P[2].then(undefined, (v) => { log('p8:rejected:' + fmt(v)); return P[2]; }));
 }
 b0();

@@ -40,14 +40,15 @@ function b0() {
   reg(6, P[4].catch((v) => { log('p6:rejected:' + fmt(v)); return; }));
   process.nextTick(() => { log('n1'); });
   T[1] = setTimeout(() => { log('t1'); b1(); }, 150);
-  reg(15, Promise.reject(48));
-  reg(16, Promise.resolve(95));
+  reg(13, P[5].then((v) => { log('p13:fulfilled:' + fmt(v)); b5(); return 48; }, undefined));
+  reg(18, P[6].finally(() => { log('p18:finally'); b6(); return thenable(2, 'r', 89); }));
+  reg(19, P[6].then(undefined, (v) => { log('p19:rejected:' + fmt(v)); return; }));
 }
 function b1() {
   queueMicrotask(() => { log('m1'); b2(); });
   reg(8, Promise.all([P[3]]));
-  reg(9, P[1].catch((v) => { log('p9:rejected:' + fmt(v)); b3(); throw 29; }));
-  reg(14, Promise.resolve(82));
+  reg(9, P[1].finally(() => { log('p9:finally'); b3(); }));
+  I[1] = setImmediate(() => { log('i1'); });
 }
 function b2() {
   reg(7, Promise.resolve(thenable(1, 'f', 12)));
@@ -55,9 +56,17 @@ function b2() {
 function b3() {
   reg(10, new Promise((res, rej) => { R[10] = [res, rej]; R[10][0](41); }));
   reg(11, P[10].then((v) => { log('p11:fulfilled:' + fmt(v)); b4(); return; }, (v) => { log('p11:rejected:' + fmt(v)); return P[10]; }));
-  reg(13, Promise.allSettled([P[6]]));
 }
 function b4() {
   reg(12, P[8].then(undefined, (v) => { log('p12:rejected:' + fmt(v)); throw 75; }));
+}
+function b5() {
+  reg(14, Promise.reject(48));
+  reg(15, Promise.resolve(95));
+  reg(16, Promise.race([P[6], P[5], P[15], P[15]]));
+  reg(17, Promise.race([P[1]]));
+}
+function b6() {
+  clearTimeout(T[1]);
 }
 b0();

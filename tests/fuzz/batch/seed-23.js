@@ -33,11 +33,19 @@ function thenable(id, kind, v) {
 
 function b0() {
   reg(1, Promise.reject(32));
-  reg(2, Promise.reject(51));
-  reg(3, P[1].finally(() => { log('p3:finally'); }));
-  process.nextTick(() => { log('n1'); });
-  reg(4, P[3].then((v) => { log('p4:fulfilled:' + fmt(v)); return v; }, undefined));
+  reg(2, new Promise((res, rej) => { R[2] = [res, rej]; R[2][0](P[1]); }));
+  I[1] = setImmediate(() => { log('i1'); });
+  reg(3, new Promise((res, rej) => { R[3] = [res, rej];  }));
+  reg(4, b1());
+  reg(8, P[4].finally(() => { log('p8:finally'); return P[1]; }));
+}
+async function b1() {
+  log('a4');
+  log('a4:' + fmt(await P[2]));
   reg(5, Promise.reject(84));
-  reg(6, new Promise((res, rej) => { R[6] = [res, rej];  }));
+  log('a4:' + fmt(await thenable(1, 'fx', 15)));
+  log('a4:' + fmt(await P[5]));
+  reg(6, P[3].then((v) => { log('p6:fulfilled:' + fmt(v)); return thenable(2, 'ff', 95); }, undefined));
+  reg(7, Promise.resolve(thenable(3, 'ff', 20)));
 }
 b0();

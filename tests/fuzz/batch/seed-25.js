@@ -32,45 +32,41 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.allSettled([10, 42]));
-  reg(2, Promise.resolve(thenable(1, 'f', 24)));
-  process.nextTick(() => { log('n1'); });
-  reg(3, Promise.resolve(74));
-  reg(4, new Promise((res, rej) => { R[4] = [res, rej];  }));
-  T[1] = setTimeout(() => { log('t1'); }, 550);
-  R[4][0](15);
-  reg(5, Promise.resolve(thenable(2, 'x', 11)));
-  reg(6, new Promise((res, rej) => { R[6] = [res, rej]; R[6][0](96); }));
-  reg(7, P[4].finally(() => { log('p7:finally'); return P[2]; }));
-  T[2] = setTimeout(() => { log('t2'); }, 350);
-  R[4][0](thenable(3, 'x', 78));
-  reg(8, P[7].then((v) => { log('p8:fulfilled:' + fmt(v)); b1(); return 54; }, (v) => { log('p8:rejected:' + fmt(v)); return 25; }));
-  reg(14, Promise.resolve(thenable(4, 'f', 81)));
-  process.nextTick(() => { log('n3'); });
-  process.nextTick(() => { log('n4'); b5(); });
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 200);
+  reg(3, Promise.allSettled([28, 23, 39]));
+  reg(4, Promise.race([91, P[3], P[3], P[3]]));
+  queueMicrotask(() => { log('m1'); });
+  reg(5, P[3].then((v) => { log('p5:fulfilled:' + fmt(v)); return 45; }, undefined));
+  reg(6, P[3].then(undefined, undefined));
+  reg(7, P[4].then((v) => { log('p7:fulfilled:' + fmt(v)); b2(); return; }, (v) => { log('p7:rejected:' + fmt(v)); b3(); throw 35; }));
+  reg(12, Promise.resolve(77));
+  reg(13, Promise.race([P[3], P[12], P[4]]));
+  clearTimeout(T[1]);
+  reg(14, P[7].then((v) => { log('p14:fulfilled:' + fmt(v)); b5(); return; }, (v) => { log('p14:rejected:' + fmt(v)); throw v; }));
+  reg(17, Promise.allSettled([P[5], P[13], P[5]]));
+  reg(18, P[12].then((v) => { log('p18:fulfilled:' + fmt(v)); return v; }, undefined));
+  reg(19, Promise.allSettled([P[17], 39]));
+  reg(20, new Promise((res, rej) => { R[20] = [res, rej]; R[20][0](P[19]); }));
+  I[1] = setImmediate(() => { log('i1'); });
 }
 function b1() {
-  I[1] = setImmediate(() => { log('i1'); b2(); });
-  process.nextTick(() => { log('n2'); b4(); });
-  reg(13, new Promise((res, rej) => { R[13] = [res, rej];  }));
+  reg(1, Promise.resolve(thenable(1, 'r', 25)));
+  reg(2, new Promise((res, rej) => { R[2] = [res, rej];  }));
 }
 function b2() {
-  reg(9, P[6].then((v) => { log('p9:fulfilled:' + fmt(v)); b3(); throw 47; }, undefined));
+  reg(8, P[4].then((v) => { log('p8:fulfilled:' + fmt(v)); return v; }, undefined));
 }
 function b3() {
-  reg(10, P[6].then((v) => { log('p10:fulfilled:' + fmt(v)); return 63; }, (v) => { log('p10:rejected:' + fmt(v)); return P[7]; }));
-  reg(11, P[2].then((v) => { log('p11:fulfilled:' + fmt(v)); throw 13; }, undefined));
+  queueMicrotask(() => { log('m2'); b4(); });
+  reg(10, Promise.resolve(99));
+  reg(11, new Promise((res, rej) => { R[11] = [res, rej]; R[11][0](thenable(2, 'fx', 13)); }));
 }
 function b4() {
-  reg(12, Promise.race([P[4], P[6]]));
+  reg(9, Promise.reject(63));
 }
 function b5() {
-  reg(15, P[5].then((v) => { log('p15:fulfilled:' + fmt(v)); b6(); throw 73; }, undefined));
-  reg(17, P[15].then((v) => { log('p17:fulfilled:' + fmt(v)); throw 26; }, (v) => { log('p17:rejected:' + fmt(v)); return P[4]; }));
-  clearTimeout(T[1]);
-}
-function b6() {
-  process.nextTick(() => { log('n5'); });
-  reg(16, new Promise((res, rej) => { R[16] = [res, rej];  }));
+  reg(15, new Promise((res, rej) => { R[15] = [res, rej]; R[15][0](25); }));
+  reg(16, Promise.resolve(thenable(3, 'f', 81)));
+  process.nextTick(() => { log('n1'); });
 }
 b0();

@@ -33,46 +33,29 @@ function thenable(id, kind, v) {
 
 function b0() {
   I[1] = setImmediate(() => { log('i1'); b1(); });
-  queueMicrotask(() => { log('m2'); b3(); });
-  reg(4, new Promise((res, rej) => { R[4] = [res, rej]; R[4][0](21); }));
-  queueMicrotask(() => { log('m4'); });
-  reg(5, P[4].then((v) => { log('p5:fulfilled:' + fmt(v)); b5(); throw 55; }, (v) => { log('p5:rejected:' + fmt(v)); return 30; }));
-  R[4][0](90);
-  R[4][0](59);
-  T[4] = setTimeout(() => { log('t4'); }, 200);
+  reg(5, new Promise((res, rej) => { R[5] = [res, rej]; R[5][0](83); }));
+  reg(6, P[5].then((v) => { log('p6:fulfilled:' + fmt(v)); return 8; }, undefined));
+  reg(7, P[5].then((v) => { log('p7:fulfilled:' + fmt(v)); b4(); return 8; }, undefined));
+  reg(11, Promise.race([P[5], P[5]]));
+  reg(12, P[7].then((v) => { log('p12:fulfilled:' + fmt(v)); return thenable(1, 'fx', 7); }, undefined));
+  reg(13, Promise.resolve(44));
 }
 function b1() {
   reg(1, Promise.resolve(27));
   queueMicrotask(() => { log('m1'); });
   T[1] = setTimeout(() => { log('t1'); b2(); }, 250);
-  reg(3, P[1].catch((v) => { log('p3:rejected:' + fmt(v)); return 85; }));
+  reg(4, P[1].catch((v) => { log('p4:rejected:' + fmt(v)); b3(); throw v; }));
 }
 function b2() {
-  reg(2, Promise.resolve(thenable(1, 'f', 0)));
-  T[2] = setTimeout(() => { log('t2'); }, 100);
+  reg(2, Promise.race([P[1]]));
+  reg(3, P[1].finally(() => { log('p3:finally'); }));
 }
 function b3() {
-  queueMicrotask(() => { log('m3'); b4(); });
+  queueMicrotask(() => { log('m2'); });
 }
 function b4() {
-  clearImmediate(I[1]);
-  T[3] = setTimeout(() => { log('t3'); }, 150);
-  clearImmediate(I[1]);
-}
-function b5() {
-  queueMicrotask(() => { log('m5'); b6(); });
-  reg(11, Promise.reject(76));
-  reg(12, new Promise((res, rej) => { R[12] = [res, rej];  }));
-}
-function b6() {
-  I[2] = setImmediate(() => { log('i2'); });
-  reg(6, new Promise((res, rej) => { R[6] = [res, rej];  }));
-  reg(7, P[4].then((v) => { log('p7:fulfilled:' + fmt(v)); b7(); return P[8]; }, (v) => { log('p7:rejected:' + fmt(v)); throw v; }));
-}
-function b7() {
-  reg(8, Promise.race([P[4], P[4]]));
-  reg(9, P[6].then((v) => { log('p9:fulfilled:' + fmt(v)); return 33; }, (v) => { log('p9:rejected:' + fmt(v)); return thenable(2, 'x', 80); }));
-  process.nextTick(() => { log('n1'); });
-  reg(10, P[8].then((v) => { log('p10:fulfilled:' + fmt(v)); return 17; }, (v) => { log('p10:rejected:' + fmt(v)); throw v; }));
+  reg(8, Promise.resolve(24));
+  reg(9, P[8].catch((v) => { log('p9:rejected:' + fmt(v)); throw 63; }));
+  reg(10, Promise.reject(14));
 }
 b0();

@@ -33,67 +33,50 @@ function thenable(id, kind, v) {
 
 function b0() {
   T[1] = setTimeout(() => { log('t1'); b1(); }, 450);
-  reg(2, Promise.reject(91));
-  reg(3, P[2].catch((v) => { log('p3:rejected:' + fmt(v)); return 33; }));
-  reg(4, new Promise((res, rej) => { R[4] = [res, rej];  }));
-  reg(5, P[4].finally(() => { log('p5:finally'); b2(); return P[9]; }));
-  reg(10, Promise.race([P[5], P[4], P[5], P[2]]));
-  reg(11, P[5].then(undefined, (v) => { log('p11:rejected:' + fmt(v)); return P[4]; }));
-  reg(12, P[10].then(undefined, (v) => { log('p12:rejected:' + fmt(v)); b4(); throw v; }));
-  T[2] = setTimeout(() => { log('t2'); b7(); }, 250);
-  reg(27, Promise.resolve(83));
-  reg(28, new Promise((res, rej) => { R[28] = [res, rej];  }));
-  reg(29, Promise.race([P[4], P[4]]));
-  reg(30, Promise.all([P[10], P[28], P[12]]));
-  reg(31, Promise.resolve(70));
-  reg(32, new Promise((res, rej) => { R[32] = [res, rej];  }));
-  clearTimeout(T[2]);
-  T[3] = setTimeout(() => { log('t3'); b9(); }, 200);
+  reg(4, Promise.reject(75));
+  { let n = 0; T[2] = setInterval(() => { n++; log('v2:' + n); if (n === 1) clearInterval(T[2]); }, 100); }
+  process.nextTick(() => { log('n1'); });
+  reg(5, P[4].then((v) => { log('p5:fulfilled:' + fmt(v)); return P[4]; }, undefined));
+  T[3] = setTimeout(() => { log('t3'); b3(); }, 250);
+  reg(7, P[4].then((v) => { log('p7:fulfilled:' + fmt(v)); return thenable(2, 'ff', 9); }, undefined));
+  reg(8, Promise.resolve(96));
+  process.nextTick(() => { log('n2'); });
+  reg(9, P[7].then(undefined, (v) => { log('p9:rejected:' + fmt(v)); return P[7]; }));
+  reg(10, P[8].then(undefined, (v) => { log('p10:rejected:' + fmt(v)); b4(); throw v; }));
+  reg(19, P[9].then((v) => { log('p19:fulfilled:' + fmt(v)); return P[9]; }, undefined));
+  reg(20, Promise.race([P[9]]));
+  reg(21, Promise.reject(25));
+  reg(22, new Promise((res, rej) => { R[22] = [res, rej]; throw 37; }));
 }
 function b1() {
   reg(1, new Promise((res, rej) => { R[1] = [res, rej];  }));
-  R[1][0](thenable(1, 'ff', 6));
+  reg(2, b2());
 }
-function b2() {
-  reg(6, P[3].then((v) => { log('p6:fulfilled:' + fmt(v)); return; }, undefined));
-  reg(7, P[4].finally(() => { log('p7:finally'); b3(); }));
-  reg(9, new Promise((res, rej) => { R[9] = [res, rej]; R[9][0](53); }));
+async function b2() {
+  log('a2');
+  reg(3, Promise.any([P[1]]));
+  try { log('a2:' + fmt(await thenable(1, 'ff', 17))); } catch (e) { log('a2:caught:' + fmt(e)); }
+  return await P[3];
 }
 function b3() {
-  reg(8, P[4].finally(() => { log('p8:finally'); throw new Error(); }));
+  reg(6, new Promise((res, rej) => { R[6] = [res, rej]; R[6][0](53); }));
 }
 function b4() {
   I[1] = setImmediate(() => { log('i1'); b5(); });
-  reg(16, new Promise((res, rej) => { R[16] = [res, rej]; R[16][0](P[4]); }));
-  R[16][0](thenable(2, 'f', 79));
-  reg(17, P[10].then((v) => { log('p17:fulfilled:' + fmt(v)); b6(); return 67; }, undefined));
+  reg(15, new Promise((res, rej) => { R[15] = [res, rej]; R[15][0](79); }));
+  reg(16, P[8].then((v) => { log('p16:fulfilled:' + fmt(v)); b6(); return P[5]; }, undefined));
+  reg(18, Promise.resolve(67));
 }
 function b5() {
-  reg(13, P[4].then((v) => { log('p13:fulfilled:' + fmt(v)); return P[5]; }, undefined));
-  reg(14, Promise.reject(35));
-  reg(15, Promise.reject(88));
-  clearImmediate(I[1]);
+  reg(11, P[5].then((v) => { log('p11:fulfilled:' + fmt(v)); return P[8]; }, undefined));
+  reg(12, Promise.reject(35));
+  reg(13, Promise.resolve(88));
+  reg(14, Promise.race([73, P[13]]));
 }
 function b6() {
   clearImmediate(I[1]);
-  reg(18, new Promise((res, rej) => { R[18] = [res, rej]; R[18][0](thenable(3, 'fx', 48)); }));
-  reg(19, Promise.allSettled([]));
-  reg(20, P[4].then((v) => { log('p20:fulfilled:' + fmt(v)); return P[4]; }, undefined));
-}
-function b7() {
-  R[4][0](thenable(4, 'ff', 40));
-  reg(21, Promise.reject(45));
-  reg(22, P[3].then((v) => { log('p22:fulfilled:' + fmt(v)); b8(); return v; }, undefined));
-  reg(26, Promise.reject(94));
-}
-function b8() {
-  clearImmediate(I[1]);
-  reg(23, new Promise((res, rej) => { R[23] = [res, rej];  }));
-  reg(24, new Promise((res, rej) => { R[24] = [res, rej]; R[24][0](thenable(5, 'x', 13)); }));
-  reg(25, new Promise((res, rej) => { R[25] = [res, rej];  }));
-}
-function b9() {
-  reg(33, P[10].then((v) => { log('p33:fulfilled:' + fmt(v)); return P[4]; }, undefined));
-  reg(34, Promise.all([]));
+  reg(17, new Promise((res, rej) => { R[17] = [res, rej]; R[17][0](thenable(3, 'fx', 48)); }));
+  R[15][0](thenable(4, 'fx', 22));
+  process.nextTick(() => { log('n3'); });
 }
 b0();

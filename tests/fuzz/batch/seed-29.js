@@ -32,31 +32,25 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, Promise.reject(24));
-  reg(2, Promise.all([P[1], P[1]]));
-  { let n = 0; T[1] = setInterval(() => { n++; log('v1:' + n); if (n === 3) clearInterval(T[1]); }, 150); }
-  process.nextTick(() => { log('n1'); });
-  reg(3, P[1].then((v) => { log('p3:fulfilled:' + fmt(v)); b1(); return v; }, undefined));
-  queueMicrotask(() => { log('m2'); });
-  T[2] = setTimeout(() => { log('t2'); b4(); }, 200);
-  reg(10, P[2].then((v) => { log('p10:fulfilled:' + fmt(v)); return 44; }, (v) => { log('p10:rejected:' + fmt(v)); return P[2]; }));
-  reg(11, Promise.all([]));
+  reg(1, new Promise((res, rej) => { R[1] = [res, rej];  }));
+  reg(2, Promise.race([P[1]]));
+  reg(3, P[1].then((v) => { log('p3:fulfilled:' + fmt(v)); b1(); return 60; }, (v) => { log('p3:rejected:' + fmt(v)); b3(); throw 89; }));
+  reg(11, Promise.resolve(thenable(3, 'r', 19)));
+  R[1][1](5);
 }
 function b1() {
-  process.nextTick(() => { log('n2'); b2(); });
-  reg(8, Promise.allSettled([P[1]]));
+  R[1][0](thenable(1, 'f', 28));
+  process.nextTick(() => { log('n1'); b2(); });
+  reg(7, Promise.all([]));
+  reg(8, P[1].finally(() => { log('p8:finally'); throw new Error(); }));
 }
 function b2() {
-  reg(4, Promise.reject(34));
-  queueMicrotask(() => { log('m1'); b3(); });
-  I[1] = setImmediate(() => { log('i1'); });
+  reg(4, new Promise((res, rej) => { R[4] = [res, rej];  }));
+  reg(5, Promise.resolve(31));
+  reg(6, P[5].then((v) => { log('p6:fulfilled:' + fmt(v)); return 82; }, undefined));
 }
 function b3() {
-  reg(5, new Promise((res, rej) => { R[5] = [res, rej]; R[5][0](P[2]); }));
-  reg(6, Promise.resolve(thenable(1, 'fx', 53)));
-  reg(7, P[4].finally(() => { log('p7:finally'); return P[2]; }));
-}
-function b4() {
-  reg(9, P[3].catch((v) => { log('p9:rejected:' + fmt(v)); return P[3]; }));
+  reg(9, P[2].then((v) => { log('p9:fulfilled:' + fmt(v)); return thenable(2, 'f', 88); }, (v) => { log('p9:rejected:' + fmt(v)); return 87; }));
+  reg(10, new Promise((res, rej) => { R[10] = [res, rej]; R[10][0](P[2]); }));
 }
 b0();

@@ -32,34 +32,30 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  reg(1, new Promise((res, rej) => { R[1] = [res, rej];  }));
-  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); b1(); throw 71; }, (v) => { log('p2:rejected:' + fmt(v)); throw v; }));
-  I[1] = setImmediate(() => { log('i1'); b2(); });
-  T[1] = setTimeout(() => { log('t1'); b3(); }, 300);
-  reg(13, Promise.resolve(63));
-  { let n = 0; T[2] = setInterval(() => { n++; log('v2:' + n); if (n === 1) clearInterval(T[2]); }, 150); }
-  queueMicrotask(() => { log('m1'); });
-  R[1][0](28);
+  reg(1, Promise.resolve(thenable(1, 'f', 76)));
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 300);
+  T[4] = setTimeout(() => { log('t4'); }, 250);
+  reg(8, P[1].then((v) => { log('p8:fulfilled:' + fmt(v)); b4(); throw 54; }, (v) => { log('p8:rejected:' + fmt(v)); return thenable(5, 'x', 39); }));
+  reg(9, P[8].then((v) => { log('p9:fulfilled:' + fmt(v)); return v; }, (v) => { log('p9:rejected:' + fmt(v)); return 69; }));
+  reg(10, P[9].then(undefined, undefined));
+  reg(11, P[10].finally(() => { log('p11:finally'); return thenable(6, 'ff', 39); }));
 }
 function b1() {
-  reg(3, Promise.reject(8));
-  reg(4, P[3].then(undefined, (v) => { log('p4:rejected:' + fmt(v)); return 67; }));
-  reg(5, P[3].then((v) => { log('p5:fulfilled:' + fmt(v)); return 93; }, undefined));
+  T[2] = setTimeout(() => { log('t2'); b2(); }, 50);
+  reg(7, P[1].catch((v) => { log('p7:rejected:' + fmt(v)); throw v; }));
 }
 function b2() {
-  reg(6, Promise.any([58, P[1], P[2]]));
+  T[3] = setTimeout(() => { log('t3'); }, 100);
+  reg(2, Promise.resolve(thenable(2, 'fx', 28)));
+  reg(3, P[2].then((v) => { log('p3:fulfilled:' + fmt(v)); b3(); return v; }, undefined));
 }
 function b3() {
-  reg(7, Promise.any([P[2], P[2]]));
-  reg(8, P[7].then((v) => { log('p8:fulfilled:' + fmt(v)); b4(); return v; }, undefined));
-  R[1][0](P[8]);
-  reg(12, P[7].finally(() => { log('p12:finally'); }));
+  reg(4, new Promise((res, rej) => { R[4] = [res, rej]; R[4][0](P[1]); }));
+  reg(5, P[2].then((v) => { log('p5:fulfilled:' + fmt(v)); return; }, (v) => { log('p5:rejected:' + fmt(v)); return thenable(3, 'ff', 60); }));
+  reg(6, P[4].then((v) => { log('p6:fulfilled:' + fmt(v)); return; }, (v) => { log('p6:rejected:' + fmt(v)); return thenable(4, 'ff', 41); }));
+  clearTimeout(T[2]);
 }
 function b4() {
-  reg(9, P[2].then((v) => { log('p9:fulfilled:' + fmt(v)); b5(); return v; }, undefined));
-}
-function b5() {
-  reg(10, P[2].then((v) => { log('p10:fulfilled:' + fmt(v)); return 95; }, undefined));
-  reg(11, P[1].catch((v) => { log('p11:rejected:' + fmt(v)); throw 15; }));
+  clearTimeout(T[4]);
 }
 b0();

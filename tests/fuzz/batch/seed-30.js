@@ -34,23 +34,29 @@ function thenable(id, kind, v) {
 function b0() {
   reg(1, new Promise((res, rej) => { R[1] = [res, rej];  }));
   reg(2, Promise.reject(43));
-  reg(3, Promise.allSettled([P[2], P[2], P[2], 66]));
-  reg(4, P[1].then(undefined, (v) => { log('p4:rejected:' + fmt(v)); throw 30; }));
-  reg(5, P[2].then((v) => { log('p5:fulfilled:' + fmt(v)); return v; }, undefined));
-  R[1][1](86);
-  { let n = 0; T[1] = setInterval(() => { n++; log('v1:' + n); if (n === 1) clearInterval(T[1]); b1(); }, 150); }
-  queueMicrotask(() => { log('m1'); });
-  reg(8, new Promise((res, rej) => { R[8] = [res, rej]; R[8][1](11); }));
-  T[2] = setTimeout(() => { log('t2'); }, 350);
-  reg(9, Promise.resolve(thenable(1, 'ff', 53)));
-  R[8][0](thenable(2, 'f', 44));
+  R[1][1](82);
+  T[1] = setTimeout(() => { log('t1'); }, 500);
+  reg(3, P[2].finally(() => { log('p3:finally'); return thenable(1, 'f', 31); }));
+  R[1][1](30);
+  reg(4, P[2].then((v) => { log('p4:fulfilled:' + fmt(v)); return v; }, undefined));
+  reg(5, b1());
+  R[1][0](P[1]);
+  reg(6, Promise.resolve(thenable(2, 'x', 22)));
+  reg(7, P[5].then((v) => { log('p7:fulfilled:' + fmt(v)); return v; }, undefined));
+  reg(8, b2());
+  reg(9, P[8].finally(() => { log('p9:finally'); }));
+  T[2] = setTimeout(() => { log('t2'); }, 300);
+  reg(10, Promise.resolve(thenable(3, 'ff', 53)));
+  R[1][0](thenable(4, 'f', 44));
   clearTimeout(T[2]);
-  reg(10, Promise.resolve(thenable(3, 'f', 41)));
-  reg(11, P[10].catch((v) => { log('p11:rejected:' + fmt(v)); return 5; }));
-  T[3] = setTimeout(() => { log('t3'); }, 500);
+  reg(11, Promise.resolve(thenable(5, 'f', 41)));
 }
-function b1() {
-  reg(6, P[5].then((v) => { log('p6:fulfilled:' + fmt(v)); return; }, undefined));
-  reg(7, P[6].catch((v) => { log('p7:rejected:' + fmt(v)); throw 39; }));
+async function b1() {
+  log('a5');
+  return await P[2];
+}
+async function b2() {
+  log('a8');
+  return;
 }
 b0();

@@ -37,11 +37,15 @@ function b0() {
   reg(3, P[2].then((v) => { log('p3:fulfilled:' + fmt(v)); return P[2]; }, (v) => { log('p3:rejected:' + fmt(v)); throw v; }));
   R[2][1](78);
   reg(4, Promise.resolve(thenable(1, 'fx', 52)));
-  reg(5, Promise.any([P[3]]));
-  queueMicrotask(() => { log('m1'); });
-  reg(6, Promise.race([P[2]]));
-  reg(7, Promise.resolve(95));
-  reg(8, Promise.any([P[5], P[1]]));
-  R[2][0](P[6]);
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 100);
+  R[2][1](18);
+  reg(7, P[2].then((v) => { log('p7:fulfilled:' + fmt(v)); return; }, (v) => { log('p7:rejected:' + fmt(v)); throw v; }));
+  reg(8, P[4].catch((v) => { log('p8:rejected:' + fmt(v)); return; }));
+  reg(9, new Promise((res, rej) => { R[9] = [res, rej]; R[9][0](P[8]); }));
+}
+function b1() {
+  reg(5, P[4].catch((v) => { log('p5:rejected:' + fmt(v)); return 54; }));
+  process.nextTick(() => { log('n1'); });
+  reg(6, Promise.resolve(thenable(2, 'x', 14)));
 }
 b0();

@@ -33,59 +33,60 @@ function thenable(id, kind, v) {
 
 function b0() {
   reg(1, Promise.resolve(62));
-  process.nextTick(() => { log('n1'); });
+  queueMicrotask(() => { log('m1'); });
   reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return v; }, undefined));
   I[1] = setImmediate(() => { log('i1'); b1(); });
-  reg(5, Promise.resolve(thenable(1, 'r', 98)));
-  reg(6, new Promise((res, rej) => { R[6] = [res, rej];  }));
-  reg(7, new Promise((res, rej) => { R[7] = [res, rej]; R[7][0](P[6]); }));
-  T[1] = setTimeout(() => { log('t1'); }, 500);
-  reg(8, Promise.resolve(63));
-  reg(9, P[8].then((v) => { log('p9:fulfilled:' + fmt(v)); b2(); return P[8]; }, undefined));
-  reg(14, Promise.all([P[6], P[5], P[2], P[8]]));
-  queueMicrotask(() => { log('m1'); b3(); });
-  R[6][0](81);
-  queueMicrotask(() => { log('m3'); });
-  reg(16, P[9].finally(() => { log('p16:finally'); b4(); throw new Error(); }));
-  reg(23, new Promise((res, rej) => { R[23] = [res, rej]; R[23][0](P[8]); }));
-  reg(24, P[7].then((v) => { log('p24:fulfilled:' + fmt(v)); b7(); throw 50; }, (v) => { log('p24:rejected:' + fmt(v)); b8(); return 98; }));
-  clearTimeout(T[1]);
+  reg(4, Promise.reject(27));
+  queueMicrotask(() => { log('m2'); });
+  reg(5, b2());
+  reg(6, P[4].then((v) => { log('p6:fulfilled:' + fmt(v)); return 63; }, undefined));
+  reg(7, Promise.resolve(thenable(1, 'fx', 60)));
+  I[3] = setImmediate(() => { log('i3'); });
+  reg(8, Promise.allSettled([P[2], 27, 1, P[6]]));
+  reg(9, P[6].then((v) => { log('p9:fulfilled:' + fmt(v)); return 93; }, (v) => { log('p9:rejected:' + fmt(v)); return P[5]; }));
+  reg(10, P[6].catch((v) => { log('p10:rejected:' + fmt(v)); throw v; }));
+  T[1] = setTimeout(() => { log('t1'); b3(); }, 150);
+  reg(19, Promise.reject(27));
+  reg(20, P[9].then((v) => { log('p20:fulfilled:' + fmt(v)); b8(); return 10; }, (v) => { log('p20:rejected:' + fmt(v)); return; }));
+  { let n = 0; T[3] = setInterval(() => { n++; log('v3:' + n); if (n === 2) clearInterval(T[3]); }, 100); }
+  reg(23, Promise.any([P[9], P[4]]));
 }
 function b1() {
-  reg(3, P[2].catch((v) => { log('p3:rejected:' + fmt(v)); return 1; }));
-  reg(4, P[1].then((v) => { log('p4:fulfilled:' + fmt(v)); return P[1]; }, undefined));
-}
-function b2() {
-  reg(10, Promise.resolve(thenable(2, 'r', 87)));
-  reg(11, new Promise((res, rej) => { R[11] = [res, rej];  }));
-  reg(12, Promise.race([P[5], 31, P[1], P[8]]));
-  reg(13, new Promise((res, rej) => { R[13] = [res, rej]; R[13][0](73); }));
-}
-function b3() {
-  reg(15, P[8].then((v) => { log('p15:fulfilled:' + fmt(v)); return 70; }, undefined));
-  queueMicrotask(() => { log('m2'); });
-  R[7][1](40);
-  process.nextTick(() => { log('n2'); });
-}
-function b4() {
-  reg(17, P[14].then((v) => { log('p17:fulfilled:' + fmt(v)); b5(); return P[6]; }, undefined));
+  reg(3, P[2].finally(() => { log('p3:finally'); }));
   I[2] = setImmediate(() => { log('i2'); });
 }
-function b5() {
-  reg(18, P[14].then((v) => { log('p18:fulfilled:' + fmt(v)); return v; }, (v) => { log('p18:rejected:' + fmt(v)); b6(); return 89; }));
-  clearImmediate(I[1]);
-  reg(21, P[9].finally(() => { log('p21:finally'); return P[18]; }));
-  reg(22, Promise.reject(27));
+async function b2() {
+  log('a5');
+  log('a5:' + fmt(await P[2]));
+  return 86;
+}
+function b3() {
+  reg(11, Promise.resolve(25));
+  reg(12, P[9].then((v) => { log('p12:fulfilled:' + fmt(v)); return v; }, (v) => { log('p12:rejected:' + fmt(v)); b4(); return; }));
+  T[2] = setTimeout(() => { log('t2'); b6(); }, 300);
+}
+function b4() {
+  reg(13, b5());
+  process.nextTick(() => { log('n1'); });
+}
+async function b5() {
+  log('a13');
+  reg(14, P[11].then((v) => { log('p14:fulfilled:' + fmt(v)); throw 40; }, undefined));
+  return await P[14];
 }
 function b6() {
-  reg(19, Promise.resolve(thenable(3, 'x', 94)));
-  reg(20, P[9].then((v) => { log('p20:fulfilled:' + fmt(v)); return; }, (v) => { log('p20:rejected:' + fmt(v)); return; }));
+  queueMicrotask(() => { log('m3'); b7(); });
+  reg(17, Promise.all([28, P[2], P[4], 45]));
+  reg(18, P[11].then(undefined, undefined));
 }
 function b7() {
-  reg(25, Promise.allSettled([P[7]]));
+  reg(15, new Promise((res, rej) => { R[15] = [res, rej]; R[15][0](25); }));
+  R[15][0](P[1]);
+  reg(16, P[1].then((v) => { log('p16:fulfilled:' + fmt(v)); throw 33; }, undefined));
 }
 function b8() {
-  reg(26, P[6].then((v) => { log('p26:fulfilled:' + fmt(v)); return; }, (v) => { log('p26:rejected:' + fmt(v)); return 13; }));
-  R[6][1](13);
+  clearTimeout(T[1]);
+  reg(21, Promise.reject(66));
+  reg(22, P[19].catch((v) => { log('p22:rejected:' + fmt(v)); throw 56; }));
 }
 b0();

@@ -34,19 +34,18 @@ function thenable(id, kind, v) {
 function b0() {
   reg(1, Promise.resolve(54));
   process.nextTick(() => { log('n1'); b1(); });
+  reg(5, Promise.resolve(thenable(1, 'f', 83)));
   T[1] = setTimeout(() => { log('t1'); }, 350);
   T[2] = setTimeout(() => { log('t2'); }, 500);
   T[3] = setTimeout(() => { log('t3'); }, 200);
-  reg(6, P[1].then((v) => { log('p6:fulfilled:' + fmt(v)); return; }, (v) => { log('p6:rejected:' + fmt(v)); b2(); return; }));
 }
 function b1() {
-  reg(2, Promise.all([P[1], P[1], 63, P[1]]));
-  reg(3, Promise.any([85, 69]));
-  reg(4, Promise.allSettled([P[1]]));
-  reg(5, Promise.reject(83));
+  reg(2, b2());
+  reg(3, Promise.reject(98));
+  reg(4, Promise.all([98, P[3], 94, P[2]]));
 }
-function b2() {
-  reg(7, new Promise((res, rej) => { R[7] = [res, rej];  }));
-  reg(8, Promise.allSettled([]));
+async function b2() {
+  log('a2');
+  log('a2:' + fmt(await 45));
 }
 b0();

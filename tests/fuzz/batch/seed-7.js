@@ -32,21 +32,35 @@ function thenable(id, kind, v) {
 }
 
 function b0() {
-  { let n = 0; T[1] = setInterval(() => { n++; log('v1:' + n); if (n === 3) clearInterval(T[1]); }, 100); }
-  reg(1, Promise.resolve(55));
-  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return 36; }, (v) => { log('p2:rejected:' + fmt(v)); return 97; }));
-  reg(3, new Promise((res, rej) => { R[3] = [res, rej]; R[3][0](14); }));
-  reg(4, Promise.reject(29));
-  R[3][0](P[4]);
-  reg(5, P[4].then((v) => { log('p5:fulfilled:' + fmt(v)); b1(); return P[4]; }, undefined));
+  reg(1, b1());
+  reg(3, Promise.resolve(thenable(2, 'ff', 24)));
+  reg(4, P[1].finally(() => { log('p4:finally'); b2(); return thenable(3, 'ff', 82); }));
+  I[1] = setImmediate(() => { log('i1'); b3(); });
+  reg(10, P[4].finally(() => { log('p10:finally'); return P[4]; }));
+  T[1] = setTimeout(() => { log('t1'); b5(); }, 500);
+  reg(13, Promise.resolve(thenable(5, 'f', 0)));
+  I[3] = setImmediate(() => { log('i3'); });
 }
-function b1() {
-  I[1] = setImmediate(() => { log('i1'); b2(); });
+async function b1() {
+  log('a1');
+  log('a1:' + fmt(await thenable(1, 'r', 23)));
+  reg(2, Promise.resolve(15));
+  return 53;
 }
 function b2() {
-  reg(6, Promise.allSettled([70, P[2]]));
+  reg(5, P[3].then((v) => { log('p5:fulfilled:' + fmt(v)); return v; }, undefined));
+}
+function b3() {
+  I[2] = setImmediate(() => { log('i2'); b4(); });
+}
+function b4() {
+  reg(6, Promise.allSettled([70, P[1]]));
   reg(7, Promise.resolve(13));
-  R[3][0](thenable(1, 'r', 4));
-  reg(8, P[4].then((v) => { log('p8:fulfilled:' + fmt(v)); return P[4]; }, undefined));
+  reg(8, P[4].finally(() => { log('p8:finally'); }));
+  reg(9, P[6].then((v) => { log('p9:fulfilled:' + fmt(v)); return P[6]; }, undefined));
+}
+function b5() {
+  reg(11, Promise.resolve(thenable(4, 'fx', 54)));
+  reg(12, P[4].then((v) => { log('p12:fulfilled:' + fmt(v)); return v; }, undefined));
 }
 b0();

@@ -33,31 +33,33 @@ function thenable(id, kind, v) {
 
 function b0() {
   reg(1, Promise.reject(69));
-  T[1] = setTimeout(() => { log('t1'); }, 300);
-  reg(2, new Promise((res, rej) => { R[2] = [res, rej]; R[2][0](51); }));
+  { let n = 0; T[1] = setInterval(() => { n++; log('v1:' + n); if (n === 2) clearInterval(T[1]); }, 150); }
   process.nextTick(() => { log('n1'); });
-  reg(3, new Promise((res, rej) => { R[3] = [res, rej];  }));
-  R[3][0](3);
-  reg(4, P[2].catch((v) => { log('p4:rejected:' + fmt(v)); return thenable(1, 'f', 51); }));
-  reg(5, Promise.resolve(86));
-  reg(6, Promise.any([P[4], 64, P[2], P[2]]));
-  T[2] = setTimeout(() => { log('t2'); }, 500);
-  reg(7, new Promise((res, rej) => { R[7] = [res, rej]; R[7][0](54); }));
-  T[3] = setTimeout(() => { log('t3'); b1(); }, 150);
-  reg(8, P[5].finally(() => { log('p8:finally'); return thenable(2, 'fx', 40); }));
-  T[4] = setTimeout(() => { log('t4'); b2(); }, 100);
+  process.nextTick(() => { log('n2'); });
+  reg(2, new Promise((res, rej) => { R[2] = [res, rej];  }));
+  R[2][0](3);
+  reg(3, P[2].then((v) => { log('p3:fulfilled:' + fmt(v)); b1(); return 27; }, (v) => { log('p3:rejected:' + fmt(v)); return P[1]; }));
+  process.nextTick(() => { log('n3'); });
+  reg(5, P[1].finally(() => { log('p5:finally'); }));
+  clearTimeout(T[1]);
+  queueMicrotask(() => { log('m1'); });
+  reg(6, Promise.any([60]));
+  clearTimeout(T[1]);
+  I[1] = setImmediate(() => { log('i1'); b2(); });
+  I[2] = setImmediate(() => { log('i2'); });
 }
 function b1() {
-  queueMicrotask(() => { log('m1'); });
+  reg(4, Promise.race([P[1], 32]));
+  R[2][0](P[4]);
 }
 function b2() {
-  reg(9, P[8].then((v) => { log('p9:fulfilled:' + fmt(v)); b3(); return; }, (v) => { log('p9:rejected:' + fmt(v)); return 93; }));
-  I[1] = setImmediate(() => { log('i1'); });
+  reg(7, P[6].then((v) => { log('p7:fulfilled:' + fmt(v)); b3(); return thenable(2, 'r', 73); }, undefined));
+  reg(9, P[3].then((v) => { log('p9:fulfilled:' + fmt(v)); return; }, (v) => { log('p9:rejected:' + fmt(v)); return 93; }));
 }
 function b3() {
-  R[7][0](P[8]);
-  reg(10, new Promise((res, rej) => { R[10] = [res, rej];  }));
-  reg(11, P[8].then(undefined, (v) => { log('p11:rejected:' + fmt(v)); return 72; }));
-  reg(12, P[11].then((v) => { log('p12:fulfilled:' + fmt(v)); return P[3]; }, undefined));
+  R[2][0](P[6]);
+  reg(8, Promise.resolve(thenable(1, 'f', 58)));
+  clearImmediate(I[1]);
+  R[2][0](72);
 }
 b0();

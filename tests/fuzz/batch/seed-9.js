@@ -33,50 +33,57 @@ function thenable(id, kind, v) {
 
 function b0() {
   queueMicrotask(() => { log('m1'); });
-  reg(1, Promise.resolve(91));
-  reg(2, Promise.resolve(63));
-  reg(3, P[1].then(undefined, (v) => { log('p3:rejected:' + fmt(v)); throw v; }));
-  reg(4, Promise.all([45, 18, P[2], P[3]]));
-  T[1] = setTimeout(() => { log('t1'); b1(); }, 300);
+  T[1] = setTimeout(() => { log('t1'); b1(); }, 400);
+  reg(7, Promise.race([79, 57, 61]));
+  reg(8, P[7].then(undefined, undefined));
+  T[3] = setTimeout(() => { log('t3'); }, 300);
+  reg(9, Promise.race([]));
+  queueMicrotask(() => { log('m3'); });
+  reg(10, P[9].then((v) => { log('p10:fulfilled:' + fmt(v)); return P[9]; }, undefined));
+  reg(11, P[8].then((v) => { log('p11:fulfilled:' + fmt(v)); return v; }, undefined));
   process.nextTick(() => { log('n1'); });
-  T[4] = setTimeout(() => { log('t4'); b4(); }, 150);
-  clearTimeout(T[3]);
-  reg(14, P[3].then((v) => { log('p14:fulfilled:' + fmt(v)); b7(); return P[3]; }, undefined));
-  reg(16, Promise.resolve(39));
-  T[6] = setTimeout(() => { log('t6'); }, 350);
-  I[1] = setImmediate(() => { log('i1'); });
-  queueMicrotask(() => { log('m2'); });
-  clearImmediate(I[1]);
-  reg(17, P[16].then((v) => { log('p17:fulfilled:' + fmt(v)); return v; }, (v) => { log('p17:rejected:' + fmt(v)); b8(); return thenable(1, 'f', 46); }));
+  T[4] = setTimeout(() => { log('t4'); b3(); }, 200);
+  reg(13, P[11].then((v) => { log('p13:fulfilled:' + fmt(v)); b4(); return 11; }, (v) => { log('p13:rejected:' + fmt(v)); b5(); return P[8]; }));
+  reg(16, Promise.any([P[9]]));
+  clearTimeout(T[2]);
+  reg(17, P[10].then((v) => { log('p17:fulfilled:' + fmt(v)); b6(); return v; }, undefined));
+  reg(19, P[16].finally(() => { log('p19:finally'); b7(); return P[17]; }));
+  reg(25, Promise.resolve(thenable(2, 'f', 93)));
 }
 function b1() {
-  reg(5, P[2].then((v) => { log('p5:fulfilled:' + fmt(v)); return v; }, (v) => { log('p5:rejected:' + fmt(v)); return P[1]; }));
+  queueMicrotask(() => { log('m2'); });
   T[2] = setTimeout(() => { log('t2'); b2(); }, 100);
-  T[3] = setTimeout(() => { log('t3'); b3(); }, 200);
-  reg(9, P[2].then((v) => { log('p9:fulfilled:' + fmt(v)); return v; }, undefined));
+  reg(5, Promise.resolve(thenable(1, 'f', 83)));
+  reg(6, P[5].then((v) => { log('p6:fulfilled:' + fmt(v)); return v; }, (v) => { log('p6:rejected:' + fmt(v)); return P[5]; }));
 }
 function b2() {
-  reg(6, Promise.reject(92));
+  reg(1, Promise.reject(73));
+  reg(2, P[1].then((v) => { log('p2:fulfilled:' + fmt(v)); return 67; }, undefined));
+  reg(3, Promise.any([]));
+  reg(4, Promise.reject(52));
 }
 function b3() {
-  reg(7, Promise.race([P[1]]));
-  reg(8, P[2].catch((v) => { log('p8:rejected:' + fmt(v)); return P[7]; }));
+  reg(12, Promise.reject(81));
 }
 function b4() {
-  T[5] = setTimeout(() => { log('t5'); }, 50);
-  reg(10, P[4].then((v) => { log('p10:fulfilled:' + fmt(v)); b5(); return 11; }, (v) => { log('p10:rejected:' + fmt(v)); b6(); throw 90; }));
+  reg(14, P[7].then((v) => { log('p14:fulfilled:' + fmt(v)); return v; }, (v) => { log('p14:rejected:' + fmt(v)); return; }));
 }
 function b5() {
-  reg(11, P[1].then((v) => { log('p11:fulfilled:' + fmt(v)); return v; }, (v) => { log('p11:rejected:' + fmt(v)); return; }));
+  reg(15, P[11].catch((v) => { log('p15:rejected:' + fmt(v)); return P[11]; }));
+  clearTimeout(T[4]);
 }
 function b6() {
-  reg(12, P[4].then((v) => { log('p12:fulfilled:' + fmt(v)); throw 94; }, undefined));
-  reg(13, Promise.allSettled([P[12], 8]));
+  reg(18, Promise.allSettled([88, 86, P[10], 16]));
 }
 function b7() {
-  reg(15, P[4].finally(() => { log('p15:finally'); return P[4]; }));
+  reg(20, Promise.race([P[9], P[9], 10]));
+  reg(21, P[16].then((v) => { log('p21:fulfilled:' + fmt(v)); return P[8]; }, (v) => { log('p21:rejected:' + fmt(v)); b8(); return 73; }));
+  clearImmediate(I[1]);
 }
 function b8() {
-  clearImmediate(I[1]);
+  reg(22, Promise.race([P[8], P[8], P[16], P[10]]));
+  reg(23, P[17].catch((v) => { log('p23:rejected:' + fmt(v)); return P[17]; }));
+  I[1] = setImmediate(() => { log('i1'); });
+  reg(24, Promise.resolve(65));
 }
 b0();

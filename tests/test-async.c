@@ -596,6 +596,49 @@ TEST(async_stack_map_failure) {
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
+/* The guard fallback (mprotect: two mappings per stack) runs out of mappings: carving
+ * reports TICK_ENOMEM, the slot stays free, and the stacks carved before stay usable. */
+TEST(async_stack_chunk_guard_fallback_runs_out) {
+  tick__stack_chunk_t *chunk;
+  tick__stack_t *s = NULL;
+  unsigned carved = 0;
+  int rc = 0;
+#if defined(__SANITIZE_THREAD__)
+  return; /* TSan's own mappings fail once the process is out of them */
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  return;
+#endif
+#endif
+  if (getenv("TICK_TEST_VALGRIND") != NULL) return;
+  ASSERT_OK(tick__stack_chunk_map(&chunk, 16u * 1024u, 70000, 1));
+  while (carved < chunk->count && (rc = tick__stack_chunk_carve(chunk, &s)) == 0) {
+    ASSERT_PTR_EQ(s, &chunk->stacks[carved]);
+    s->hi[-1] = 1; /* usable */
+    carved++;
+  }
+  if (carved < chunk->count) { /* vm.max_map_count was reached */
+    ASSERT_ERR(rc, TICK_ENOMEM);
+    ASSERT_UEQ(chunk->carved, carved);
+    ASSERT(carved > 1000);
+  }
+  ASSERT_EQ(chunk->guard_mode, 1);
+  tick__stack_chunk_unmap(chunk);
+}
+
+/* Carving stops at the end of a chunk. */
+TEST(async_stack_chunk_full) {
+  tick__stack_chunk_t *chunk;
+  tick__stack_t *s;
+  ASSERT_OK(tick__stack_chunk_map(&chunk, 16u * 1024u, 2, 0));
+  ASSERT_OK(tick__stack_chunk_carve(chunk, &s));
+  ASSERT_OK(tick__stack_chunk_carve(chunk, &s));
+  ASSERT_ERR(tick__stack_chunk_carve(chunk, &s), TICK_ENOENT);
+  ASSERT_PTR_EQ(s->chunk, chunk);
+  ASSERT(s->lo == (char *)chunk->base + 2 * (size_t)sysconf(_SC_PAGESIZE) + 16 * 1024);
+  tick__stack_chunk_unmap(chunk);
+}
+
 /* The real mmap failing: address space limited in a child. */
 TEST(async_stack_mmap_failure_rlimit) {
   pid_t pid;

@@ -503,7 +503,10 @@ TEST(async_stack_overflow_hits_guard) {
     struct rlimit core = {0, 0};
     setrlimit(RLIMIT_CORE, &core);
     if (freopen("/dev/null", "w", stderr) == NULL) _exit(3);
+    int i;
     if (tick_loop_create(&loop, 0) != 0) _exit(2);
+    /* Not the first stack of its chunk: the guard is the one between two stacks. */
+    for (i = 0; i < 3; i++) tick_async_run(loop, recurse, (void *)(intptr_t)0, &opt, NULL);
     tick_async_run(loop, recurse, (void *)(intptr_t)100000, &opt, NULL);
     tick_loop_run(loop, TICK_RUN_DEFAULT);
     _exit(0);
@@ -519,17 +522,60 @@ static int nop_await(tick_async_t *co, void *arg) {
   return tick_await_value(co, NULL, NULL);
 }
 
-/* Stacks come back to the pool: a second wave maps nothing (made to fail, it still runs). */
+/* Stacks come back to the pool: a second wave makes no new stack (made to fail, it still
+ * runs), past the stacks kept committed too. */
 TEST(async_stacks_are_pooled) {
   tick_loop_t *loop;
   int i;
   ASSERT_OK(tick_loop_create(&loop, 0));
-  for (i = 0; i < 16; i++) ASSERT_OK(tick_async_run(loop, nop_await, NULL, NULL, NULL));
+  for (i = 0; i < 200; i++) ASSERT_OK(tick_async_run(loop, nop_await, NULL, NULL, NULL));
   ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
   ASSERT_OK(tick__async_fail_stack_maps(loop, 1000));
-  for (i = 0; i < 16; i++) ASSERT_OK(tick_async_run(loop, nop_await, NULL, NULL, NULL));
+  for (i = 0; i < 200; i++) ASSERT_OK(tick_async_run(loop, nop_await, NULL, NULL, NULL));
   ASSERT_ERR(tick_async_run(loop, nop_await, NULL, NULL, NULL), TICK_ENOMEM);
   ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static int count_map_areas(void) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  int c, lines = 0;
+  if (f == NULL) return -1;
+  while ((c = fgetc(f)) != EOF) lines += c == '\n';
+  fclose(f);
+  return lines;
+}
+
+/* More suspended functions at once than vm.max_map_count's default (65530) would allow
+ * at two mappings per stack; each stack is still guarded (async_stack_overflow_hits_guard). */
+TEST(async_many_suspended) {
+  tick_loop_t *loop;
+  tick_async_options_t opt = {TICK_ASYNC_STACK_MIN, NULL};
+  int i, n = 40000, before, maps = 1;
+  if (getenv("TICK_TEST_VALGRIND") != NULL) n = 2000;
+#if defined(__SANITIZE_THREAD__)
+  n = 4000; /* TSan allows 8128 fibers, and maps memory for each */
+  maps = 0;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  n = 4000;
+  maps = 0;
+#endif
+#endif
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  before = count_map_areas();
+  for (i = 0; i < n; i++) {
+    int rc = tick_async_run(loop, nop_await, NULL, &opt, NULL);
+    if (rc == TICK_ENOMEM) { /* a kernel without guard regions: two mappings per stack */
+      ASSERT(i > 1000);
+      break;
+    }
+    ASSERT_OK(rc);
+  }
+  ASSERT_UEQ(tick_async_count(loop), (size_t)i);
+  if (i == n && maps) ASSERT(count_map_areas() - before < 1000);
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_UEQ(tick_async_count(loop), 0);
   ASSERT_OK(tick_loop_destroy(loop));
 }
 
@@ -548,6 +594,49 @@ TEST(async_stack_map_failure) {
   ASSERT_OK(tick_async_run(loop, sync_body, (void *)"x", &opt, NULL));
   ASSERT_STR_EQ(logbuf, "body(x)");
   ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* The guard fallback (mprotect: two mappings per stack) runs out of mappings: carving
+ * reports TICK_ENOMEM, the slot stays free, and the stacks carved before stay usable. */
+TEST(async_stack_chunk_guard_fallback_runs_out) {
+  tick__stack_chunk_t *chunk;
+  tick__stack_t *s = NULL;
+  unsigned carved = 0;
+  int rc = 0;
+#if defined(__SANITIZE_THREAD__)
+  return; /* TSan's own mappings fail once the process is out of them */
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  return;
+#endif
+#endif
+  if (getenv("TICK_TEST_VALGRIND") != NULL) return;
+  ASSERT_OK(tick__stack_chunk_map(&chunk, 16u * 1024u, 70000, 1));
+  while (carved < chunk->count && (rc = tick__stack_chunk_carve(chunk, &s)) == 0) {
+    ASSERT_PTR_EQ(s, &chunk->stacks[carved]);
+    s->hi[-1] = 1; /* usable */
+    carved++;
+  }
+  if (carved < chunk->count) { /* vm.max_map_count was reached */
+    ASSERT_ERR(rc, TICK_ENOMEM);
+    ASSERT_UEQ(chunk->carved, carved);
+    ASSERT(carved > 1000);
+  }
+  ASSERT_EQ(chunk->guard_mode, 1);
+  tick__stack_chunk_unmap(chunk);
+}
+
+/* Carving stops at the end of a chunk. */
+TEST(async_stack_chunk_full) {
+  tick__stack_chunk_t *chunk;
+  tick__stack_t *s;
+  ASSERT_OK(tick__stack_chunk_map(&chunk, 16u * 1024u, 2, 0));
+  ASSERT_OK(tick__stack_chunk_carve(chunk, &s));
+  ASSERT_OK(tick__stack_chunk_carve(chunk, &s));
+  ASSERT_ERR(tick__stack_chunk_carve(chunk, &s), TICK_ENOENT);
+  ASSERT_PTR_EQ(s->chunk, chunk);
+  ASSERT(s->lo == (char *)chunk->base + 2 * (size_t)sysconf(_SC_PAGESIZE) + 16 * 1024);
+  tick__stack_chunk_unmap(chunk);
 }
 
 /* The real mmap failing: address space limited in a child. */

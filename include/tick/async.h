@@ -32,12 +32,13 @@
  * TICK_EINVAL for a promise of another loop, TICK_EWRONGTHREAD.
  *
  * STACKS. Each running or suspended async function owns a stack: TICK_ASYNC_STACK_DEFAULT
- * bytes reserved (pages are committed by the kernel only when touched), with a PROT_NONE
- * guard page below it, so a recursion that overflows it faults at once instead of writing
- * over other memory. tick_async_options_t sets another size per call. Stacks of finished
- * functions are kept per loop for reuse, up to a cap. Running out of memory (or of
- * mappings: Linux allows about 65530 per process by default, two per stack) is
- * TICK_ENOMEM from tick_async_run, nothing started.
+ * bytes reserved (pages are committed by the kernel only when touched), with a guard page
+ * below it, so a recursion that overflows it faults at once instead of writing over other
+ * memory. tick_async_options_t sets another size per call. Stacks are cut from chunks of
+ * many stacks and kept per loop for reuse. On Linux 6.13 and later a chunk is one memory
+ * mapping whatever its number of stacks (guard regions); on older kernels each stack costs
+ * two mappings (Linux allows about 65530 per process by default). Running out of memory
+ * or of mappings is TICK_ENOMEM from tick_async_run, nothing started.
  *
  * LIFETIME. A suspended async function does not keep the loop alive (as in Node: an await
  * on a promise that never settles does not). Nothing is dropped silently:

@@ -14,9 +14,9 @@
  *
  * Records of async functions come from a free list of the loop, never given back before
  * the loop is destroyed, so a stale handle reads a free record (TICK_ENOTASYNC) instead of
- * freed memory. Stacks are kept in a pool of the loop (STACK_POOL_MAX of them) and each
- * stack's descriptor lives at its own top, so starting a function maps nothing and
- * allocates nothing once the loop has warmed up.
+ * freed memory. Stacks are carved from chunks of many stacks and kept in a pool of the loop
+ * once their function ends, so starting a function maps nothing and allocates nothing
+ * once the loop has warmed up.
  */
 #include "async/async.h"
 #include "async/coro.h"
@@ -28,10 +28,30 @@
 
 enum { TAG_FREE = 0, TAG_LIVE = 0x6173796e };
 
-/* Finished functions' stacks kept for reuse. Their touched pages stay committed (no
- * madvise): the pool holds at most STACK_POOL_MAX stacks, and docs/async.md has the
- * measurement behind this choice. */
-#define STACK_POOL_MAX 64
+/* Stacks come from chunks (coro.h) of a pool per stack size: the first chunk of a size
+ * has CHUNK_FIRST stacks, each next one twice as many, up to CHUNK_MAX stacks and about
+ * CHUNK_BYTES_MAX bytes, so a program with a few async functions reserves little and one
+ * with a hundred thousand maps a few hundred chunks. Finished functions' stacks go back to
+ * their pool (the newest first out: its pages are committed) and are never unmapped
+ * before the loop is destroyed. A chunk whose stacks are all back in the pool gives its
+ * pages to the kernel after the microtask drain, in one call, if the pool keeps at least
+ * STACK_HOT other stacks free; a stack at a time would cost a call and a TLB flush per
+ * function (docs/design/async.md has the measurements behind these numbers). */
+#define CHUNK_FIRST 8u
+#define CHUNK_MAX 256u
+#define CHUNK_BYTES_MAX ((size_t)64 << 20)
+#define STACK_HOT 64u
+
+typedef struct stack_pool_s {
+  struct stack_pool_s *next;
+  size_t size;
+  tick__stack_t *free; /* no function has them; the newest first */
+  size_t free_count;
+  tick__stack_chunk_t *chunks; /* the newest first: the one stacks are carved from */
+  tick__stack_chunk_t *idle;   /* chunks whose stacks all came back since the drain */
+  unsigned next_count;         /* stacks of the next chunk */
+  int guard_mode;              /* what the last chunk ended up using */
+} stack_pool_t;
 
 typedef enum outcome_e {
   OUT_NONE, /* fulfil with NULL */
@@ -83,11 +103,11 @@ struct async_module_s {
   tick_async_t *live; /* started and not ended, newest first */
   size_t live_count;
   tick_async_t *free_records;
-  tick__stack_t *stacks; /* the pool */
-  size_t stack_count;
+  stack_pool_t *pools;   /* one per stack size */
+  int idle_chunks;       /* some pool has idle chunks */
   tick_async_t *deferred_head, *deferred_tail;
   int closing;          /* tick_loop_destroy has begun: every await is cancelled */
-  unsigned fail_maps;   /* tests: the next fail_maps stack mappings fail */
+  unsigned fail_maps;   /* tests: the next fail_maps new stacks fail */
 };
 
 static int module_after_drain(tick_loop_t *loop, void *state);
@@ -137,42 +157,87 @@ static int running_enter(const tick_async_t *co, async_module_t **out) {
 
 /* ------------------------------------------------------------------ stacks ---- */
 
+static stack_pool_t *pool_find(async_module_t *mod, size_t size) {
+  stack_pool_t *pool;
+  for (pool = mod->pools; pool != NULL; pool = pool->next)
+    if (pool->size == size) return pool;
+  pool = tick__calloc(1, sizeof(*pool));
+  if (pool == NULL) return NULL;
+  pool->size = size;
+  pool->next_count = CHUNK_FIRST;
+  pool->next = mod->pools;
+  mod->pools = pool;
+  return pool;
+}
+
+/* A stack that no function has (from the pool, else carved, else from a new chunk), or
+ * NULL: out of memory or of mappings. */
 static tick__stack_t *stack_get(async_module_t *mod, size_t size) {
-  tick__stack_t **link, *s, local;
-  for (link = &mod->stacks; (s = *link) != NULL; link = &s->next) {
-    if (s->size == size) {
-      *link = s->next;
-      mod->stack_count--;
-      return s;
-    }
+  stack_pool_t *pool = pool_find(mod, size);
+  tick__stack_chunk_t *chunk;
+  tick__stack_t *s;
+  unsigned count;
+  int rc;
+  if (pool == NULL) return NULL;
+  if ((s = pool->free) != NULL) {
+    pool->free = s->next;
+    pool->free_count--;
+    s->chunk->idle--;
+    return s;
   }
   if (mod->fail_maps > 0) {
     mod->fail_maps--;
     return NULL;
   }
-  /* One extra page holds the descriptor at the top, so `size` stays usable. */
-  if (tick__stack_map(&local, size + tick__page_round(sizeof(tick__stack_t))) != 0)
+  if (pool->chunks != NULL) {
+    rc = tick__stack_chunk_carve(pool->chunks, &s);
+    if (rc == 0) return s;
+    if (rc != TICK_ENOENT) return NULL;
+  }
+  count = pool->next_count;
+  if ((size_t)count * size > CHUNK_BYTES_MAX) count = (unsigned)(CHUNK_BYTES_MAX / size);
+  if (count == 0) count = 1;
+  if (tick__stack_chunk_map(&chunk, size, count, pool->guard_mode) != 0) return NULL;
+  if (tick__stack_chunk_carve(chunk, &s) != 0) {
+    tick__stack_chunk_unmap(chunk);
     return NULL;
-  s = (tick__stack_t *)(local.hi - sizeof(tick__stack_t));
-  *s = local;
-  s->hi = (char *)s;
-  s->size = size;
+  }
+  pool->guard_mode = chunk->guard_mode;
+  chunk->next = pool->chunks;
+  pool->chunks = chunk;
+  if (pool->next_count < CHUNK_MAX) pool->next_count *= 2;
   return s;
 }
 
-static void stack_unmap(tick__stack_t *s) {
-  tick__stack_t local = *s; /* the descriptor goes with the mapping */
-  tick__stack_unmap(&local);
+static void stack_put(async_module_t *mod, tick__stack_t *s) {
+  stack_pool_t *pool;
+  tick__stack_chunk_t *chunk = s->chunk;
+  for (pool = mod->pools; pool->size != s->size; pool = pool->next) {
+  }
+  s->next = pool->free;
+  pool->free = s;
+  pool->free_count++;
+  if (++chunk->idle == chunk->carved && !chunk->listed) {
+    chunk->listed = 1;
+    chunk->idle_next = pool->idle;
+    pool->idle = chunk;
+    mod->idle_chunks = 1;
+  }
 }
 
-static void stack_put(async_module_t *mod, tick__stack_t *s) {
-  if (mod->stack_count >= STACK_POOL_MAX) {
-    stack_unmap(s);
-    return;
+/* After a drain: the chunks whose stacks all came back give their pages to the kernel. */
+static void stacks_trim(async_module_t *mod) {
+  stack_pool_t *pool;
+  tick__stack_chunk_t *chunk;
+  mod->idle_chunks = 0;
+  for (pool = mod->pools; pool != NULL; pool = pool->next) {
+    while ((chunk = pool->idle) != NULL) {
+      pool->idle = chunk->idle_next;
+      chunk->listed = 0;
+      if (chunk->idle == chunk->carved && pool->free_count >= STACK_HOT + chunk->carved)
+        tick__stack_chunk_release(chunk);
+    }
   }
-  s->next = mod->stacks;
-  mod->stacks = s;
-  mod->stack_count++;
 }
 
 /* ----------------------------------------------------------------- records ---- */
@@ -382,6 +447,7 @@ static int module_after_drain(tick_loop_t *loop, void *state) {
     resume(mod, co);
     any = 1;
   }
+  if (mod->idle_chunks) stacks_trim(mod);
   return any;
 }
 
@@ -419,13 +485,18 @@ static void module_pre_destroy(tick_loop_t *loop, void *state) {
 static void module_destroy(tick_loop_t *loop, void *state) {
   async_module_t *mod = state;
   tick_async_t *co;
-  tick__stack_t *s;
+  stack_pool_t *pool;
+  tick__stack_chunk_t *chunk;
   (void)loop;
   /* Nothing is live here (pre_destroy ended every waiting function; a running one or a
    * queued resumption makes destroy return TICK_EBUSY first). */
-  while ((s = mod->stacks) != NULL) {
-    mod->stacks = s->next;
-    stack_unmap(s);
+  while ((pool = mod->pools) != NULL) {
+    mod->pools = pool->next;
+    while ((chunk = pool->chunks) != NULL) {
+      pool->chunks = chunk->next;
+      tick__stack_chunk_unmap(chunk);
+    }
+    tick__free(pool);
   }
   while ((co = mod->free_records) != NULL) {
     mod->free_records = co->next;

@@ -313,6 +313,7 @@ int tick__stack_map(tick__stack_t *stack, size_t size) {
   stack->lo = (char *)base + page;
   stack->hi = (char *)base + total;
   stack->size = size;
+  stack->chunk = NULL;
 #if defined(TICK_HAVE_VALGRIND) && TICK_HAVE_VALGRIND
   stack->valgrind_id = VALGRIND_STACK_REGISTER(stack->lo, stack->hi);
 #else
@@ -331,4 +332,82 @@ void tick__stack_unmap(tick__stack_t *stack) {
 void tick__stack_release_pages(tick__stack_t *stack, size_t keep) {
   size_t size = (size_t)(stack->hi - stack->lo);
   if (keep < size) (void)madvise(stack->lo, size - keep, MADV_DONTNEED);
+}
+
+/* Guard regions: page-table markers that fault on access without a mapping of their own
+ * (Linux 6.13); older C libraries do not name the advice. */
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+int tick__stack_chunk_map(tick__stack_chunk_t **out, size_t size, unsigned count,
+                          int guard_mode) {
+  size_t page = page_size(), slot = size + page, total;
+  tick__stack_chunk_t *chunk;
+  void *base;
+  *out = NULL;
+  if (count == 0 || slot < size || count > SIZE_MAX / slot) return TICK_ENOMEM;
+  total = slot * count;
+  chunk = tick__malloc(sizeof(*chunk) + (size_t)count * sizeof(tick__stack_t));
+  if (chunk == NULL) return TICK_ENOMEM;
+  base = mmap(NULL, total, PROT_READ | PROT_WRITE,
+              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (base == MAP_FAILED) {
+    tick__free(chunk);
+    return TICK_ENOMEM;
+  }
+  chunk->next = NULL;
+  chunk->base = base;
+  chunk->map_size = total;
+  chunk->size = size;
+  chunk->count = count;
+  chunk->carved = 0;
+  chunk->guard_mode = guard_mode;
+  chunk->idle = 0;
+  chunk->listed = 0;
+  chunk->idle_next = NULL;
+  *out = chunk;
+  return 0;
+}
+
+int tick__stack_chunk_carve(tick__stack_chunk_t *chunk, tick__stack_t **out) {
+  size_t page = page_size(), slot = chunk->size + page;
+  char *at;
+  tick__stack_t *s;
+  if (chunk->carved >= chunk->count) return TICK_ENOENT;
+  at = (char *)chunk->base + (size_t)chunk->carved * slot;
+  if (chunk->guard_mode == 0 && madvise(at, page, MADV_GUARD_INSTALL) != 0) {
+    if (errno != EINVAL) return TICK_ENOMEM;
+    chunk->guard_mode = 1; /* the kernel has no guard regions */
+  }
+  if (chunk->guard_mode == 1 && mprotect(at, page, PROT_NONE) != 0) return TICK_ENOMEM;
+  s = &chunk->stacks[chunk->carved++];
+  s->next = NULL;
+  s->base = at;
+  s->map_size = slot;
+  s->lo = at + page;
+  s->hi = at + slot;
+  s->size = chunk->size;
+  s->chunk = chunk;
+#if defined(TICK_HAVE_VALGRIND) && TICK_HAVE_VALGRIND
+  s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+#else
+  s->valgrind_id = 0;
+#endif
+  *out = s;
+  return 0;
+}
+
+void tick__stack_chunk_unmap(tick__stack_chunk_t *chunk) {
+#if defined(TICK_HAVE_VALGRIND) && TICK_HAVE_VALGRIND
+  unsigned i;
+  for (i = 0; i < chunk->carved; i++) VALGRIND_STACK_DEREGISTER(chunk->stacks[i].valgrind_id);
+#endif
+  munmap(chunk->base, chunk->map_size);
+  tick__free(chunk);
+}
+
+void tick__stack_chunk_release(tick__stack_chunk_t *chunk) {
+  size_t slot = chunk->size + page_size();
+  (void)madvise(chunk->base, slot * chunk->carved, MADV_DONTNEED);
 }

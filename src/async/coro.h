@@ -31,7 +31,8 @@ typedef enum tick__coro_backend_e {
 #define TICK__CORO_DEFAULT_BACKEND TICK__CORO_UCONTEXT
 #endif
 
-/* A stack: one mapping, the guard page at its low end, usable bytes [lo, hi). */
+/* A stack: a mapping of its own or a slot of a chunk, the guard page at its low end,
+ * usable bytes [lo, hi). */
 typedef struct tick__stack_s {
   struct tick__stack_s *next; /* free list of a pool */
   void *base;                 /* the mapping, guard page first */
@@ -39,6 +40,7 @@ typedef struct tick__stack_s {
   char *lo, *hi;
   size_t size; /* the size asked for (pools match on it) */
   unsigned valgrind_id;
+  struct tick__stack_chunk_s *chunk; /* the chunk it was carved from, or NULL */
 } tick__stack_t;
 
 /* Maps a stack of `size` usable bytes (a multiple of the page size) with a PROT_NONE
@@ -49,6 +51,43 @@ void tick__stack_unmap(tick__stack_t *stack);
 /* Gives the pages of a stack that a finished function touched back to the kernel except
  * the top `keep` bytes (the next function's frames land there first). */
 void tick__stack_release_pages(tick__stack_t *stack, size_t keep);
+
+/* A chunk: one mapping cut into `count` slots of a guard page and `size` usable bytes,
+ * reserved but not committed. Stacks are carved from it one at a time, in slot order; a
+ * slot's guard page is installed when it is carved. The guard is a guard region
+ * (madvise MADV_GUARD_INSTALL, Linux 6.13 and later: the chunk stays one mapping whatever
+ * its number of stacks) or, where the kernel lacks those, a PROT_NONE page set with
+ * mprotect (which splits the mapping: two mappings per carved stack). The descriptors
+ * live in the chunk's record, off the stacks. */
+typedef struct tick__stack_chunk_s {
+  struct tick__stack_chunk_s *next;
+  void *base;
+  size_t map_size;
+  size_t size;     /* usable bytes of each stack */
+  unsigned count;  /* slots */
+  unsigned carved; /* slots [0, carved) are stacks */
+  int guard_mode;  /* 0 guard regions, 1 mprotect */
+  unsigned idle;   /* carved stacks that no function has (kept by the user of the chunk) */
+  int listed;      /* on its user's list of chunks to release (idle_next) */
+  struct tick__stack_chunk_s *idle_next;
+  tick__stack_t stacks[];
+} tick__stack_chunk_t;
+
+/* Maps a chunk of `count` stacks of `size` usable bytes (a multiple of the page size);
+ * the record comes from tick__malloc. `guard_mode` is the mode to try first (0 guard
+ * regions, 1 mprotect; a chunk falls back from 0 to 1 by itself). Returns 0 or
+ * TICK_ENOMEM. */
+int tick__stack_chunk_map(tick__stack_chunk_t **out, size_t size, unsigned count,
+                          int guard_mode);
+/* Carves the next stack of `chunk`: installs its guard and tells valgrind about it.
+ * Returns 0, TICK_ENOENT (every slot is carved) or TICK_ENOMEM (the guard could not be
+ * installed: out of memory or of mappings; the slot stays free for a later try). */
+int tick__stack_chunk_carve(tick__stack_chunk_t *chunk, tick__stack_t **out);
+/* Unmaps a chunk and frees its record; none of its stacks may be in use. */
+void tick__stack_chunk_unmap(tick__stack_chunk_t *chunk);
+/* Gives every page of the carved stacks of a chunk back to the kernel in one call (the
+ * guards stay); none of them may be in use. */
+void tick__stack_chunk_release(tick__stack_chunk_t *chunk);
 
 /* A saved context. The main context (the thread's own stack) needs only zeroes. */
 typedef struct tick__ctx_s {

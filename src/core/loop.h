@@ -92,7 +92,8 @@ enum {
   TICK__F_RUNNING = 1u << 1,  /* timer: its callback is running (it is in no list) */
   TICK__F_ACTIVE = 1u << 3,   /* poll: started */
   TICK__F_CLOSING = 1u << 4,  /* poll: closed, close callback pending */
-  TICK__F_REPEAT = 1u << 5    /* timer: interval */
+  TICK__F_REPEAT = 1u << 5,   /* timer: interval */
+  TICK__F_SOLO = 1u << 6      /* timer: holds its list's heap entry (`list` is the position) */
 };
 
 typedef struct tick__obj_s {
@@ -100,13 +101,14 @@ typedef struct tick__obj_s {
   uint8_t kind;   /* tick__kind_t */
   uint8_t flags;
   uint16_t spare_;
-  uint32_t next;  /* intrusive links: timer list, immediate queue, free list */
+  uint32_t next;  /* intrusive links: timer list, immediate queue, free list (a solo timer:
+                   * its list's id, high half in next, low half in prev) */
   uint32_t prev;
   union {
     struct {
       int64_t start;   /* ms at which the current countdown began (Node's _idleStart) */
       uint32_t msecs;  /* the clamped delay or period */
-      uint32_t list;   /* index of its timer list, TICK__NONE if in none */
+      uint32_t list;   /* its list record, TICK__NONE if in none; a solo: heap position */
       tick_timer_cb cb;
       void *arg;
     } timer;
@@ -176,32 +178,36 @@ int tick__slab_reserve(tick__slab_t *slab);
 
 /* Node's timer structure, reproduced so that ordering matches it to the letter: one FIFO
  * list per distinct duration (`msecs`), and a priority queue of lists ordered by
- * (expiry, id), where a list gets a fresh id whenever it is (re)scheduled. Inserting a
- * timer is O(1) when its duration's list exists, O(log lists) otherwise; firing is O(1)
- * per timer. See docs/design/loop.md, "Timers". */
+ * (expiry, id), where a list gets a fresh id whenever it is (re)scheduled. A list of one
+ * timer has no record of its own: the timer holds the list's heap entry (a "solo"), so
+ * timers that all have different durations cost one slab slot, one heap entry and one
+ * map entry each. A record is taken only when a second timer joins (or when a list must
+ * outlive its last timer, as Node's do). See docs/design/timers.md. */
 typedef struct tick__tlist_s {
+  uint64_t id;       /* the list's id in the queue (ties between equal expiries) */
   uint32_t msecs;
-  uint32_t gen;      /* bumped when the record is freed: tells a stale list apart */
   uint32_t head;     /* first timer slot, TICK__NONE if empty */
   uint32_t tail;
   uint32_t heap_pos; /* TICK__NONE when free; then `head` links the free list */
-  uint32_t map_slot; /* its entry in the duration map (entries never move) */
 } tick__tlist_t;
 
-/* A heap entry carries its list's key, so sifting never touches the list records. */
+/* A heap entry caches its list's expiry, so sifting compares without leaving the array;
+ * `ref` names the holder: a solo timer's slab index, or TICK__TREF_LIST | record index.
+ * Equal expiries are broken by the holder's id. */
+#define TICK__TREF_LIST 0x80000000u
 typedef struct tick__hent_s {
   int64_t expiry;
-  uint64_t id;
-  uint32_t list;
+  uint32_t ref;
+  uint32_t spare_;
 } tick__hent_t;
 
 typedef struct tick__timers_s {
   tick__tlist_t *lists; /* pool of list records */
   uint32_t lists_cap, lists_used, free_list;
-  tick__hent_t *heap;   /* binary min-heap by (expiry, id) */
+  tick__hent_t *heap;   /* 4-ary min-heap by (expiry, id); capacity lists_cap */
   uint32_t heap_len;
-  uint64_t *map;        /* open addressing: (msecs << 32) | (list + 1); 0 empty, 1 deleted */
-  uint32_t map_mask, map_live, map_used;
+  uint64_t *map;        /* open addressing: (msecs << 32) | ref; 0 is empty */
+  uint32_t map_mask, map_live;
   uint64_t next_list_id;
   uint32_t count;       /* live timers */
   uint32_t refs;        /* ref'd live timers */

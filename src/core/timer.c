@@ -128,7 +128,7 @@ static void heap_remove(tick_loop_t *loop, uint32_t pos) {
 
 /* Open addressing with linear probing and backward-shift deletion (no tombstones, so a
  * table that churns through a million durations stays as fast as a fresh one). The table
- * never fills past half, so every probe ends at an empty slot. */
+ * never fills past three quarters, so every probe ends at an empty slot. */
 static inline uint32_t map_home(uint32_t msecs, uint32_t mask) {
   return (uint32_t)(((uint64_t)msecs * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
@@ -141,6 +141,10 @@ static uint32_t map_slot(const tick__timers_t *t, uint32_t msecs) {
     if (e == 0 || (uint32_t)(e >> 32) == msecs) return i;
     i = (i + 1) & t->map_mask;
   }
+}
+
+static inline void map_prefetch(const tick__timers_t *t, uint32_t msecs) {
+  __builtin_prefetch(&t->map[map_home(msecs, t->map_mask)]);
 }
 
 /* The holder of the list for `msecs`, or TICK__NONE. */
@@ -202,7 +206,9 @@ static int timers_reserve(tick__timers_t *t, uint32_t extra) {
     t->lists = lists;
     t->lists_cap = cap;
   }
-  if (t->map == NULL || (uint64_t)(t->map_live + extra) * 2 > (uint64_t)t->map_mask + 1)
+  /* Grown to half full when it would pass three quarters: dense enough that a million
+   * durations take 8 MiB, sparse enough that a probe rarely leaves its cache line. */
+  if (t->map == NULL || (uint64_t)(t->map_live + extra) * 4 > ((uint64_t)t->map_mask + 1) * 3)
     return map_grow(t, t->map_live + extra);
   return 0;
 }
@@ -362,6 +368,10 @@ static int timer_start(tick_loop_t *loop, int64_t delay, tick_timer_cb cb, void 
   if (delay < 1) delay = 1;
   if (delay > TICK_TIMEOUT_MAX) delay = TICK_TIMEOUT_MAX;
   if (loop->timers.count == UINT32_MAX) return TICK_ENOMEM;
+  /* With many durations the map probe is a cache miss: start it now, so that it overlaps
+   * the clock read and the slot setup. */
+  if (loop->timers.map != NULL)
+    map_prefetch(&loop->timers, (uint32_t)delay);
   /* Both reservations before any change: on failure nothing is scheduled. */
   r = tick__slab_reserve(&loop->slab);
   if (r == 0) r = timers_reserve(&loop->timers, 2);
@@ -402,6 +412,10 @@ int tick_clear_timer(tick_loop_t *loop, tick_timer_t timer) {
   TICK__CHECK_LOOP(loop);
   o = tick__slab_lookup(&loop->slab, timer.id, TICK__TIMER, &idx);
   if (o == NULL) return 0; /* fired, cleared or null: a no-op, as in Node */
+  if (o->flags & TICK__F_SOLO) { /* the heap entry and the map line, fetched together */
+    __builtin_prefetch(&loop->timers.heap[o->u.timer.list]);
+    map_prefetch(&loop->timers, o->u.timer.msecs);
+  }
   /* Node's unenroll: a ref'd timer's emptied duration list is deleted at once; an unref'd
    * one's stays until the timers phase reaps it. A timer in a list is in its duration's
    * current list; a running one is in none, and its duration's list is looked up. */

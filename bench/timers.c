@@ -21,6 +21,17 @@
 
 #include "bench.h"
 
+#include <malloc.h>
+
+/* Bytes the allocator hands out (small blocks and mapped ones): their growth across the
+ * first round's starts is the library's memory per live timer. */
+static size_t heap_in_use(void) {
+  struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+static size_t live_bytes; /* library bytes with TIMER_COUNT timers started */
+
 #define TIMER_COUNT 1000000
 #define DISTINCT_DEADLINES 1000
 
@@ -45,11 +56,13 @@ static void count_fire(tick_loop_t *loop, tick_timer_t timer, void *arg) {
 /* One round of starts then stops on `loop`; returns the two spans. */
 static void start_stop_round(tick_loop_t *loop, const int64_t *delays, tick_timer_t *ids,
                              bench_span_t *start, bench_span_t *stop) {
+  size_t before = heap_in_use();
   bench_mark_t mark;
   bench_begin(&mark);
   for (size_t i = 0; i < TIMER_COUNT; i++)
     BENCH_CHECK(tick_set_timeout(loop, delays[i], must_not_fire, NULL, &ids[i]));
   *start = bench_elapsed(&mark);
+  if (live_bytes == 0) live_bytes = heap_in_use() - before;
 
   bench_begin(&mark);
   for (size_t i = 0; i < TIMER_COUNT; i++)
@@ -71,6 +84,10 @@ static void bench_start_stop(void) {
   bench_print("timers 1M start (random delays)", "tick", start, TIMER_COUNT);
   bench_print("timers 1M stop", "tick", stop, TIMER_COUNT);
   bench_print("timers 1M start+stop", "tick", bench_span_add(start, stop), TIMER_COUNT);
+  /* Not a RESULT line: run.sh leaves it out of the table (docs/design/timers.md). */
+  printf("MEMORY\ttimers 1M live\ttick\t%.1f B per timer (%zu B handle + %.1f B inside)\n",
+         (double)sizeof(tick_timer_t) + (double)live_bytes / TIMER_COUNT, (size_t)sizeof(tick_timer_t),
+         (double)live_bytes / TIMER_COUNT);
   start_stop_round(loop, delays, ids, &start, &stop);
   bench_print("timers 1M start+stop, warm", "tick", bench_span_add(start, stop), TIMER_COUNT);
 

@@ -17,10 +17,14 @@ function mustNotFire() {
   process.exit(1);
 }
 
+let liveBytes = 0; // V8 heap growth over the first round's starts, for the MEMORY line
+
 function startStopRound(delays, ids) {
+  const before = process.memoryUsage().heapUsed;
   let m = mark();
   for (let i = 0; i < TIMER_COUNT; i++) ids[i] = setTimeout(mustNotFire, delays[i]);
   const start = elapsed(m);
+  if (liveBytes === 0) liveBytes = process.memoryUsage().heapUsed - before;
 
   m = mark();
   for (let i = 0; i < TIMER_COUNT; i++) clearTimeout(ids[i]);
@@ -38,6 +42,9 @@ function benchStartStop(done) {
   print('timers 1M start (random delays)', start, TIMER_COUNT);
   print('timers 1M stop', stop, TIMER_COUNT);
   print('timers 1M start+stop', sum(start, stop), TIMER_COUNT);
+  // Not a RESULT line: run.sh leaves it out of the table (docs/design/timers.md).
+  console.log(`MEMORY\ttimers 1M live\tnode\t${(liveBytes / TIMER_COUNT).toFixed(1)} B per timer ` +
+    '(V8 heap growth over the starts)');
   [start, stop] = startStopRound(delays, ids);
   print('timers 1M start+stop, warm', sum(start, stop), TIMER_COUNT);
   done();

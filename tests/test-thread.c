@@ -948,10 +948,10 @@ TEST(thread_pool_cancel_before_start) {
   ASSERT_OK(tick_pool_destroy(pool));
 }
 
-/* Jobs queued inside a callback are handed to the pool when the macrotask ends (its
- * drain), all at once: not before, so a job queued by a callback that then waits never
- * starts during that callback; and before the loop blocks, so a loop with nothing else
- * to wait for still sees every job through. */
+/* A few jobs queued inside a callback are handed to the pool when the macrotask ends (its
+ * drain), all at once: not before, so a job queued by a callback that then waits does
+ * not start during that callback (below the batch size, 256); and before the loop blocks,
+ * so a loop with nothing else to wait for still sees every job through. */
 typedef struct batch_s {
   tick_pool_t *pool;
   tick_work_t ids[8];
@@ -990,8 +990,9 @@ TEST(thread_pool_jobs_queued_in_a_callback_start_after_it) {
   ASSERT_OK(tick_pool_destroy(b.pool));
 }
 
-/* Bursts from done callbacks and microtasks, to two pools alternately (each pool change
- * hands the batch over): every job runs once and is reported once. */
+/* Bursts of 300 from done callbacks and microtasks, 280 to one pool (a full batch is
+ * handed over at 256) then 20 to another (the change of pool hands the batch over):
+ * every job runs once and is reported once. */
 typedef struct burst_s {
   tick_pool_t *pools[2];
   int rounds;
@@ -1004,8 +1005,8 @@ static void burst_done(tick_loop_t *loop, int status, void *arg);
 static void burst_queue(tick_loop_t *loop, void *arg) {
   int i;
   (void)arg;
-  for (i = 0; i < 100; i++)
-    ASSERT_OK(tick_work_queue(loop, the_burst.pools[(i / 7) & 1], count_work, burst_done,
+  for (i = 0; i < 300; i++)
+    ASSERT_OK(tick_work_queue(loop, the_burst.pools[(i / 280) & 1], count_work, burst_done,
                               (void *)(intptr_t)(i == 0), NULL));
 }
 
@@ -1027,8 +1028,8 @@ TEST(thread_pool_bursts_from_callbacks_run_once) {
   the_burst.rounds = 50;
   ASSERT_OK(tick_next_tick(loop, burst_queue, NULL));
   ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
-  ASSERT_UEQ(atomic_load(&j->worked), 5000);
-  ASSERT_UEQ(j->done_ok, 5000);
+  ASSERT_UEQ(atomic_load(&j->worked), 15000);
+  ASSERT_UEQ(j->done_ok, 15000);
   ASSERT_UEQ(j->done_cancelled, 0);
   ASSERT_UEQ(j->done_wrong_thread, 0);
   ASSERT_OK(tick_loop_destroy(loop));

@@ -11,9 +11,9 @@
  *
  * Jobs queued from inside a callback (a macrotask or the drain after it) are not handed
  * to the pool one by one: they collect in a loop-local batch, a FIFO of records that no
- * other thread sees, which the drain that ends the macrotask moves to the pool's queue
- * in one splice under one lock, waking as many idle workers as there are new jobs (up to
- * all). While a batch is pending the module carries an after_drain hook, so the core's
+ * other thread sees, which the drain that ends the macrotask (or the job that fills the
+ * batch, BATCH_MAX) moves to the pool's queue in one splice under one lock, waking as
+ * many idle workers as there are new jobs (up to all). While a batch is pending the module carries an after_drain hook, so the core's
  * drain fast path stays free of it otherwise; every callback is followed by a drain
  * before the loop can block, so no job waits beyond the macrotask that queued it. Jobs
  * queued outside any callback (the main program, before or between runs) go to the pool
@@ -47,6 +47,14 @@ struct tick_pool_s {
   pthread_t *threads;
   atomic_size_t outstanding; /* jobs whose done has not been called */
 };
+
+/* A batch is handed over at the end of its macrotask, or as soon as it holds this many
+ * jobs, so that a callback queueing thousands lets the workers start on the first ones
+ * while it queues the rest (one lock per BATCH_MAX jobs still). Measured on a 100k burst
+ * from one callback, 4 workers on 2 cores (docs/design/bench.md): without a bound the
+ * CPU per job is lowest but the wall time doubles (no overlap); 64 wakes workers so
+ * often that the CPU saving is lost; 256 keeps most of both. */
+#define BATCH_MAX 256
 
 /* Per-loop state: the job records. */
 #define JOB_CHUNK_SHIFT 6
@@ -387,7 +395,7 @@ static void batch_append(tick_loop_t *loop, pool_loop_t *pl, tick_pool_t *pool, 
     tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks_batching, pl);
   }
   pl->batch_tail = job;
-  pl->batch_count++;
+  if (++pl->batch_count == BATCH_MAX) batch_flush(loop, pl);
 }
 
 static void batch_unlink(tick_loop_t *loop, pool_loop_t *pl, tick__job_t *job) {

@@ -73,7 +73,7 @@ set format x "%g"
 set grid xtics
 set yrange [-1:$rows]
 set ytics nomirror scale 0 font ",9"
-set xlabel "ratio tick/peer (log scale); bars: green goal met, red missed, grey no goal; black mark: the goal"
+set xlabel "tick/peer, log scale. Green: goal met; red: missed; grey: no goal; black mark: the goal"
 set key off
 set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb "black" lw 1
 plot "$data" using (sqrt(0.003 * \$3)):1:(0.003):3:(\$1 - 0.35):(\$1 + 0.35):5:ytic(2) \

@@ -146,8 +146,9 @@ export TICK_TEST_TIMEOUT_SCALE TICK_TEST_NODE ASAN_OPTIONS UBSAN_OPTIONS TSAN_OP
 # them: bench/run.sh prints the table and writes bench/results/latest.csv. BENCH=<glob>
 # runs a subset, BENCH_REPS=<n> sets the repetitions (docs/design/bench.md).
 BENCH_MAKE = $(MAKE) -C bench BUILD=$(abspath $(BUILD))/bench TICK_LIB=$(abspath $(STATIC_LIB)) \
-             TICK_INCLUDE=$(abspath include) TICK_LDLIBS="$(LDLIBS)"
-bench: $(STATIC_LIB)
+             TICK_INCLUDE=$(abspath include) TICK_LDLIBS="$(LDLIBS)" \
+             TICK_HTTP_HELLO=$(abspath $(BUILD))/examples/http-hello
+bench: $(STATIC_LIB) $(BUILD)/examples/http-hello
 	$(BENCH_MAKE) run
 
 install: all

@@ -3,7 +3,8 @@
 # one table of tick against its peers and writes the same rows as CSV. See docs/design/bench.md.
 #
 # Usage: run.sh PROGRAM...
-#   Each PROGRAM is a built benchmark binary, or a .js file (run with node). Programs print
+#   Each PROGRAM is a built benchmark binary, a .js file (run with node) or an executable
+#   .sh script that drives servers itself (http.sh). Programs print
 #   RESULT lines (bench/bench.h describes the protocol); everything else is ignored.
 # Environment:
 #   BENCH          space-separated globs; a program runs if one matches its file name, its
@@ -14,7 +15,8 @@
 #                  slower program runs fewer times (at least once), as measured on its
 #                  first run.
 #   BENCH_TIMEOUT  seconds one run may take before it is killed (default 600).
-#   BENCH_CSV      where the CSV goes (default: results/latest.csv beside this script).
+#   BENCH_CSV      where the CSV goes (default: results/latest.csv beside this script);
+#                  the chart (chart.sh, with gnuplot) goes beside it, .svg for .csv.
 #
 # Repetitions are interleaved (every program once, then every program again ...) so that
 # a burst of load from another user of the machine hits tick and its peers alike.
@@ -61,6 +63,7 @@ selected() {
 for program in "$@"; do
   name=${program##*/}
   stem=${name%.js}
+  stem=${stem%.sh}
   group=${stem%%-*}
   selected "$name" "$stem" "$group" || continue
   case $name in
@@ -103,6 +106,7 @@ while [ "$rep" -le "$reps" ]; do
     [ "$rep" -gt "$planned" ] && continue
     case $name in
       *.js) set -- node "$program" ;;
+      *.sh) set -- sh "$program" ;;
       *) set -- "$program" ;;
     esac
     [ "$have_timeout" = 1 ] && set -- timeout "$timeout_s" "$@"
@@ -140,5 +144,6 @@ awk -F '\t' -v csv="$csv" -f "$here/table.awk" "$work/raw"
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "CSV: $csv"
+sh "$here/chart.sh" "$csv" "${csv%.csv}.svg"
 [ "$failed" -eq 0 ] || echo "bench: some programs failed (see above)" >&2
 exit "$failed"

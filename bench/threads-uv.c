@@ -60,6 +60,28 @@ static void bench_burst(const char *name) {
   free(reqs);
 }
 
+static uv_work_t *burst_reqs;
+
+static void burst_from_callback(uv_timer_t *timer) {
+  for (int i = 0; i < BURST; i++)
+    BENCH_CHECK(uv_queue_work(uv_default_loop(), &burst_reqs[i], empty_work, count_job));
+  uv_close((uv_handle_t *)timer, NULL);
+}
+
+static void bench_burst_in_callback(const char *name) {
+  static uv_timer_t timer;
+  bench_mark_t mark;
+  burst_reqs = calloc(BURST, sizeof(*burst_reqs));
+  BENCH_EXPECT(burst_reqs != NULL);
+  BENCH_CHECK(uv_timer_init(uv_default_loop(), &timer));
+  bench_begin(&mark);
+  BENCH_CHECK(uv_timer_start(&timer, burst_from_callback, 0, 0));
+  BENCH_CHECK(uv_run(uv_default_loop(), UV_RUN_DEFAULT));
+  bench_report(&mark, name, "libuv", BURST);
+  BENCH_EXPECT(done == BURST);
+  free(burst_reqs);
+}
+
 /* ----------------------------------------------------------- ping-pong ---- */
 
 static uv_async_t main_async, other_async;
@@ -184,6 +206,10 @@ int main(int argc, char **argv) {
   }
   if (bench_workload_child(argc, argv, "work burst 100k")) {
     bench_burst("work burst 100k");
+    bench_child_done();
+  }
+  if (bench_workload_child(argc, argv, "work burst 100k, from a callback")) {
+    bench_burst_in_callback("work burst 100k, from a callback");
     bench_child_done();
   }
   if (bench_workload_child(argc, argv, "ping-pong across threads")) {

@@ -948,6 +948,95 @@ TEST(thread_pool_cancel_before_start) {
   ASSERT_OK(tick_pool_destroy(pool));
 }
 
+/* A few jobs queued inside a callback are handed to the pool when the macrotask ends (its
+ * drain), all at once: not before, so a job queued by a callback that then waits does
+ * not start during that callback (below the batch size, 256); and before the loop blocks,
+ * so a loop with nothing else to wait for still sees every job through. */
+typedef struct batch_s {
+  tick_pool_t *pool;
+  tick_work_t ids[8];
+  int started_in_callback, queued;
+  int cancel_result;
+} batch_t;
+
+static void batch_queue_and_wait(tick_loop_t *loop, void *arg) {
+  batch_t *b = arg;
+  int i;
+  for (i = 0; i < 8; i++)
+    ASSERT_OK(tick_work_queue(loop, b->pool, count_work, count_done, NULL, &b->ids[i]));
+  b->queued = 8;
+  usleep(20000); /* idle workers would have taken them by now if they were queued */
+  b->started_in_callback = (int)atomic_load(&the_jobs->worked);
+  /* A batched job is cancelled without reaching the pool. */
+  b->cancel_result = tick_work_cancel(loop, b->ids[3]);
+}
+
+TEST(thread_pool_jobs_queued_in_a_callback_start_after_it) {
+  tick_loop_t *loop = new_loop(0);
+  jobs_t *j = new_jobs();
+  static batch_t b;
+  memset(&b, 0, sizeof(b));
+  ASSERT_OK(tick_pool_create(&b.pool, 2));
+  ASSERT_OK(tick_set_immediate(loop, batch_queue_and_wait, &b, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_EQ(b.started_in_callback, 0);
+  ASSERT_OK(b.cancel_result);
+  ASSERT_UEQ(atomic_load(&j->worked), 7);
+  ASSERT_UEQ(j->done_ok, 7);
+  ASSERT_UEQ(j->done_cancelled, 1);
+  ASSERT_UEQ(j->done_wrong_thread, 0);
+  ASSERT_ERR(tick_work_cancel(loop, b.ids[3]), TICK_ESTALE);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(b.pool));
+}
+
+/* Bursts of 300 from done callbacks and microtasks, 280 to one pool (a full batch is
+ * handed over at 256) then 20 to another (the change of pool hands the batch over):
+ * every job runs once and is reported once. */
+typedef struct burst_s {
+  tick_pool_t *pools[2];
+  int rounds;
+} burst_t;
+
+static burst_t the_burst;
+
+static void burst_done(tick_loop_t *loop, int status, void *arg);
+
+static void burst_queue(tick_loop_t *loop, void *arg) {
+  int i;
+  (void)arg;
+  for (i = 0; i < 300; i++)
+    ASSERT_OK(tick_work_queue(loop, the_burst.pools[(i / 280) & 1], count_work, burst_done,
+                              (void *)(intptr_t)(i == 0), NULL));
+}
+
+static void burst_done(tick_loop_t *loop, int status, void *arg) {
+  count_done(loop, status, NULL);
+  if (arg != NULL && --the_burst.rounds > 0) {
+    if (the_burst.rounds % 2)
+      burst_queue(loop, NULL);
+    else
+      ASSERT_OK(tick_queue_microtask(loop, burst_queue, NULL));
+  }
+}
+
+TEST(thread_pool_bursts_from_callbacks_run_once) {
+  tick_loop_t *loop = new_loop(0);
+  jobs_t *j = new_jobs();
+  ASSERT_OK(tick_pool_create(&the_burst.pools[0], 2));
+  ASSERT_OK(tick_pool_create(&the_burst.pools[1], 1));
+  the_burst.rounds = 50;
+  ASSERT_OK(tick_next_tick(loop, burst_queue, NULL));
+  ASSERT_EQ(tick_loop_run(loop, TICK_RUN_DEFAULT), 0);
+  ASSERT_UEQ(atomic_load(&j->worked), 15000);
+  ASSERT_UEQ(j->done_ok, 15000);
+  ASSERT_UEQ(j->done_cancelled, 0);
+  ASSERT_UEQ(j->done_wrong_thread, 0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  ASSERT_OK(tick_pool_destroy(the_burst.pools[0]));
+  ASSERT_OK(tick_pool_destroy(the_burst.pools[1]));
+}
+
 /* Cancel racing with start: each job is cancelled right after it is queued, while two
  * workers take jobs as fast as they can. Each is either cancelled (work never runs, done
  * gets ECANCELED) or started (cancel says EBUSY, done gets 0): never both, never lost. */

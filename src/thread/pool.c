@@ -9,9 +9,21 @@
  * (post.c), which can never fail, and the loop runs `done` as a macrotask in its poll
  * phase.
  *
- * States, each change made under the pool's lock except the last:
+ * Jobs queued from inside a callback (a macrotask or the drain after it) are not handed
+ * to the pool one by one: they collect in a loop-local batch, a FIFO of records that no
+ * other thread sees, which the drain that ends the macrotask (or the job that fills the
+ * batch, BATCH_MAX) moves to the pool's queue in one splice under one lock, waking as
+ * many idle workers as there are new jobs (up to all). While a batch is pending the module carries an after_drain hook, so the core's
+ * drain fast path stays free of it otherwise; every callback is followed by a drain
+ * before the loop can block, so no job waits beyond the macrotask that queued it. Jobs
+ * queued outside any callback (the main program, before or between runs) go to the pool
+ * at once: nothing would end their batch if the program then waited for them.
+ *
+ * States, each change made under the pool's lock except those of a batched record
+ * (`batched` set: only the loop thread knows it, the flush publishes it):
  *   QUEUED -> RUNNING (a worker took it) -> delivered (done ran, record freed)
- *   QUEUED -> CANCELED (tick_work_cancel or loop destroy) -> delivered with ECANCELED
+ *   QUEUED -> CANCELED (tick_work_cancel or loop destroy) -> delivered with
+ *   ECANCELED
  * The worker never touches a record after pushing its node: from then on it is the
  * loop's again.
  */
@@ -36,6 +48,14 @@ struct tick_pool_s {
   atomic_size_t outstanding; /* jobs whose done has not been called */
 };
 
+/* A batch is handed over at the end of its macrotask, or as soon as it holds this many
+ * jobs, so that a callback queueing thousands lets the workers start on the first ones
+ * while it queues the rest (one lock per BATCH_MAX jobs still). Measured on a 100k burst
+ * from one callback, 4 workers on 2 cores (docs/design/bench.md): without a bound the
+ * CPU per job is lowest but the wall time doubles (no overlap); 64 wakes workers so
+ * often that the CPU saving is lost; 256 keeps most of both. */
+#define BATCH_MAX 256
+
 /* Per-loop state: the job records. */
 #define JOB_CHUNK_SHIFT 6
 #define JOB_CHUNK (1u << JOB_CHUNK_SHIFT)
@@ -46,6 +66,11 @@ typedef struct pool_loop_s {
   tick__job_t *free;
   tick_pool_t *pool; /* the loop's pool (tick_loop_set_pool / tick_loop_pool), or NULL */
   int owns_pool;     /* created by tick_loop_pool: destroyed with the loop */
+  /* Jobs queued by the current macrotask, not yet handed to their pool (all to one
+   * pool: a job for another pool flushes the batch first). Linked by qnext/qprev. */
+  tick__job_t *batch_head, *batch_tail;
+  tick_pool_t *batch_pool;
+  unsigned batch_count;
 } pool_loop_t;
 
 /* --------------------------------------------------------------- the pool ---- */
@@ -199,6 +224,30 @@ int tick_pool_destroy(tick_pool_t *pool) {
   return 0;
 }
 
+/* Appends a chain of `n` records (linked by qnext/qprev, their state already QUEUED) in
+ * one step, and wakes up to `n` sleeping workers: one per job, beyond a spinning worker
+ * that will take the first; all of them when the chain is at least as long as the
+ * number asleep. */
+static void queue_splice(tick_pool_t *pool, tick__job_t *head, tick__job_t *tail, unsigned n) {
+  unsigned wake;
+  pthread_mutex_lock(&pool->lock);
+  head->qprev = pool->tail;
+  if (pool->tail != NULL)
+    pool->tail->qnext = head;
+  else
+    pool->head = head;
+  pool->tail = tail;
+  atomic_store_explicit(&pool->queued, atomic_load_explicit(&pool->queued, memory_order_relaxed) + n,
+                        memory_order_release);
+  wake = n - (pool->spinning != 0 ? 1 : 0);
+  if (wake >= pool->idle) {
+    if (pool->idle != 0) pthread_cond_broadcast(&pool->cond);
+  } else {
+    while (wake-- > 0) pthread_cond_signal(&pool->cond);
+  }
+  pthread_mutex_unlock(&pool->lock);
+}
+
 /* ------------------------------------------------------ per-loop job records ---- */
 
 static tick__job_t *job_at(const pool_loop_t *pl, uint32_t index) {
@@ -239,6 +288,7 @@ static tick__job_t *job_take(pool_loop_t *pl) {
 
 static void job_release(pool_loop_t *pl, tick__job_t *job) {
   job->live = 0;
+  job->batched = 0;
   job->state = 0;
   job->gen = job->gen + 1 ? job->gen + 1 : 1;
   job->qnext = pl->free;
@@ -266,11 +316,14 @@ static void job_node_run(tick_loop_t *loop, tick__node_t *node) {
   job_finish(loop, job, job->state == JOB_CANCELED ? TICK_ECANCELED : 0);
 }
 
+static void batch_flush(tick_loop_t *loop, pool_loop_t *pl);
+
 /* Loop destroy: every job still queued is cancelled, its done called with
  * TICK_ECANCELED before destroy returns. Running jobs keep destroy busy. */
 static void pool_pre_destroy(tick_loop_t *loop, void *state) {
   pool_loop_t *pl = state;
   uint32_t i, n = pl->nchunks << JOB_CHUNK_SHIFT;
+  batch_flush(loop, pl); /* queued like the others, cancelled below */
   for (i = 0; i < n; i++) {
     tick__job_t *job = job_at(pl, i);
     int cancelled = 0;
@@ -303,8 +356,63 @@ static void pool_loop_destroy(tick_loop_t *loop, void *state) {
   tick__free(pl);
 }
 
+static int pool_after_drain(tick_loop_t *loop, void *state);
+
+/* The module's hooks, without and with a pending batch (the drain calls the second). */
 static const tick__module_hooks_t pool_hooks = {
     .after_drain = NULL, .destroy = pool_loop_destroy, .pre_destroy = pool_pre_destroy};
+static const tick__module_hooks_t pool_hooks_batching = {
+    .after_drain = pool_after_drain, .destroy = pool_loop_destroy, .pre_destroy = pool_pre_destroy};
+
+/* Hands the pending batch to its pool: the end of the macrotask that queued it. */
+static void batch_flush(tick_loop_t *loop, pool_loop_t *pl) {
+  tick__job_t *job;
+  if (pl->batch_head == NULL) return;
+  for (job = pl->batch_head; job != NULL; job = job->qnext) job->batched = 0;
+  queue_splice(pl->batch_pool, pl->batch_head, pl->batch_tail, pl->batch_count);
+  pl->batch_head = pl->batch_tail = NULL;
+  pl->batch_pool = NULL;
+  pl->batch_count = 0;
+  tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks, pl);
+}
+
+static int pool_after_drain(tick_loop_t *loop, void *state) {
+  batch_flush(loop, state);
+  return 0; /* no callback ran */
+}
+
+static void batch_append(tick_loop_t *loop, pool_loop_t *pl, tick_pool_t *pool, tick__job_t *job) {
+  if (pl->batch_head != NULL && pl->batch_pool != pool) batch_flush(loop, pl);
+  job->state = JOB_QUEUED; /* seen by a worker only after the flush's lock */
+  job->batched = 1;
+  job->qnext = NULL;
+  job->qprev = pl->batch_tail;
+  if (pl->batch_tail != NULL)
+    pl->batch_tail->qnext = job;
+  else {
+    pl->batch_head = job;
+    pl->batch_pool = pool;
+    tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks_batching, pl);
+  }
+  pl->batch_tail = job;
+  if (++pl->batch_count == BATCH_MAX) batch_flush(loop, pl);
+}
+
+static void batch_unlink(tick_loop_t *loop, pool_loop_t *pl, tick__job_t *job) {
+  if (job->qprev != NULL)
+    job->qprev->qnext = job->qnext;
+  else
+    pl->batch_head = job->qnext;
+  if (job->qnext != NULL)
+    job->qnext->qprev = job->qprev;
+  else
+    pl->batch_tail = job->qprev;
+  job->qnext = job->qprev = NULL;
+  if (--pl->batch_count == 0) {
+    pl->batch_pool = NULL;
+    tick__loop_set_module(loop, TICK__MODULE_POOL, &pool_hooks, pl);
+  }
+}
 
 /* -------------------------------------------------------------- queueing ---- */
 
@@ -377,10 +485,14 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   loop->module_refs++;
   loop->jobs_inflight++;
   atomic_fetch_add(&pool->outstanding, 1);
-  pthread_mutex_lock(&pool->lock);
-  job->state = JOB_QUEUED;
-  queue_append(pool, job);
-  pthread_mutex_unlock(&pool->lock);
+  if (loop->depth != 0) {
+    batch_append(loop, pl, pool, job); /* handed over at the end of this macrotask */
+  } else {
+    pthread_mutex_lock(&pool->lock);
+    job->state = JOB_QUEUED;
+    queue_append(pool, job);
+    pthread_mutex_unlock(&pool->lock);
+  }
   if (id_out != NULL) id_out->id = ((uint64_t)job->gen << 32) | ((uint64_t)job->index + 1);
   return 0;
 }
@@ -396,6 +508,13 @@ int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
     return TICK_ESTALE;
   job = job_at(pl, low - 1);
   if (!job->live || job->gen != (uint32_t)(id.id >> 32)) return TICK_ESTALE;
+  if (job->batched) { /* not handed over yet: no other thread knows it */
+    batch_unlink(loop, pl, job);
+    job->batched = 0;
+    job->state = JOB_CANCELED;
+    tick__inbox_push(loop, &job->node);
+    return 0;
+  }
   pthread_mutex_lock(&job->pool->lock);
   if (job->state == JOB_QUEUED) {
     queue_unlink(job->pool, job);

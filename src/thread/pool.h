@@ -24,6 +24,7 @@ struct tick__job_s {
   void *arg;
   int state;                  /* JOB_*; under the pool's lock while queued or running */
   int live;                   /* loop thread: queued and done not yet called */
+  int batched;                /* loop thread: in the loop's pending batch (pool.c) */
   uint32_t gen, index;
 };
 

@@ -801,3 +801,65 @@ TEST(cancel_parallel_promise_unstarted) {
   close_loop(loop);
   ASSERT_OK(tick_pool_destroy(pool));
 }
+
+/* ------------------------------------------------------- allocation failure ---- */
+
+/* Every allocation of the cancellable promise forms (promise, request records, buffers,
+ * the pool, the ring, the stream and its write request), one failing at a time, with
+ * each form cancelled right after it was accepted: whatever failed, what was accepted
+ * settles once, and nothing leaks. Cancelling allocates nothing of its own. */
+static int alloc_cancel_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_stream_t a = {TICK_NULL_ID}, b = {TICK_NULL_ID};
+  tick_promise_t *p[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  tick_buf_t buf = tick_buf("abc", 3);
+  int sv[2], rc, i;
+  (void)arg;
+  rc = tick_loop_create(&loop, 0);
+  if (rc != 0) return rc;
+  if ((rc = tick_promise_set_unhandled_hook(loop, quiet, NULL, quiet, NULL)) != 0) goto out;
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+    rc = -1;
+    goto out;
+  }
+  if ((rc = tick_pipe_open(loop, sv[0], &a)) != 0) {
+    close(sv[0]);
+    close(sv[1]);
+    goto out;
+  }
+  if ((rc = tick_pipe_open(loop, sv[1], &b)) != 0) {
+    close(sv[1]);
+    goto out;
+  }
+  if ((rc = tick_stream_read_promise(loop, a, 8, 0, &p[0])) != 0) goto out;
+  tick_promise_cancel(p[0], TICK_ECANCELED);
+  if ((rc = tick_stream_write_promise(loop, b, &buf, 1, &p[1])) != 0) goto out;
+  tick_promise_cancel(p[1], TICK_ECANCELED);
+  if ((rc = tick_stream_shutdown_promise(loop, b, &p[2])) != 0) goto out;
+  tick_promise_cancel(p[2], TICK_ECANCELED);
+  if ((rc = tick_work_promise(loop, NULL, value_work, NULL, &p[3], NULL)) != 0) goto out;
+  tick_promise_cancel(p[3], TICK_ECANCELED);
+  if ((rc = tick_fs_stat_promise(loop, "/", &p[4], NULL)) != 0) goto out;
+  tick_promise_cancel(p[4], TICK_ETIMEDOUT);
+  if ((rc = tick_getaddrinfo_promise(loop, "localhost", NULL, NULL, &p[5], NULL)) != 0)
+    goto out;
+  tick_promise_cancel(p[5], TICK_ECANCELED);
+out:
+  if (a.id != TICK_NULL_ID) tick_stream_close(loop, a, NULL, NULL);
+  if (b.id != TICK_NULL_ID) tick_stream_close(loop, b, NULL, NULL);
+  if (tick_loop_run(loop, TICK_RUN_DEFAULT) < 0) rc = -1;
+  for (i = 0; i < 6; i++) {
+    if (p[i] != NULL && tick_promise_state(p[i]) == TICK_PROMISE_PENDING) rc = -1;
+    tick_promise_release(p[i]);
+  }
+  if (tick_loop_destroy(loop) != 0) rc = -1;
+  return rc;
+}
+
+TEST(cancel_alloc_failure_each_site) {
+  size_t sites;
+  test_alloc_install();
+  unsetenv("TICK_NO_URING");
+  sites = test_alloc_each_failure(alloc_cancel_scenario, NULL);
+  ASSERT_GE(sites, 8);
+}

@@ -623,3 +623,267 @@ TEST_TIMEOUT(cancel_alloc_failure_each_site, 120) {
   sites = test_alloc_each_failure(alloc_scenario, NULL);
   ASSERT_GE(sites, 8);
 }
+
+/* ---------------------------------------------------------- async functions ---- */
+
+/* Awaits a promise nobody resolves, logging what the await returned. */
+static int await_never(tick_async_t *co, void *arg) {
+  tick_promise_t *p;
+  tick_resolver_t *never_r;
+  int rc;
+  ASSERT_OK(tick_promise_create_deferred(tick_async_loop(co), &p, &never_r));
+  logf_("%s:start ", (const char *)arg);
+  rc = tick_await(co, p);
+  logf_("%s:%s ", (const char *)arg, tick_err_name(rc));
+  /* Every later await returns the code at once. */
+  if (rc != TICK_ENOMEM) ASSERT_EQ(tick_await(co, p), rc);
+  ASSERT_OK(tick_resolver_release(never_r));
+  ASSERT_OK(tick_promise_release(p));
+  return rc;
+}
+
+TEST(async_pending_await_returns_scope_code_in_a_microtask) {
+  tick_loop_t *loop = manual_loop();
+  tick_scope_t *s;
+  tick_promise_t *p;
+  tick_async_options_t o;
+  memset(&o, 0, sizeof(o));
+  quiet(loop);
+  ASSERT_OK(tick_scope_create(loop, NULL, &s));
+  o.scope = s;
+  ASSERT_OK(tick_async_run(loop, await_never, "f", &o, &p));
+  ASSERT_OK(tick_queue_microtask(loop, log_task, "queued-before"));
+  ASSERT_EQ(tick_scope_cancel(s, TICK_ECANCELED), 1);
+  logf_("cancelled ");
+  ASSERT_STR_EQ(logbuf, "f:start cancelled ");
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_STR_EQ(logbuf, "f:start cancelled  queued-beforef:ECANCELED ");
+  ASSERT_EQ(tick_promise_error(p), TICK_ECANCELED);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_scope_release(s));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+TEST(async_await_in_cancelled_scope_returns_at_once) {
+  tick_loop_t *loop = manual_loop();
+  tick_scope_t *s;
+  tick_promise_t *p;
+  tick_async_options_t o;
+  memset(&o, 0, sizeof(o));
+  quiet(loop);
+  ASSERT_OK(tick_scope_create(loop, NULL, &s));
+  ASSERT_OK(tick_scope_set_timeout(s, 5));
+  ASSERT_OK(tick_loop_advance(loop, 5));
+  o.scope = s;
+  ASSERT_OK(tick_async_run(loop, await_never, "f", &o, &p));
+  /* Returned without suspending: the function has already ended. */
+  ASSERT_STR_EQ(logbuf, "f:start f:ETIMEDOUT ");
+  ASSERT_EQ(tick_async_count(loop), 0);
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_EQ(tick_promise_error(p), TICK_ETIMEDOUT);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_scope_release(s));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static tick_promise_t *detached_p;
+
+static int parent_starts_children(tick_async_t *co, void *arg) {
+  tick_async_options_t o;
+  tick_promise_t *p;
+  tick_resolver_t *r;
+  int rc;
+  (void)arg;
+  memset(&o, 0, sizeof(o));
+  ASSERT_OK(tick_async_run(tick_async_loop(co), await_never, "child", NULL, NULL));
+  o.detached = 1;
+  ASSERT_OK(tick_async_run(tick_async_loop(co), await_never, "detached", &o, &detached_p));
+  ASSERT(tick_async_scope(co) != NULL);
+  ASSERT_PTR_EQ(tick_async_scope(co), tick_async_scope(co));
+  ASSERT_OK(tick_promise_create_deferred(tick_async_loop(co), &p, &r));
+  logf_("parent-waits ");
+  rc = tick_await(co, p);
+  logf_("parent:%s ", tick_err_name(rc));
+  ASSERT_OK(tick_resolver_release(r));
+  ASSERT_OK(tick_promise_release(p));
+  return rc;
+}
+
+TEST(async_children_inherit_the_starters_scope) {
+  tick_loop_t *loop = manual_loop();
+  tick_promise_t *p;
+  quiet(loop);
+  ASSERT_OK(tick_async_run(loop, parent_starts_children, NULL, NULL, &p));
+  ASSERT_STR_EQ(logbuf, "child:start detached:start parent-waits ");
+  ASSERT_OK(tick_async_cancel(p, TICK_EPIPE));
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  /* The parent and its child end (the parent listened on its scope first); the detached
+   * one still waits. */
+  ASSERT_STR_EQ(logbuf, "child:start detached:start parent-waits parent:EPIPE child:EPIPE ");
+  ASSERT_EQ(tick_async_count(loop), 1);
+  ASSERT_EQ(tick_promise_error(p), TICK_EPIPE);
+  ASSERT_OK(tick_async_cancel(detached_p, TICK_ECANCELED));
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_EQ(tick_async_count(loop), 0);
+  ASSERT_OK(tick_promise_release(detached_p));
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Cancelled while waiting, it cleans up under a shield: the cleanup's await runs to its
+ * end, then the shield comes off and the next await sees the code again. */
+static int shielded_cleanup(tick_async_t *co, void *arg) {
+  tick_loop_t *loop = tick_async_loop(co);
+  tick_promise_t *d;
+  int rc;
+  (void)arg;
+  ASSERT_OK(tick_delay(loop, NULL, 100, &d));
+  rc = tick_await(co, d);
+  ASSERT_OK(tick_promise_release(d));
+  logf_("wait:%s ", tick_err_name(rc));
+  ASSERT_EQ(tick_async_shield(co, 1), 0);
+  ASSERT_EQ(tick_async_shield(co, 1), 1);
+  ASSERT_OK(tick_delay(loop, NULL, 10, &d));
+  logf_("cleanup:%d ", tick_await(co, d));
+  ASSERT_OK(tick_promise_release(d));
+  ASSERT_EQ(tick_async_shield(co, 0), 1);
+  logf_("after:%s ", tick_err_name(tick_await_value(co, NULL, NULL)));
+  return rc;
+}
+
+TEST(async_shield_lets_cleanup_await) {
+  tick_loop_t *loop = manual_loop();
+  tick_scope_t *s;
+  tick_promise_t *p;
+  tick_async_options_t o;
+  memset(&o, 0, sizeof(o));
+  quiet(loop);
+  ASSERT_ERR(tick_async_shield(NULL, 1), TICK_EINVAL);
+  ASSERT_OK(tick_scope_create(loop, NULL, &s));
+  o.scope = s;
+  ASSERT_OK(tick_async_run(loop, shielded_cleanup, NULL, &o, &p));
+  ASSERT_OK(tick_scope_set_timeout(s, 5));
+  ASSERT_OK(tick_loop_advance(loop, 5));
+  ASSERT_STR_EQ(logbuf, "wait:ETIMEDOUT ");
+  ASSERT_OK(tick_loop_advance(loop, 10));
+  ASSERT_STR_EQ(logbuf, "wait:ETIMEDOUT cleanup:0 after:ETIMEDOUT ");
+  ASSERT_EQ(tick_promise_error(p), TICK_ETIMEDOUT);
+  ASSERT_OK(tick_loop_advance(loop, 100)); /* the first delay's timer */
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_scope_release(s));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Operations under the function's own scope stop with it. */
+static int own_scope_ops(tick_async_t *co, void *arg) {
+  tick_loop_t *loop = tick_async_loop(co);
+  tick_scope_t *mine = tick_async_scope(co);
+  tick_promise_t *d;
+  int rc;
+  (void)arg;
+  ASSERT(mine != NULL);
+  ASSERT_OK(tick_set_timeout_in(mine, 50, log_timer, "never", NULL));
+  ASSERT_OK(tick_delay(loop, mine, 50, &d));
+  rc = tick_await(co, d);
+  ASSERT_OK(tick_promise_release(d));
+  return rc;
+}
+
+TEST(async_cancel_reaches_the_functions_scope) {
+  tick_loop_t *loop = manual_loop();
+  tick_promise_t *p;
+  quiet(loop);
+  ASSERT_OK(tick_async_run(loop, own_scope_ops, NULL, NULL, &p));
+  ASSERT_OK(tick_async_cancel(p, TICK_ECANCELED));
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_EQ(tick_promise_error(p), TICK_ECANCELED);
+  ASSERT_EQ(tick_loop_alive(loop), 0); /* the timer under its scope was cleared */
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* A one-call await form cancels its operation: a read cancelled by the scope consumes
+ * nothing, so the next read gets the bytes. */
+static int reader(tick_async_t *co, void *arg) {
+  tick_stream_t *r = arg;
+  char buf[8];
+  ssize_t n = tick_await_read(co, *r, buf, sizeof(buf), 0);
+  logf_("read:%s ", tick_err_name((int)n));
+  return (int)n;
+}
+
+static int reader_again(tick_async_t *co, void *arg) {
+  tick_stream_t *r = arg;
+  char buf[8];
+  ssize_t n = tick_await_read(co, *r, buf, sizeof(buf), 0);
+  logf_("again:%d ", (int)n);
+  ASSERT_OK(tick_stream_close(tick_async_loop(co), *r, NULL, NULL));
+  return 0;
+}
+
+TEST(async_await_read_cancelled_by_scope_consumes_nothing) {
+  tick_loop_t *loop;
+  tick_scope_t *s;
+  tick_promise_t *p;
+  tick_stream_t r;
+  tick_async_options_t o;
+  int fds[2];
+  memset(&o, 0, sizeof(o));
+  logbuf[0] = 0;
+  ASSERT_OK(tick_loop_create(&loop, 0));
+  quiet(loop);
+  ASSERT_EQ(pipe(fds), 0);
+  ASSERT_OK(tick_pipe_open(loop, fds[0], &r));
+  ASSERT_OK(tick_scope_create(loop, NULL, &s));
+  o.scope = s;
+  ASSERT_OK(tick_async_run(loop, reader, &r, &o, &p));
+  ASSERT_EQ(tick_scope_cancel(s, TICK_ECANCELED), 1);
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_NOWAIT));
+  ASSERT_STR_EQ(logbuf, "read:ECANCELED ");
+  ASSERT_EQ(write(fds[1], "abc", 3), 3);
+  ASSERT_OK(tick_async_run(loop, reader_again, &r, NULL, NULL));
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_STR_EQ(logbuf, "read:ECANCELED again:3 ");
+  close(fds[1]);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_scope_release(s));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* Allocation failure at the scope a starter gets when it starts a function inside it. */
+static int start_inside(tick_async_t *co, void *arg) {
+  int *rc = arg;
+  *rc = tick_async_run(tick_async_loop(co), await_never, "inner", NULL, NULL);
+  return 0;
+}
+
+static int async_alloc_scenario(void *arg) {
+  tick_loop_t *loop;
+  tick_scope_t *s = NULL;
+  tick_promise_t *p = NULL;
+  tick_async_options_t o;
+  int rc, inner = 0;
+  (void)arg;
+  memset(&o, 0, sizeof(o));
+  rc = tick_loop_create(&loop, TICK_LOOP_MANUAL_CLOCK);
+  if (rc != 0) return rc;
+  rc = tick_promise_set_unhandled_hook(loop, ignore_rejection, NULL, ignore_rejection, NULL);
+  if (rc != 0) goto out;
+  if ((rc = tick_scope_create(loop, NULL, &s)) != 0) goto out;
+  o.scope = s;
+  if ((rc = tick_async_run(loop, start_inside, &inner, &o, &p)) != 0) goto out;
+  if ((rc = inner) != 0) goto out;
+  tick_scope_cancel(s, TICK_ECANCELED);
+out:
+  tick_promise_release(p);
+  tick_scope_release(s);
+  tick_loop_run(loop, TICK_RUN_DEFAULT);
+  if (tick_async_count(loop) != 0 && s != NULL) ASSERT(0);
+  ASSERT_OK(tick_loop_destroy(loop));
+  return rc;
+}
+
+TEST_TIMEOUT(cancel_async_alloc_failure_each_site, 120) {
+  test_alloc_install();
+  ASSERT_GE(test_alloc_each_failure(async_alloc_scenario, NULL), 4);
+}

@@ -9,9 +9,9 @@
 enum { TICK__MODULE_CANCEL = 10 };
 _Static_assert(TICK__MODULE_CANCEL < TICK__MODULE_MAX, "the cancel module slot fits the loop");
 
-/* Asks the operation behind the pending promise `p` to stop with `code`
- * (tick_promise_cancel where the promise layer has it; a promise with no operation
- * behind it is left alone). */
+/* Asks the operation behind the promise `p` to stop with `code` (tick_promise_cancel,
+ * ignoring its refusals: a promise with no operation behind it, or already settled, is
+ * left alone). */
 void tick__cancel_source(tick_promise_t *p, int code);
 
 #endif

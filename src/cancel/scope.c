@@ -727,12 +727,8 @@ int tick_scope_unlisten(tick_scope_listener_t *listener) {
 /* ---------------------------------------------------------- promise helpers ---- */
 
 void tick__cancel_source(tick_promise_t *p, int code) {
-#ifdef TICK__HAVE_PROMISE_CANCEL
-  tick_promise_cancel(p, code);
-#else
-  (void)p;
-  (void)code;
-#endif
+  /* TICK_ENOTSUP (no operation behind it) and TICK_EALREADY (settled) are both fine. */
+  (void)tick_promise_cancel(p, code);
 }
 
 static prec_t *prec_new(cancel_mod_t *mod, uint8_t kind) {

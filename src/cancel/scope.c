@@ -422,11 +422,13 @@ int tick_set_immediate_in(tick_scope_t *s, tick_immediate_cb cb, void *arg,
 
 /* ------------------------------------------------------------ cancelling ---- */
 
+/* Clears every op and gives the records back in one splice: clearing runs no callback,
+ * so the list cannot change under the walk. */
 static void clear_ops(scope_rec_t *rec) {
-  tick_loop_t *loop = rec->mod->loop;
-  op_t *op;
-  uint32_t n = 0;
-  while ((op = rec->ohead) != NULL) {
+  cancel_mod_t *mod = rec->mod;
+  tick_loop_t *loop = mod->loop;
+  op_t *op, *last = NULL;
+  for (op = rec->ohead; op != NULL; op = op->next) {
     if (op->kind == OP_IMMEDIATE) {
       tick_immediate_t im = {op->id};
       tick_clear_immediate(loop, im);
@@ -434,10 +436,14 @@ static void clear_ops(scope_rec_t *rec) {
       tick_timer_t t = {op->id};
       tick_clear_timer(loop, t);
     }
-    op_unlink(op);
-    n++;
+    last = op;
   }
-  rec->refs -= n; /* the caller holds a reference through the whole cancellation */
+  if (last == NULL) return;
+  last->next = mod->free_ops;
+  mod->free_ops = rec->ohead;
+  rec->ohead = rec->otail = NULL;
+  rec->refs -= rec->nops; /* the caller holds a reference through the whole cancellation */
+  rec->nops = 0;
 }
 
 /* Cancels `rec` (live), its listeners, then its dependants. The caller holds a

@@ -1,4 +1,5 @@
-/* cancel.c - cancelling many pending operations through one cancel scope.
+/* scopes.c - cancelling many pending timers through one cancel scope (bench/cancel.c has
+ * the I/O rows: reads and TCP echo under scopes).
  *
  * Workloads:
  * - "cancel 1M pending timers": 1M one-shot timers with delays 1..1000000 ms (xorshift32,

@@ -33,6 +33,7 @@ extern "C" {
 #include "tick/udp.h"
 #include "tick/dns.h"
 #include "tick/async.h"
+#include "tick/group.h"
 #include "tick/async-io.h"
 
 #ifdef __cplusplus

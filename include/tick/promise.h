@@ -279,6 +279,23 @@ int tick_promise_retain(tick_promise_t *p);
  * was already freed: released once too often) or TICK_EWRONGTHREAD. */
 int tick_promise_release(tick_promise_t *p);
 
+/* ----------------------------------------------------------- cancelling ---- */
+
+/* Asks the operation behind pending promise `p` to stop: the promise of an I/O or thread
+ * layer `_promise` form (stream read/write/shutdown, tcp connect, udp send/receive, fs
+ * requests, dns, spawn, pool work: docs/cancellation.md lists what each one does). The
+ * promise then settles exactly once, as usual in a microtask's time: rejected with
+ * `code` (negative, e.g. TICK_ECANCELED) if the operation was stopped in time, else with
+ * its real outcome (a request the kernel or a worker had already finished, or one that
+ * cannot be interrupted). Asking again before it settles does nothing and returns 0.
+ * Only the operation's own promise can be cancelled: a promise made by then/catch/
+ * finally, a combinator, tick_promise_create(_deferred) or a resolve/reject constructor
+ * has no operation behind it (cancel the operation's promise, or derive one from a
+ * scope that rejects early). Loop thread. Returns 0 (asked), TICK_ENOTSUP (no operation
+ * behind it, or one that no longer can stop), TICK_EALREADY (already settled),
+ * TICK_EINVAL (NULL p, code >= 0), TICK_ESTALE (a released p) or TICK_EWRONGTHREAD. */
+int tick_promise_cancel(tick_promise_t *p, int code);
+
 /* ------------------------------------------------------ unhandled rejections ---- */
 
 /* Called after a drain with a promise rejected during it (or handled late), borrowed. */

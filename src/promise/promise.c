@@ -61,7 +61,11 @@ enum {
   TAG_EMBEDDED = 0x656d6264,
   /* The reaction inside a promise made by then/catch/finally, live or already run. */
   TAG_OWN_REACTION = 0x6f776e72,
-  TAG_OWN_REACTION_DONE = 0x646f6e65
+  TAG_OWN_REACTION_DONE = 0x646f6e65,
+  /* The reaction slot of a pending promise an operation settles, holding the operation's
+   * abort hook (tick__promise_set_abort): armed, or already called once. */
+  TAG_ABORT_HOOK = 0x61627274,
+  TAG_ABORT_ASKED = 0x61736b64
 };
 
 #define POOL_LINK_OFFSET 8
@@ -141,6 +145,7 @@ struct reaction_s {
       tick__await_dropped_cb dropped;
     } await;
     size_t index; /* ALL, ALL_SETTLED, ANY: the input's place in the result's items */
+    tick__abort_fn abort; /* TAG_ABORT_HOOK: the operation's stop function (arg: op) */
   } u;
   void *arg; /* handler arg, or the thenable object */
   tick_free_cb free_arg;
@@ -168,7 +173,8 @@ struct tick_promise_s {
   uint16_t gen;           /* kept across reuse: the generation its handles carry */
   /* A promise made by then/catch/finally carries the reaction that settles it, so a link
    * of a chain is one record: one allocation, and the job that runs the handler writes
-   * the same cache lines it reads. Other promises leave it unused. */
+   * the same cache lines it reads. A pending promise an operation settles keeps the
+   * operation's abort hook there instead (TAG_ABORT_HOOK); others leave it unused. */
   reaction_t reaction;
 };
 
@@ -569,6 +575,9 @@ static void track_unhandled(tick_promise_t *p) {
 static void promise_settle(tick_promise_t *p, int state) {
   reaction_t *r = reactions_in_order(p->reactions), *next;
   p->state = (uint8_t)state;
+  /* A settled promise has nothing left to stop: the abort hook goes with the pending state. */
+  if (TICK__UNLIKELY(p->reaction.tag == TAG_ABORT_HOOK || p->reaction.tag == TAG_ABORT_ASKED))
+    p->reaction.tag = TAG_OWN_REACTION_DONE;
   p->resolver.used = 1;
   p->reactions = NULL;
   for (; r != NULL; r = next) {
@@ -1561,6 +1570,53 @@ int tick_promise_release(tick_promise_t *h) {
   promise_unref(p);
   return 0;
 }
+/* ----------------------------------------------------------- cancellation ---- */
+
+int tick__promise_set_abort(tick_promise_t *h, tick__abort_fn fn, void *op) {
+  tick_promise_t *p;
+  uint32_t tag;
+  int rc = promise_get(h, &p);
+  if (rc != 0) return rc;
+  tag = p->reaction.tag;
+  if (p->state != TICK_PROMISE_PENDING) return TICK_EALREADY;
+  /* Only a promise whose own reaction slot is free can carry a hook: a then/catch/finally
+   * promise keeps its reaction there, and has no operation behind it anyway. */
+  if (tag != TAG_OWN_REACTION_DONE && tag != TAG_ABORT_HOOK && tag != TAG_ABORT_ASKED)
+    return TICK_EINVAL;
+  if (fn == NULL) {
+    if (tag == TAG_ABORT_HOOK) p->reaction.tag = TAG_OWN_REACTION_DONE;
+    return 0;
+  }
+  if (tag == TAG_ABORT_ASKED) return 0; /* already asked: the operation is stopping */
+  p->reaction.tag = TAG_ABORT_HOOK;
+  p->reaction.u.abort = fn;
+  p->reaction.arg = op;
+  p->reaction.free_arg = NULL;
+  return 0;
+}
+
+int tick_promise_cancel(tick_promise_t *h, int code) {
+  tick_promise_t *p;
+  tick__abort_fn fn;
+  void *op;
+  int rc = promise_get(h, &p);
+  if (rc != 0) return rc;
+  if (code >= 0) return TICK_EINVAL;
+  if (p->state != TICK_PROMISE_PENDING) return TICK_EALREADY;
+  if (p->reaction.tag == TAG_ABORT_ASKED) return 0; /* asked before: exactly once */
+  if (p->reaction.tag != TAG_ABORT_HOOK) return TICK_ENOTSUP;
+  fn = p->reaction.u.abort;
+  op = p->reaction.arg;
+  /* Marked before the call, so that a cancel from inside the hook (or from a reaction the
+   * hook's settlement queues) does not ask twice; the promise is held across the call
+   * because the hook may drop the operation's resolver, and with it the last reference. */
+  p->reaction.tag = TAG_ABORT_ASKED;
+  p->refs++;
+  fn(p->mod->loop, op, code);
+  promise_unref(p);
+  return 0;
+}
+
 int tick_promise_set_unhandled_hook(tick_loop_t *loop, tick_rejection_cb unhandled,
                                     void *unhandled_arg, tick_rejection_cb handled_late,
                                     void *handled_late_arg) {

@@ -23,4 +23,22 @@ int tick__promise_await(tick_promise_t *p, tick__await_settled_cb settled,
  * comes (or its promise is freed) nothing is called. */
 void tick__promise_await_detach(void *token);
 
+/* How the operation that owns a pending promise's resolver stops itself (an I/O request,
+ * a pool job...). Called on the loop thread, at most once per promise, from inside
+ * tick_promise_cancel while the promise is still pending, with the `op` given below and
+ * the caller's (negative) code. The operation then settles the promise exactly once:
+ * rejected with `code` (now, from inside the call, or later) if it stopped in time, else
+ * with its real outcome. It may release its resolver from inside the call. */
+typedef void (*tick__abort_fn)(tick_loop_t *loop, void *op, int code);
+
+/* Registers (or with fn NULL removes) the abort hook of pending promise `p`: the one
+ * tick_promise_cancel calls. It goes by itself when the promise settles, so an operation
+ * that settles its promise never needs to remove it; one that passes a point where it
+ * can no longer stop may remove it (then cancel returns TICK_ENOTSUP). Only a promise
+ * made by tick_promise_create_deferred / tick_promise_create can carry one. Loop thread.
+ * Returns 0, TICK_EALREADY (settled), TICK_EINVAL (NULL, or a then/catch/finally or
+ * combinator promise), TICK_ESTALE or TICK_EWRONGTHREAD. Registering on a promise whose
+ * cancellation was already asked keeps it asked (returns 0, the hook is not called). */
+int tick__promise_set_abort(tick_promise_t *p, tick__abort_fn fn, void *op);
+
 #endif

@@ -858,3 +858,45 @@ TEST(group_many_members_under_a_limit) {
   ASSERT_OK(tick_promise_release(gp));
   ASSERT_OK(tick_loop_destroy(loop));
 }
+
+/* -------------------------------------------------------- nested groups ---- */
+
+TEST(group_promise_cancel_cancels_the_group_and_nested_groups_follow) {
+  tick_loop_t *loop = new_loop(0);
+  tick_group_t *outer, *inner;
+  tick_promise_t *op, *ip, *never;
+  tick_resolver_t *never_r;
+  tick_group_item_t item;
+  job_t jobs[2];
+  logbuf[0] = 0;
+  deferred(loop, &never, &never_r);
+  memset(jobs, 0, sizeof(jobs));
+  jobs[0] = (job_t){.id = 0, .wait = never};
+  jobs[1] = (job_t){.id = 1, .wait = never};
+  ASSERT_OK(tick_group_create(loop, NULL, &outer));
+  ASSERT_OK(tick_group_create(loop, NULL, &inner));
+  ASSERT_OK(tick_group_run(inner, job_body, &jobs[0], NULL, NULL));
+  ASSERT_OK(tick_group_run(outer, job_body, &jobs[1], NULL, NULL));
+  ASSERT_OK(tick_group_promise(inner, &ip));
+  ASSERT_OK(tick_group_close(inner));
+  /* The inner group's promise has an operation behind it: the group. */
+  ASSERT_OK(tick_group_adopt(outer, ip, NULL));
+  ASSERT_OK(tick_group_promise(outer, &op));
+  ASSERT_OK(tick_group_close(outer));
+  ASSERT_OK(tick_promise_cancel(op, TICK_EINTR));
+  run_loop(loop);
+  ASSERT_STR_EQ(logbuf, "s0 s1 e1:EINTR e0:EINTR ");
+  ASSERT_EQ(tick_promise_error(op), TICK_EINTR);
+  ASSERT_EQ(tick_promise_error(ip), TICK_EINTR);
+  /* The adopted inner group was stopped, not abandoned: its end was counted. */
+  ASSERT_OK(tick_group_item(outer, 1, &item));
+  ASSERT_EQ(item.error, TICK_EINTR);
+  ASSERT_ERR(tick_promise_cancel(op, TICK_EINTR), TICK_EALREADY);
+  ASSERT_OK(tick_group_release(outer));
+  ASSERT_OK(tick_group_release(inner));
+  ASSERT_OK(tick_promise_release(op));
+  ASSERT_OK(tick_promise_release(ip));
+  ASSERT_OK(tick_promise_release(never));
+  ASSERT_OK(tick_resolver_release(never_r));
+  ASSERT_OK(tick_loop_destroy(loop));
+}

@@ -333,14 +333,23 @@ static void cancel_members(tick_group_t *g, int code) {
     } else if (m->kind == KIND_FN) {
       /* Its await returns the code; the function ends when it returns. */
       tick_async_cancel(m->promise, code);
-    } else if (m->wait != NULL) {
-      /* A promise nobody can stop: the group stops waiting for it. */
+    } else if (m->wait != NULL && tick_promise_cancel(m->promise, code) != 0) {
+      /* A promise nobody can stop: the group stops waiting for it. (One that was asked
+       * to stop settles later, with the code or its real outcome, and is counted then.) */
       tick__promise_await_detach(m->wait);
       m->wait = NULL;
       member_end(m, code);
     }
   }
   g->busy--;
+}
+
+/* tick_promise_cancel on the group's own promise cancels the group. */
+static void on_abort(tick_loop_t *loop, void *op, int code) {
+  tick_group_t *g = op;
+  (void)loop;
+  cancel_members(g, code);
+  progress(g);
 }
 
 static void on_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
@@ -425,6 +434,7 @@ int tick_group_create(tick_loop_t *loop, const tick_group_options_t *options,
     g->limit = options->limit;
   }
   rc = tick_promise_create_deferred(loop, &g->promise, &g->resolver);
+  if (rc == 0) rc = tick__promise_set_abort(g->promise, on_abort, g);
   if (rc == 0 && options != NULL && options->timeout_ms > 0) {
     uint64_t ms = options->timeout_ms;
     rc = tick_set_timeout(loop, ms > TICK_TIMEOUT_MAX ? TICK_TIMEOUT_MAX : (int64_t)ms,

@@ -34,12 +34,13 @@ enum {
   K_ASYNC,
   K_DELAY,    /* tick_delay, under a scope or not */
   K_TIMER_IN, /* tick_set_timeout_in: cleared when its scope is cancelled */
+  K_GROUP,    /* a task group adopting a few operations */
   K_COUNT
 };
 
 static const char *const kind_name[K_COUNT] = {
     "timer", "read", "write", "fs-stat", "fs-read", "work", "dns", "async", "delay",
-    "timer-in"};
+    "timer-in", "group"};
 
 #define READ_PAIRS 32
 #define WRITE_PAIRS 8
@@ -69,6 +70,9 @@ typedef struct op_s {
   tick_promise_t *d;
   int d_settled, d_fulfilled, d_code;
   int fired;           /* K_TIMER_IN: its callback ran */
+  struct op_s *group;  /* a member: the group operation that adopted it */
+  int group_timeout;   /* K_GROUP: it has a timeout */
+  int member_cancelled; /* K_GROUP: a member ended with a cancellation code */
   char buf[64];
   struct iovec iov;
 } op_t;
@@ -136,7 +140,9 @@ static void record(op_t *o, int fulfilled, int code) {
   else
     st->done_other[o->kind]++;
   /* A cancellation code only ever comes from a cancellation that was asked. */
-  if (!fulfilled && is_cancel_code(code) && o->cancel_code == 0 &&
+  if (o->group != NULL && !fulfilled && is_cancel_code(code)) o->group->member_cancelled = 1;
+  if (!fulfilled && is_cancel_code(code) && o->cancel_code == 0 && o->group == NULL &&
+      !(o->kind == K_GROUP && (o->group_timeout || o->member_cancelled)) &&
       !(o->kind == K_ASYNC && (o->inner->cancel_code != 0 ||
                                (o->inner->scope != NULL &&
                                 tick_scope_status(o->inner->scope) != 0))) &&
@@ -434,18 +440,47 @@ static tick_scope_t *pick_scope(storm_t *st) {
 /* Starts one random operation now and maybe arranges its cancellation. */
 static void start_one(storm_t *st) {
   uint32_t k = rnd(st, 100);
-  int kind = k < 10 ? K_TIMER : k < 28 ? K_READ : k < 38 ? K_WRITE : k < 46 ? K_FS_STAT
-           : k < 53 ? K_FS_READ : k < 68 ? K_WORK : k < 70 ? K_DNS : k < 84 ? K_ASYNC
-           : k < 92 ? K_DELAY : K_TIMER_IN;
+  int kind = k < 10 ? K_TIMER : k < 27 ? K_READ : k < 36 ? K_WRITE : k < 44 ? K_FS_STAT
+           : k < 50 ? K_FS_READ : k < 64 ? K_WORK : k < 66 ? K_DNS : k < 80 ? K_ASYNC
+           : k < 87 ? K_DELAY : k < 94 ? K_TIMER_IN : K_GROUP;
   tick_scope_t *scope = pick_scope(st);
   op_t *o = new_op(st, kind);
   if (o == NULL) return;
   if (kind == K_TIMER_IN && scope == NULL) o->kind = kind = K_TIMER;
-  if (scope != NULL && kind != K_TIMER && kind != K_ASYNC) {
+  if (scope != NULL && kind != K_TIMER && kind != K_ASYNC && kind != K_GROUP) {
     ASSERT_OK(tick_scope_retain(scope));
     o->scope = scope;
   }
-  if (kind == K_DELAY) {
+  if (kind == K_GROUP) {
+    static const int member_kinds[] = {K_READ, K_WORK, K_FS_STAT, K_WRITE, K_DNS};
+    tick_group_options_t opts;
+    tick_group_t *g;
+    int n = 1 + (int)rnd(st, 3), m;
+    memset(&opts, 0, sizeof(opts));
+    opts.mode = (tick_group_mode_t)rnd(st, 4);
+    if (rnd(st, 3) == 0) {
+      opts.timeout_ms = 1 + rnd(st, 40);
+      o->group_timeout = 1;
+    }
+    ASSERT_OK(tick_group_create(st->loop, &opts, &g));
+    for (m = 0; m < n; m++) {
+      op_t *in = new_op(st, member_kinds[rnd(st, 5)]);
+      if (in == NULL) break;
+      if (start_promise_op(in) != 0) {
+        in->kind = K_WORK;
+        ASSERT_OK(start_promise_op(in));
+      }
+      in->started = 1;
+      in->group = o;
+      st->started[in->kind]++;
+      st->live++;
+      watch(in);
+      ASSERT_OK(tick_group_adopt(g, in->p, NULL));
+    }
+    ASSERT_OK(tick_group_close(g));
+    ASSERT_OK(tick_group_promise(g, &o->p));
+    ASSERT_OK(tick_group_release(g));
+  } else if (kind == K_DELAY) {
     ASSERT_OK(tick_delay(st->loop, o->scope, 1 + rnd(st, 30), &o->p));
   } else if (kind == K_TIMER_IN) {
     int r = tick_set_timeout_in(o->scope, 1 + rnd(st, 30), timer_in_fired, o, &o->timer);

@@ -34,6 +34,7 @@ extern "C" {
 #include "tick/dns.h"
 #include "tick/cancel.h"
 #include "tick/async.h"
+#include "tick/group.h"
 #include "tick/async-io.h"
 
 #ifdef __cplusplus

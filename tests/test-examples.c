@@ -1,7 +1,7 @@
 /* test-examples.c - runs the network examples (examples/echo-server.c,
  * examples/http-hello.c, their async-function twins *-async.c run through the same tests,
- * and examples/fetch.c) as a user would: each test starts the program built beside this
- * runner (BUILD/examples/NAME, so it carries the same sanitizers, and valgrind follows it
+ * and examples/fetch.c) and examples/hashdir.c as a user would: each test starts the
+ * program built beside this runner (BUILD/examples/NAME, so it carries the same sanitizers, and valgrind follows it
  * into the child), reads the port from its "listening on" line, talks to it over
  * 127.0.0.1 with plain sockets, then closes the program's standard input and asserts
  * that it exits with status 0 (a leak under ASan or valgrind would make that fail).
@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -604,4 +605,121 @@ TEST(example_tour) {
       test_fail(__FILE__, __LINE__, "tour: \"%s\" missing or out of order", async_order[i]);
     at = found;
   }
+}
+
+/* --------------------------------------------------------------------- hashdir ---- */
+
+/* Runs BUILD/examples/hashdir with `a1` [`a2`], collects its standard output in `out` and
+ * its standard error in `err`, and returns its exit status. */
+static int run_hashdir(const char *a1, const char *a2, char *out, size_t out_cap, char *err,
+                       size_t err_cap) {
+  char self[PATH_MAX], path[PATH_MAX + 64];
+  int o[2], e[2], status = 0;
+  size_t olen = 0, elen = 0;
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  pid_t pid;
+  ASSERT_GT(n, 0);
+  self[n] = '\0';
+  snprintf(path, sizeof(path), "%s/../examples/hashdir", dirname(self));
+  ASSERT_EQ(pipe(o), 0);
+  ASSERT_EQ(pipe(e), 0);
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(o[1], STDOUT_FILENO);
+    dup2(e[1], STDERR_FILENO);
+    close(o[0]);
+    close(o[1]);
+    close(e[0]);
+    close(e[1]);
+    execl(path, path, a1, a2, (char *)NULL);
+    _exit(127);
+  }
+  close(o[1]);
+  close(e[1]);
+  /* The outputs are small: standard error is read once standard output has ended. */
+  while ((n = read(o[0], out + olen, out_cap - 1 - olen)) > 0) olen += (size_t)n;
+  while ((n = read(e[0], err + elen, err_cap - 1 - elen)) > 0) elen += (size_t)n;
+  out[olen] = '\0';
+  err[elen] = '\0';
+  close(o[0]);
+  close(e[0]);
+  while (waitpid(pid, &status, 0) < 0)
+    ASSERT_EQ(errno, EINTR);
+  ASSERT(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+typedef struct hashed_s {
+  char path[128];
+  unsigned long long hash;
+} hashed_t;
+
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const hashed_t *)a)->path, ((const hashed_t *)b)->path);
+}
+
+/* 40 files of different sizes (some larger than the example's 64 KiB chunk, one empty),
+ * plus a subdirectory and a symbolic link, which are not hashed: the output is each
+ * file's FNV-1a hash in path order, and no more than 8 files were open at once. */
+TEST_TIMEOUT(example_hashdir, 60) {
+  static char out[16384], err[4096], expect[16384];
+  static unsigned char data[200000];
+  static hashed_t files[40];
+  char dir[] = "/tmp/tick-hashdir-XXXXXX", path[128], link_path[128];
+  int i, fd, open_max;
+  size_t len, j;
+  const char *at;
+  ASSERT(mkdtemp(dir) != NULL);
+  for (i = 0; i < 40; i++) {
+    uint64_t h = 0xcbf29ce484222325u;
+    size_t size = (size_t)i * 4999u;
+    for (j = 0; j < size; j++) data[j] = (unsigned char)(j * 31u + (size_t)i);
+    /* Created out of name order, so the listing is not sorted already. */
+    snprintf(files[i].path, sizeof(files[i].path), "%s/file-%02d", dir, (i * 7) % 40);
+    fd = open(files[i].path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, data, size), (ssize_t)size);
+    close(fd);
+    for (j = 0; j < size; j++) h = (h ^ data[j]) * 0x100000001b3u;
+    files[i].hash = (unsigned long long)h;
+  }
+  qsort(files, 40, sizeof(files[0]), by_path);
+  expect[0] = '\0';
+  for (i = 0; i < 40; i++) {
+    len = strlen(expect);
+    snprintf(expect + len, sizeof(expect) - len, "%016llx  %s\n", files[i].hash,
+             files[i].path);
+  }
+  snprintf(path, sizeof(path), "%s/subdir", dir);
+  ASSERT_EQ(mkdir(path, 0755), 0);
+  snprintf(link_path, sizeof(link_path), "%s/link", dir);
+  snprintf(path, sizeof(path), "%s/file-00", dir);
+  ASSERT_EQ(symlink(path, link_path), 0);
+
+  ASSERT_EQ(run_hashdir("--stats", dir, out, sizeof(out), err, sizeof(err)), 0);
+  ASSERT_STR_EQ(out, expect);
+  at = strstr(err, "open at most: ");
+  ASSERT(at != NULL);
+  open_max = atoi(at + 14);
+  ASSERT_GE(open_max, 1);
+  ASSERT_LE(open_max, 8);
+
+  /* Failures: exit status 1 and the error on standard error. */
+  snprintf(path, sizeof(path), "%s/missing", dir);
+  ASSERT_EQ(run_hashdir(path, NULL, out, sizeof(out), err, sizeof(err)), 1);
+  ASSERT_STR_EQ(out, "");
+  ASSERT(strstr(err, "missing: ENOENT") != NULL);
+  snprintf(path, sizeof(path), "%s/file-01", dir);
+  ASSERT_EQ(run_hashdir(path, NULL, out, sizeof(out), err, sizeof(err)), 1);
+  ASSERT(strstr(err, "file-01: ENOTDIR") != NULL);
+  ASSERT_EQ(run_hashdir(NULL, NULL, out, sizeof(out), err, sizeof(err)), 2);
+
+  unlink(link_path);
+  snprintf(path, sizeof(path), "%s/subdir", dir);
+  rmdir(path);
+  for (i = 0; i < 40; i++) unlink(files[i].path);
+  ASSERT_EQ(rmdir(dir), 0);
 }

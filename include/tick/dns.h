@@ -79,7 +79,8 @@ int tick_dns_cancel(tick_loop_t *loop, tick_dns_t req);
  * without a deadline), TICK_EINVAL, TICK_EWRONGTHREAD. */
 int tick_dns_timeout(tick_loop_t *loop, tick_dns_t req, int64_t ms);
 
-/* Promise forms. The getaddrinfo promise fulfils with the `struct addrinfo *` list
+/* Promise forms (tick_promise_cancel(promise, code) cancels them as tick_dns_cancel does,
+ * with `code`). The getaddrinfo promise fulfils with the `struct addrinfo *` list
  * (owned by the promise: freed when the promise is, do not free it), the getnameinfo
  * promise with a `tick_nameinfo_t *` (owned likewise); they reject with the errors above.
  * `req` (may be NULL) receives the id, for tick_dns_cancel and tick_dns_timeout. */

@@ -13,7 +13,10 @@
  * promise form, `tick_fs_<op>_promise(..., &promise, req)`. The promise fulfils with a
  * `const tick_fs_result_t *` (read it with tick_promise_value; it lives as long as the
  * promise) or rejects with the error code. `req` (may be NULL) receives the request's id
- * for tick_fs_cancel and tick_fs_timeout. Submission errors are returned at once and
+ * for tick_fs_cancel and tick_fs_timeout. tick_promise_cancel(promise, code) cancels it
+ * too, with `code`: on the pool while no worker has started it, on the io_uring while the
+ * kernel has not done it (IORING_OP_ASYNC_CANCEL); else its real result comes
+ * (docs/cancellation.md). Submission errors are returned at once and
  * then nothing runs: TICK_EINVAL (NULL loop, NULL path or buffer, negative fd, NULL cb
  * for the callback form), TICK_ENOMEM, TICK_ECLOSING (the loop is being destroyed),
  * TICK_EWRONGTHREAD, or what tick_loop_pool returns.

@@ -156,7 +156,11 @@ typedef struct tick_process_exit_s {
   int term_signal;
 } tick_process_exit_t;
 
-/* Spawns like tick_spawn (options->exit_cb and ->arg are ignored; timeout_ms and
+/* tick_promise_cancel(promise, code) on this promise sends the child kill_signal and
+ * rejects with `code` once it has exited (its reason the exit record), so the child is
+ * always reaped (docs/cancellation.md).
+ *
+ * Spawns like tick_spawn (options->exit_cb and ->arg are ignored; timeout_ms and
  * kill_signal apply) and sets *promise_out to a new reference to a promise that fulfils
  * with a tick_process_exit_t * when the child exits, as a macrotask of the poll phase.
  *

@@ -180,7 +180,8 @@ int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out);
  * holds one reference and releases it) that settles on the loop thread where the
  * callback form would have run: fulfilled with a NULL value on success, rejected with the
  * error code (TICK_ECANCELED when the stream closes first). Argument and state errors are
- * returned at once, with no promise made. */
+ * returned at once, with no promise made. tick_promise_cancel(promise, code) stops a read
+ * or a shutdown at once, and a write that has not started (docs/cancellation.md). */
 int tick_stream_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                        size_t nbufs, tick_promise_t **promise_out);
 int tick_stream_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,

@@ -86,7 +86,8 @@ int tick_tcp_connect(tick_loop_t *loop, tick_stream_t stream, const struct socka
 int tick_tcp_connect_ip(tick_loop_t *loop, tick_stream_t stream, const char *ip, int port,
                         int64_t timeout_ms, tick_stream_cb cb, void *arg);
 
-/* Promise forms of tick_tcp_connect and tick_tcp_connect_ip: fulfilled with a NULL value
+/* Promise forms of tick_tcp_connect and tick_tcp_connect_ip (tick_promise_cancel ends
+ * the connect as a timeout would, with its code): fulfilled with a NULL value
  * when connected, rejected with the error code (see tick/stream.h, "Promise forms"). */
 int tick_tcp_connect_promise(tick_loop_t *loop, tick_stream_t stream,
                              const struct sockaddr *addr, int64_t timeout_ms,

@@ -117,7 +117,8 @@ int tick_udp_try_send(tick_loop_t *loop, tick_udp_t udp, const struct iovec *buf
 /* Promise form of tick_udp_send (which copies the same things): *out (a new reference)
  * fulfils with a NULL value once the kernel took the datagram, or rejects with the send's
  * error (TICK_ECANCELED if the handle closed before the kernel took it). Same returns as
- * tick_udp_send (on error *out is untouched). */
+ * tick_udp_send (on error *out is untouched). tick_promise_cancel withdraws a datagram
+ * the kernel has not taken yet (docs/cancellation.md). */
 int tick_udp_send_promise(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs,
                           size_t nbufs, const struct sockaddr *addr, tick_promise_t **out);
 
@@ -153,7 +154,8 @@ typedef struct tick_udp_datagram_s {
  * waits in the kernel); 0 (or less) waits forever. Allocates the record (max_size
  * bytes) and, with a timeout, may grow the timer slab, at this call. Returns 0,
  * TICK_EINVAL, TICK_EBUSY (receiving with a callback), TICK_ESTALE, TICK_ECLOSING,
- * TICK_ENOMEM, or a system error. */
+ * TICK_ENOMEM, or a system error. tick_promise_cancel(promise, code) takes the request
+ * out of the queue at once, as the deadline does, and rejects it with `code`. */
 int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
                           int64_t timeout_ms, tick_promise_t **out);
 

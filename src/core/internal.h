@@ -42,10 +42,11 @@ static inline int tick__mul_size(size_t a, size_t b, size_t *out) {
 /* Per-loop state of the layers above the core hangs on the loop through these hooks,
  * so that the loop knows nothing about them. The core names no module: a module is a slot
  * number that its layer assigns in its own private header (promise 0: promise.c; thread
- * 1-2: thread/pool.h; io 3-8: io/module.h), below TICK__MODULE_MAX. Hooks run in slot
- * order, so a lower layer's after_drain runs before a higher one's. */
+ * 1-2: thread/pool.h; io 3-8: io/module.h; async 9 and groups 12: async/), below
+ * TICK__MODULE_MAX. Hooks run in slot order, so a lower layer's after_drain runs before a
+ * higher one's. */
 typedef unsigned tick__module_t;
-#define TICK__MODULE_MAX 12
+#define TICK__MODULE_MAX 13
 
 #define TICK__CONTAINER_OF(ptr, type, member) \
   ((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -233,7 +233,8 @@ EXTERN_TESTS += --extern function-index 'sh tools/gen-index.sh --check' \
 # it for FUZZ_SECONDS (default 60) from the seed corpus tests/fuzz/corpus/, new inputs
 # going to build/libfuzzer/corpus. Every build also links the harness with a plain main
 # (libfuzzer-replay.c), and `make check`, `make sanitize` and `make tsan` replay the seed
-# corpus with it as one test. `make soak` runs tests/soak/soak.c (SOAK_SECONDS, ROUNDS).
+# corpus with it as one test. `make soak` runs tests/soak/soak.c (SOAK_SECONDS, ROUNDS),
+# then STORM_SEEDS seeds of the cancellation storm.
 # docs/testing.md says more.
 .PHONY: fuzz fuzz-replay soak
 FUZZ_SECONDS ?= 60
@@ -264,8 +265,11 @@ fuzz:
 
 SOAK_SECONDS ?= 60
 ROUNDS       ?= 10
-soak: $(BUILD)/tests/soak/soak
+# The cancellation storm (tests/test-cancel-storm.c) with STORM_SEEDS more seeds.
+STORM_SEEDS  ?= 200
+soak: $(BUILD)/tests/soak/soak $(RUN_TESTS)
 	$(BUILD)/tests/soak/soak --seconds $(SOAK_SECONDS) --rounds $(ROUNDS)
+	TICK_STORM_SEEDS=$(STORM_SEEDS) TICK_STORM_FIRST=1000 $(RUN_TESTS) cancel_storm_seeds
 
 $(BUILD)/tests/soak/soak: tests/soak/soak.c $(STATIC_LIB)
 	@mkdir -p $(@D)

@@ -32,6 +32,7 @@ extern "C" {
 #include "tick/fs.h"
 #include "tick/udp.h"
 #include "tick/dns.h"
+#include "tick/cancel.h"
 #include "tick/async.h"
 #include "tick/group.h"
 #include "tick/async-io.h"

@@ -9,8 +9,13 @@
  * RETURNS. 0 or a count (bytes, an fd) on success; a negative TICK_E* code on failure.
  * Errors of the start call (TICK_EINVAL, TICK_ENOTCONN, TICK_ENOMEM ...) are returned
  * without suspending; TICK_ENOTASYNC when `co` is not the async function running now.
- * A tick_async_cancel of the function makes the pending form return the cancel code; the
- * operation itself is not stopped by that (close its handle: see CANCELLING).
+ * A cancellation of the function (tick_async_cancel, or its cancel scope: tick/cancel.h)
+ * makes the pending form return the cancel code, and the form asks its operation to stop
+ * with tick_promise_cancel (docs/cancellation.md says what each operation does then: a
+ * read consumes nothing, a queued write leaves the queue, a pool job not started never
+ * runs). An operation that cannot be stopped any more runs to its end with nobody to
+ * report to: a write already partly in the kernel goes on from `buf`, so keep a write's
+ * buffer alive until the stream is closed when a write may be cancelled.
  *
  * CANCELLING. Closing the handle an await form waits on (tick_stream_close, closing the
  * UDP socket, tick_async_acceptor_close, closing a process handle) makes the await return

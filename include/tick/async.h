@@ -79,6 +79,10 @@ typedef struct tick_async_options_s {
   size_t stack_size;     /* bytes; 0 is TICK_ASYNC_STACK_DEFAULT, below the minimum: EINVAL */
   tick_free_cb free_arg; /* called with `arg` once the function has ended (or at once if
                             tick_async_run fails); may be NULL */
+  tick_scope_t *scope;   /* the cancel scope it runs under (tick/cancel.h); NULL: see
+                            SCOPES below. Referenced until the function ends */
+  int detached;          /* nonzero: with scope NULL, run under no scope even when
+                            started from inside another async function */
 } tick_async_options_t;
 
 /* ---------------------------------------------------------------- running ---- */
@@ -165,12 +169,43 @@ size_t tick_async_count(tick_loop_t *loop);
 
 /* ----------------------------------------------------------- cancellation ---- */
 
+/* SCOPES (tick/cancel.h, docs/cancellation.md). Every async function runs under a cancel
+ * scope or none: options->scope if given; else, when started from inside another async
+ * function (and not detached), under a scope of that function's own, so cancelling a
+ * function reaches the functions it started (and the ones they started); else none.
+ * When its scope is cancelled, an await that is suspended returns the scope's code in a
+ * microtask (whatever it was waiting for), and every later await returns it at once,
+ * without suspending, so the function's cleanup runs; tick_async_shield lets cleanup
+ * await. Awaiting in a live scope costs nothing more than awaiting without one. */
+
+/* The function's own scope: a child of the scope it runs under, made on the first call
+ * (later calls return the same one). Cancelling it cancels the function as
+ * tick_async_cancel does; start operations under it (tick_delay, tick_set_timeout_in,
+ * tick_scope_promise ...) to have them stopped with the function. Borrowed: valid until
+ * the function ends (tick_scope_retain it to keep it longer). Returns NULL for NULL or
+ * an ended function, from another thread, or when out of memory. */
+tick_scope_t *tick_async_scope(tick_async_t *co);
+
+/* Shields `co` (the function running now) from cancellation while `on` is nonzero:
+ * awaits suspend and return their real outcome even if the function was or gets
+ * cancelled, so cleanup can await (close a connection politely, flush a file). With `on`
+ * 0 the shield comes off and a cancellation that arrived before or during it takes
+ * effect at the next await. Shields do not nest: the last call wins. A loop being
+ * destroyed ignores shields (every await returns TICK_ECANCELED then). Returns the
+ * previous state (1 shielded, 0 not), TICK_EINVAL (NULL), TICK_ENOTASYNC (not the
+ * function running now) or TICK_EWRONGTHREAD. */
+int tick_async_shield(tick_async_t *co, int on);
+
 /* Cancels the async function whose promise is `promise` (as returned by tick_async_run):
  * if it is suspended in an await, that await returns `code` (negative, e.g.
  * TICK_ECANCELED) in a microtask, whatever it was waiting for; if it is running, its next
  * await returns `code` at once. Every later await of it returns `code` at once too.
- * Returns 0, TICK_ENOENT (`promise` is not the promise of a live async function: it has
- * ended, or was never one), TICK_EINVAL (NULL, code >= 0) or TICK_EWRONGTHREAD. */
+ * If the function has a scope of its own (tick_async_scope, or it started async functions
+ * inside it), that scope is cancelled with `code`, which cancels the functions and
+ * operations under it too. A shielded function (tick_async_shield) sees the code when the
+ * shield comes off. Returns 0, TICK_ENOENT (`promise` is not the promise of a live async
+ * function: it has ended, or was never one), TICK_EINVAL (NULL, code >= 0) or
+ * TICK_EWRONGTHREAD. */
 int tick_async_cancel(tick_promise_t *promise, int code);
 
 #endif

@@ -148,9 +148,21 @@ int tick_loop_pool(tick_loop_t *loop, tick_pool_t **pool);
 
 /* Cancels a job that has not started: its `work` never runs and its `done` is called
  * with TICK_ECANCELED in a later poll phase (never from inside this call). Returns 0,
- * TICK_EBUSY if the job has started (its done will report 0), or TICK_ESTALE if the id
- * names no queued job (done already ran, already cancelled, or bogus). Loop thread. */
+ * TICK_EBUSY if the job has started (it runs on and its done reports what the work did;
+ * the work can see the request with tick_work_cancelled and stop early), or TICK_ESTALE
+ * if the id names no queued or running job (done already ran or is about to, already
+ * cancelled, or bogus). Loop thread. */
 int tick_work_cancel(tick_loop_t *loop, tick_work_t job);
+
+/* Called from inside a job's work callback (tick_work_queue, tick_work_promise, the
+ * parallel _start and _promise forms), on the pool thread running it: the code of the
+ * cancellation asked while the work was running (TICK_ECANCELED from tick_work_cancel,
+ * the caller's code from tick_promise_cancel on the job's promise), or 0 if none was
+ * asked (also outside a work callback, and in the helper threads a parallel algorithm
+ * enlists). A work that sees nonzero may return early; what it returns is the job's
+ * outcome (return the code to reject its promise with it). The first code asked stays.
+ * Any thread; a relaxed atomic load, cheap enough to poll in an inner loop. */
+int tick_work_cancelled(void);
 
 /* ---------------------------------------------------- parallel array algorithms ---- */
 
@@ -278,7 +290,9 @@ typedef int (*tick_work_value_cb)(void *arg, void **value, tick_free_cb *free_va
  * thread, as a macrotask, once the work has returned (see tick_work_value_cb), or is
  * rejected with TICK_ECANCELED when the job was cancelled before it started
  * (tick_work_cancel with the id stored in *job, which may be NULL, or tick_loop_destroy);
- * the work then never runs. Reactions run in the drain after that macrotask. The job
+ * the work then never runs. tick_promise_cancel(promise, code) cancels it too: a job not
+ * started rejects with `code`; a running one settles with what its work returns (which
+ * reads `code` from tick_work_cancelled). Reactions run in the drain after that macrotask. The job
  * keeps the loop alive until the promise has settled; `arg` must stay valid until then
  * (tick never frees it). Returns 0, TICK_EINVAL (NULL loop, work or promise), TICK_ENOMEM,
  * TICK_ECLOSING, TICK_EAGAIN, TICK_EWRONGTHREAD; on failure *promise is NULL and the work

@@ -82,6 +82,15 @@ struct tick_async_s {
   void *wait;                /* the await registration while suspended in one */
   int resume_code;           /* what the suspended await returns */
   int cancel_code;           /* nonzero once cancelled: every await returns it */
+  /* Cancel scopes (docs/cancellation.md): the scope it runs under (a reference) and its
+   * listener there; `own_scope` once the scope is its own (tick_async_scope, or a function
+   * started inside it inherits it). While shielded, a cancellation is kept aside in
+   * shield_code and cancel_code stays 0, so the await path checks one field either way. */
+  tick_scope_t *scope;
+  tick_scope_listener_t on_cancel;
+  uint8_t own_scope;
+  uint8_t shielded;
+  int shield_code;
   /* The outcome set by tick_async_return*, _forward and _throw*. */
   outcome_t out_kind;
   int out_code;
@@ -113,6 +122,7 @@ struct async_module_s {
 static int module_after_drain(tick_loop_t *loop, void *state);
 static void module_pre_destroy(tick_loop_t *loop, void *state);
 static void module_destroy(tick_loop_t *loop, void *state);
+static void scope_detach(tick_async_t *co);
 
 static const tick__module_hooks_t module_hooks = {module_after_drain, module_destroy,
                                                   module_pre_destroy};
@@ -375,6 +385,7 @@ static void settle(tick_async_t *co, int rc) {
 static void co_main(void *arg) {
   tick_async_t *co = arg;
   int rc = co->fn(co, co->arg);
+  scope_detach(co);
   settle(co, rc);
   tick_resolver_release(co->resolver);
   tick_promise_release(co->result);
@@ -505,6 +516,69 @@ static void module_destroy(tick_loop_t *loop, void *state) {
   tick__free(mod);
 }
 
+/* ------------------------------------------------------------ cancel scopes ---- */
+
+/* Cancels the function: a suspended await returns `code` in a microtask, the next await
+ * at once. While shielded the code waits for the shield to come off. */
+static void cancel_record(tick_async_t *co, int code) {
+  if (co->shielded) {
+    if (co->shield_code == 0) co->shield_code = code;
+    return;
+  }
+  if (co->cancel_code == 0) co->cancel_code = code;
+  if (co->wait != NULL) {
+    tick__promise_await_detach(co->wait);
+    co->wait = NULL;
+    co->resume_code = co->cancel_code;
+    schedule_resume(co);
+  }
+}
+
+static void on_scope_cancel(tick_loop_t *loop, tick_scope_t *s, int code, void *arg) {
+  (void)loop;
+  (void)s;
+  cancel_record(arg, code);
+}
+
+/* Runs `co` under `scope` (may be NULL): takes a reference and listens. */
+static void scope_attach(tick_async_t *co, tick_scope_t *scope) {
+  int status;
+  co->scope = scope;
+  if (scope == NULL) return;
+  tick_scope_retain(scope);
+  if (tick_scope_listen(scope, &co->on_cancel, on_scope_cancel, co) == TICK_EALREADY) {
+    status = tick_scope_status(scope);
+    if (status < 0) cancel_record(co, status);
+  }
+}
+
+static void scope_detach(tick_async_t *co) {
+  if (co->scope == NULL) return;
+  tick_scope_unlisten(&co->on_cancel);
+  tick_scope_release(co->scope);
+  co->scope = NULL;
+  co->own_scope = 0;
+}
+
+/* Gives `co` a scope of its own, a child of the one it ran under. Returns 0 or
+ * TICK_ENOMEM. */
+static int scope_own(tick_async_t *co) {
+  tick_scope_t *own, *parent = co->scope;
+  int rc;
+  if (co->own_scope) return 0;
+  rc = tick_scope_create(co->mod->loop, parent, &own);
+  if (rc != 0) return rc;
+  if (parent != NULL) {
+    tick_scope_unlisten(&co->on_cancel);
+    tick_scope_release(parent);
+    co->scope = NULL;
+  }
+  scope_attach(co, own);
+  tick_scope_release(own); /* attach took the reference it keeps */
+  co->own_scope = 1;
+  return 0;
+}
+
 /* ------------------------------------------------------------- public API ---- */
 
 int tick_async_run(tick_loop_t *loop, tick_async_fn fn, void *arg,
@@ -512,6 +586,7 @@ int tick_async_run(tick_loop_t *loop, tick_async_fn fn, void *arg,
   async_module_t *mod;
   tick_async_t *co = NULL;
   tick_free_cb free_arg = options != NULL ? options->free_arg : NULL;
+  tick_scope_t *scope = NULL;
   size_t size = TICK_ASYNC_STACK_DEFAULT;
   int rc;
   if (out != NULL) *out = NULL;
@@ -528,6 +603,19 @@ int tick_async_run(tick_loop_t *loop, tick_async_fn fn, void *arg,
   }
   rc = module_enter(loop, &mod);
   if (rc != 0) goto fail;
+  /* The scope: the one given, else the starter's own (structured: cancelling a function
+   * reaches the functions it started), else none. */
+  if (options != NULL && options->scope != NULL) {
+    scope = options->scope;
+    if (tick_scope_loop(scope) != loop) {
+      rc = tick_scope_loop(scope) == NULL ? TICK_ESTALE : TICK_EINVAL;
+      goto fail;
+    }
+  } else if (mod->current != NULL && (options == NULL || !options->detached)) {
+    rc = scope_own(mod->current);
+    if (rc != 0) goto fail;
+    scope = mod->current->scope;
+  }
   rc = TICK_ENOMEM;
   co = record_new(mod);
   if (co == NULL) goto fail;
@@ -542,6 +630,7 @@ int tick_async_run(tick_loop_t *loop, tick_async_fn fn, void *arg,
   co->arg = arg;
   co->free_arg = free_arg;
   if (mod->closing) co->cancel_code = TICK_ECANCELED;
+  scope_attach(co, scope);
   live_link(mod, co);
   if (out != NULL) {
     tick_promise_retain(co->promise);
@@ -751,14 +840,36 @@ int tick_async_cancel(tick_promise_t *promise, int code) {
   for (co = mod->live; co != NULL && co->promise != promise; co = co->next) {
   }
   if (co == NULL || co->ended) return TICK_ENOENT;
-  if (co->cancel_code == 0) co->cancel_code = code;
-  if (co->wait != NULL) {
-    tick__promise_await_detach(co->wait);
-    co->wait = NULL;
-    co->resume_code = co->cancel_code;
-    schedule_resume(co);
-  }
+  /* Its own scope, if it has one, so the functions it started are cancelled too. */
+  if (co->own_scope)
+    tick_scope_cancel(co->scope, code);
+  else
+    cancel_record(co, code);
   return 0;
+}
+
+tick_scope_t *tick_async_scope(tick_async_t *co) {
+  async_module_t *mod;
+  if (record_enter(co, &mod) != 0) return NULL;
+  if (scope_own(co) != 0) return NULL;
+  return co->scope;
+}
+
+int tick_async_shield(tick_async_t *co, int on) {
+  async_module_t *mod;
+  int was, rc = running_enter(co, &mod);
+  if (rc != 0) return rc;
+  was = co->shielded;
+  if (on && !was) {
+    co->shielded = 1;
+    co->shield_code = co->cancel_code;
+    co->cancel_code = mod->closing ? TICK_ECANCELED : 0;
+  } else if (!on && was) {
+    co->shielded = 0;
+    if (co->cancel_code == 0) co->cancel_code = co->shield_code;
+    co->shield_code = 0;
+  }
+  return was;
 }
 
 /* ------------------------------------------------------------- for tests ---- */

@@ -6,6 +6,7 @@
  * between the await's return and this function's return, so nothing of the caller's is
  * used once a cancelled function has moved on.
  */
+#include "cancel/cancel.h"
 #include "core/internal.h"
 
 #include <netdb.h>
@@ -23,10 +24,20 @@ static int enter(tick_async_t *co, tick_loop_t **loop) {
   return 0;
 }
 
-/* Awaits `p`, then drops the caller's reference. The settled promise stays readable as
- * tick_async_result(co). */
-static int await_release(tick_async_t *co, tick_promise_t *p) {
+/* Awaits the promise of an operation. If the await was cancelled (the function or its
+ * scope) while the operation is still pending, the operation is asked to stop with the
+ * same code (tick_promise_cancel: it stops, or reports its real outcome to nobody). */
+static int await_op(tick_async_t *co, tick_promise_t *p) {
   int rc = tick_await(co, p);
+  if (TICK__UNLIKELY(rc < 0) && tick_promise_state(p) == TICK_PROMISE_PENDING)
+    tick__cancel_source(p, rc);
+  return rc;
+}
+
+/* Awaits `p` (await_op), then drops the caller's reference. The settled promise stays
+ * readable as tick_async_result(co). */
+static int await_release(tick_async_t *co, tick_promise_t *p) {
+  int rc = await_op(co, p);
   tick_promise_release(p);
   return rc;
 }
@@ -77,7 +88,7 @@ ssize_t tick_await_read(tick_async_t *co, tick_stream_t stream, void *buf, size_
   if (buf == NULL || len == 0) return TICK_EINVAL;
   rc = tick_stream_read_promise(loop, stream, len, timeout_ms, &p);
   if (rc != 0) return rc;
-  rc = tick_await(co, p);
+  rc = await_op(co, p);
   if (rc == 0) {
     got = tick_promise_value(p);
     memcpy(buf, got->base, got->len);

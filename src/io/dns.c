@@ -17,6 +17,7 @@
  */
 #include "core/idtab.h"
 #include "io/module.h"
+#include "promise/promise.h"
 
 #include <netdb.h>
 #include <stddef.h>
@@ -298,6 +299,18 @@ int tick_getnameinfo(tick_loop_t *loop, const struct sockaddr *addr, int flags,
   return rc;
 }
 
+static void dns_stop(tick_loop_t *loop, dns_req_t *r, int status);
+
+/* The abort hook of a promise form (tick_promise_cancel): tick_dns_cancel with the
+ * caller's code. A lookup not started is removed from the pool; one that is running (or
+ * has run and not been delivered) is reported now, in a later poll phase, and its late
+ * result freed; either way the promise rejects with `code`, once. The record lives until
+ * it has been reported, so `r` is valid here. */
+static void dns_abort(tick_loop_t *loop, void *op, int code) {
+  dns_req_t *r = op;
+  if (!r->reported && r->canceled == 0) dns_stop(loop, r, code);
+}
+
 /* Gives the record a deferred promise, then submits it. */
 static int submit_promise(tick_loop_t *loop, dns_req_t *r, tick_promise_t **out,
                           tick_dns_t *req) {
@@ -314,6 +327,7 @@ static int submit_promise(tick_loop_t *loop, dns_req_t *r, tick_promise_t **out,
     tick__free(r);
     return rc;
   }
+  (void)tick__promise_set_abort(p, dns_abort, r); /* a pending promise of this loop */
   *out = p;
   return 0;
 }

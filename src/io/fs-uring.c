@@ -101,6 +101,7 @@ static void ring_run(tick_loop_t *loop, tick__iowatch_t *w, int fd_ready) {
     io_uring_cqe_seen(&u->ring, cqe);
     u->inflight--;
     loop->module_refs--;
+    if (data == NULL) continue; /* an IORING_OP_ASYNC_CANCEL's own completion */
     loop->depth++;
     u->complete(loop, data, res);
     loop->depth--;
@@ -183,6 +184,25 @@ int tick__uring_rw(tick_loop_t *loop, tick__uring_t *u, int is_write, int fd,
   return 0;
 }
 
+int tick__uring_cancel(tick_loop_t *loop, tick__uring_t *u, void *data) {
+  struct io_uring_sqe *sqe;
+  if (u->inflight >= u->cap) return TICK_EAGAIN; /* no room for its completion */
+  sqe = io_uring_get_sqe(&u->ring);
+  if (sqe == NULL) {
+    ring_submit(u);
+    sqe = io_uring_get_sqe(&u->ring);
+    if (sqe == NULL) return TICK_EAGAIN;
+  }
+  io_uring_prep_cancel(sqe, data, 0);
+  /* Its own completion carries no request: ring_run skips it (whatever it says: 0, the
+   * target was stopped; -ENOENT or -EALREADY, it had finished or is running). */
+  io_uring_sqe_set_data(sqe, NULL);
+  u->unsubmitted++;
+  u->inflight++;
+  loop->module_refs++;
+  return 0;
+}
+
 #else /* !TICK_HAVE_URING */
 
 int tick__uring_create(tick_loop_t *loop, tick__uring_complete_cb complete,
@@ -207,6 +227,13 @@ int tick__uring_rw(tick_loop_t *loop, tick__uring_t *ring, int is_write, int fd,
   (void)iov;
   (void)iovcnt;
   (void)offset;
+  (void)data;
+  return TICK_EAGAIN;
+}
+
+int tick__uring_cancel(tick_loop_t *loop, tick__uring_t *ring, void *data) {
+  (void)loop;
+  (void)ring;
   (void)data;
   return TICK_EAGAIN;
 }

@@ -13,6 +13,8 @@
  * system calls, and a failed allocation is a submission error, never a lost completion.
  */
 #include "io/fs.h"
+#include "promise/promise.h"
+#include "thread/pool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +51,7 @@ struct fs_req_s {
   int live;
   int on_ring;           /* handed to the io_uring: cannot be cancelled */
   int timed_out;         /* cancelled by its deadline */
+  int cancel_code;       /* promise form: tick_promise_cancel's code, or 0 */
   tick_fs_op_t op;
   tick_fs_cb cb;
   void *arg;
@@ -228,13 +231,18 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
 
 static void fs_done(tick_loop_t *loop, int status, void *arg) {
   fs_req_t *req = arg;
-  if (status == TICK_ECANCELED) req->result = req->timed_out ? TICK_ETIMEDOUT : TICK_ECANCELED;
+  if (status == TICK_ECANCELED)
+    req->result = req->cancel_code != 0 ? req->cancel_code
+                  : req->timed_out      ? TICK_ETIMEDOUT
+                                        : TICK_ECANCELED;
   req_finish(loop, req);
 }
 
 static void ring_complete(tick_loop_t *loop, void *data, int result) {
   fs_req_t *req = data;
   req->result = result < 0 ? tick_translate_errno(-result) : result;
+  /* Stopped by the IORING_OP_ASYNC_CANCEL that tick_promise_cancel submitted. */
+  if (result == -ECANCELED && req->cancel_code != 0) req->result = req->cancel_code;
   if (req->op == TICK_FS_READ && result > 0)
     tick__uring_read_done(req->iov, req->iovcnt, (size_t)result);
   req_finish(loop, req);
@@ -598,6 +606,23 @@ static int dir_check(const fs_loop_t *fl, const tick_fs_dir_t *dir) {
   return TICK_ESTALE;
 }
 
+/* The abort hook of a promise form (tick_promise_cancel). A request still queued for the
+ * pool is removed there and its completion rejects with `code`; one a worker runs goes
+ * on and reports its own result. One on the io_uring is asked to stop with
+ * IORING_OP_ASYNC_CANCEL: the kernel stops it if it has not started (or is waiting, as a
+ * read of an empty pipe does) and it then rejects with `code`; if it already ran, or
+ * the cancel cannot be queued, its real result comes. The record lives until the
+ * completion, which settles the promise, so `req` is valid here. */
+static void fs_abort(tick_loop_t *loop, void *op, int code) {
+  fs_req_t *req = op;
+  fs_loop_t *fl = tick__loop_module_state(loop, TICK__MODULE_FS);
+  req->cancel_code = code;
+  if (req->on_ring)
+    (void)tick__uring_cancel(loop, fl->ring, req);
+  else
+    (void)tick__work_cancel_code(loop, req->job, code);
+}
+
 /* Queues a request. Exactly one of `cb` and `promise_out` is used. On failure nothing
  * was queued and nothing is left allocated. */
 static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void *arg,
@@ -700,7 +725,10 @@ static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void 
     req->dir->busy = 1;
   req->live = 1;
   if (req_out != NULL) req_out->id = req_id(req);
-  if (promise_out != NULL) *promise_out = promise;
+  if (promise_out != NULL) {
+    (void)tick__promise_set_abort(promise, fs_abort, req); /* pending, of this loop */
+    *promise_out = promise;
+  }
   return 0;
 fail:
   if (resolver != NULL) tick_resolver_release(resolver);

@@ -27,6 +27,11 @@ void tick__uring_destroy(tick_loop_t *loop, tick__uring_t *ring);
  * valid until the completion. */
 int tick__uring_rw(tick_loop_t *loop, tick__uring_t *ring, int is_write, int fd,
                    const struct iovec *iov, unsigned iovcnt, int64_t offset, void *data);
+/* Asks the kernel to stop the operation submitted with `data` (IORING_OP_ASYNC_CANCEL).
+ * The operation still completes once, through the ring's callback: with -ECANCELED if
+ * it was stopped, else with its own result. Returns 0 (asked), or TICK_EAGAIN when the
+ * ring has no room for the request (the operation then simply runs to its end). */
+int tick__uring_cancel(tick_loop_t *loop, tick__uring_t *ring, void *data);
 /* After a ring read of `nbytes` into `iov`: tells valgrind (when tick was built with its
  * headers and runs under it) that the kernel wrote those bytes, which memcheck cannot see
  * through io_uring. Otherwise a no-op. */

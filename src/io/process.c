@@ -29,6 +29,7 @@
  * iteration in between: it is an ordinary timer, no allocation in steady state.
  */
 #include "io/module.h"
+#include "promise/promise.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,8 @@ typedef struct proc_rec_s {
   tick_timer_t timer;          /* options->timeout_ms: an unref'd one-shot */
   uint8_t has_timer;           /* `timer` is armed (cleared at the exit, the close, or
                                   when it fires) */
-  int kill_signal;             /* what the timer sends */
+  int kill_signal;             /* what the timer sends (and a promise's cancellation) */
+  int cancel_code;             /* promise form: tick_promise_cancel's code, or 0 */
   uint32_t next;               /* free list */
 } proc_rec_t;
 
@@ -283,7 +285,10 @@ static void report_exit(tick_loop_t *loop, proc_state_t *s, uint32_t idx, int co
     res->pid = (int)p->pid;
     res->exit_status = code;
     res->term_signal = sig;
-    tick_resolver_resolve(r, res, free_value);
+    if (p->cancel_code != 0) /* cancelled: the exit it caused is the reason */
+      tick_resolver_reject(r, p->cancel_code, res, free_value);
+    else
+      tick_resolver_resolve(r, res, free_value);
     tick_resolver_release(r);
   } else if (p->cb != NULL) {
     p->cb(loop, h, code, sig, p->arg);
@@ -768,6 +773,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
   p->timer = timer;
   p->has_timer = timer.id != TICK_NULL_ID;
   p->kill_signal = o->kill_signal != 0 ? o->kill_signal : SIGTERM;
+  p->cancel_code = 0;
   loop->module_refs++;
   if (pidfd < 0) s->fallback_running++;
   for (i = 0; i < o->stdio_count; i++)
@@ -808,18 +814,44 @@ int tick_spawn(tick_loop_t *loop, const tick_process_options_t *options,
   return 0;
 }
 
+/* A spawn promise's value (or reason), with what its abort hook needs to find the child:
+ * the public record first, so that freeing the box frees the value. */
+typedef struct spawn_box_s {
+  tick_process_exit_t pub;
+  uint64_t id; /* the process handle */
+} spawn_box_t;
+
+/* The spawn promise's abort hook (tick_promise_cancel): the child gets kill_signal (as
+ * when timeout_ms runs out) and the promise rejects with `code` once it has exited, its
+ * reason the exit record; so the child is reaped, never left behind. A child that
+ * ignores the signal keeps the promise pending until it exits. An exit not yet reported
+ * is reported as the cancellation. The box is the promise's value-to-be, alive while the
+ * promise is pending. */
+static void spawn_abort(tick_loop_t *loop, void *op, int code) {
+  spawn_box_t *box = op;
+  proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  uint32_t idx;
+  proc_rec_t *p = lookup(s, box->id, &idx);
+  if (p == NULL || p->state != P_RUNNING || p->resolver == NULL || p->cancel_code != 0)
+    return;
+  p->cancel_code = code;
+  (void)send_signal(p, p->kill_signal);
+}
+
 int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
                        tick_process_t *process_out, tick_promise_t **promise_out) {
   tick_promise_t *promise;
   tick_resolver_t *resolver;
   tick_process_exit_t *result;
+  spawn_box_t *box;
   proc_state_t *s;
   uint32_t idx;
   int r;
   TICK__CHECK_LOOP(loop);
   if (promise_out == NULL) return TICK_EINVAL;
-  result = tick__calloc(1, sizeof(*result));
-  if (result == NULL) return TICK_ENOMEM;
+  box = tick__calloc(1, sizeof(*box));
+  if (box == NULL) return TICK_ENOMEM;
+  result = &box->pub;
   r = tick_promise_create_deferred(loop, &promise, &resolver);
   if (r != 0) {
     tick__free(result);
@@ -834,7 +866,9 @@ int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
   }
   s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
   s->recs[idx].result = result;
-  if (process_out != NULL) process_out->id = rec_id(s, idx);
+  box->id = rec_id(s, idx);
+  if (process_out != NULL) process_out->id = box->id;
+  (void)tick__promise_set_abort(promise, spawn_abort, box); /* pending, of this loop */
   *promise_out = promise;
   return 0;
 }

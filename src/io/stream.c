@@ -8,6 +8,7 @@
  * per-loop free lists, so a steady flow allocates nothing. See docs/design/io.md.
  */
 #include "io/stream.h"
+#include "promise/promise.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -420,6 +421,7 @@ int tick_stream_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t 
   w->nbufs = (uint32_t)nbufs;
   cur = bufs_advance(w->bufs, 0, w->nbufs, done);
   w->cur = cur;
+  w->started = done > 0;
   w->next = NULL;
   if (s->wq_tail == NULL)
     s->wq_head = w;
@@ -509,6 +511,7 @@ static void stream_flush(tick_loop_t *loop, tick__stream_t *s) {
     while (w->cur < w->nbufs) {
       n = stream_writev(s, w->bufs + w->cur, w->nbufs - w->cur);
       if (n < 0) break;
+      w->started = 1;
       w->cur = bufs_advance(w->bufs, w->cur, w->nbufs, (size_t)n);
     }
     s->wq_size -= before - bufs_total(w->bufs + w->cur, w->nbufs - w->cur);
@@ -860,23 +863,94 @@ int tick__stream_promise_end(int r, tick_promise_t *p, tick_resolver_t *res,
   return 0;
 }
 
+/* A write promise's abort hook (tick_promise_cancel). A request still waiting in the
+ * write queue with none of its bytes sent leaves the queue and rejects with `code` now;
+ * one that has started (part of it is in the kernel, so withdrawing the rest would
+ * corrupt the stream) or that has finished (its report waits in a next-tick) settles
+ * with its real outcome. `w` is valid: every path that recycles a request settles its
+ * promise in the same breath, which removes this hook. */
+static void write_promise_abort(tick_loop_t *loop, void *op, int code) {
+  tick__wreq_t *w = op, *prev = NULL, *it;
+  tick__stream_t *s;
+  tick_stream_t id;
+  tick_resolver_t *res;
+  id.id = w->stream_id;
+  if (w->started || tick__stream_get(loop, id, &s) != 0) return; /* closing: it reports */
+  for (it = s->wq_head; it != NULL && it != w; it = it->next) prev = it;
+  if (it == NULL) return; /* finished: its next-tick reports */
+  /* A shutdown waiting for this last request must then run: it needs its next-tick. */
+  if (w->next == NULL && prev == NULL && (s->flags & TICK__S_SHUT_PENDING) &&
+      tick__stream_reserve_tick(loop) != 0)
+    return; /* out of memory: the write goes on and reports its own result */
+  if (prev == NULL)
+    s->wq_head = w->next;
+  else
+    prev->next = w->next;
+  if (s->wq_tail == w) s->wq_tail = prev;
+  s->wq_size -= bufs_total(w->bufs + w->cur, w->nbufs - w->cur);
+  if (s->wq_head == NULL && (s->flags & TICK__S_SHUT_PENDING))
+    tick__tq_push(&loop->ticks, shutdown_tick, s); /* reserved above */
+  tick__stream_update(loop, s);
+  res = w->arg;
+  wreq_put(loop, w);
+  tick_resolver_reject(res, code, NULL, NULL);
+  tick_resolver_release(res);
+}
+
+/* The hook of a write that finished inside tick_stream_write: nothing to stop. */
+static void write_done_abort(tick_loop_t *loop, void *op, int code) {
+  (void)loop;
+  (void)op;
+  (void)code;
+}
+
 int tick_stream_write_promise(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t *bufs,
                        size_t nbufs, tick_promise_t **promise_out) {
   tick_promise_t *p;
+  tick__stream_t *s;
   tick_resolver_t *res;
   int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
   if (r != 0) return r;
   r = tick_stream_write(loop, stream, bufs, nbufs, tick__stream_settle_cb, res);
+  if (r == 0 && tick__stream_get(loop, stream, &s) == 0) {
+    /* The request is the queue's last, or done already: its report waits in a next-tick
+     * and a cancellation changes nothing. */
+    if (s->wq_tail != NULL && s->wq_tail->arg == (void *)res)
+      (void)tick__promise_set_abort(p, write_promise_abort, s->wq_tail);
+    else
+      (void)tick__promise_set_abort(p, write_done_abort, NULL);
+  }
   return tick__stream_promise_end(r, p, res, promise_out);
+}
+
+/* A shutdown promise's abort hook: a shutdown still waiting (for the write queue to
+ * drain, or for its next-tick) is withdrawn and rejects with `code`; the stream is
+ * writable again, as if it had not been asked. There is one shutdown per stream and the
+ * close phase rejects a pending one, so while this hook is armed `s` is live and
+ * SHUT_PENDING means this request. */
+static void shutdown_promise_abort(tick_loop_t *loop, void *op, int code) {
+  tick__stream_t *s = op;
+  tick_resolver_t *res;
+  if (!(s->flags & TICK__S_SHUT_PENDING) || (s->flags & TICK__S_CLOSING)) return;
+  res = s->shutdown_arg;
+  s->flags &= ~(uint32_t)(TICK__S_SHUT_PENDING | TICK__S_SHUT_REQ);
+  s->shutdown_cb = NULL;
+  s->shutdown_arg = NULL;
+  tick__stream_update(loop, s); /* its next-tick, if queued, finds nothing to do */
+  tick_resolver_reject(res, code, NULL, NULL);
+  tick_resolver_release(res);
 }
 
 int tick_stream_shutdown_promise(tick_loop_t *loop, tick_stream_t stream,
                           tick_promise_t **promise_out) {
   tick_promise_t *p;
+  tick__stream_t *s;
   tick_resolver_t *res;
   int r = tick__stream_promise_begin(loop, promise_out, &p, &res);
   if (r != 0) return r;
   r = tick_stream_shutdown(loop, stream, tick__stream_settle_cb, res);
+  if (r == 0 && tick__stream_get(loop, stream, &s) == 0)
+    (void)tick__promise_set_abort(p, shutdown_promise_abort, s);
   return tick__stream_promise_end(r, p, res, promise_out);
 }
 
@@ -894,12 +968,24 @@ static void read_promise_end(tick_loop_t *loop, tick__stream_t *s) {
   tick__stream_update(loop, s);
 }
 
-/* Rejects a pending read promise with TICK_ECANCELED. */
-static void read_promise_cancel(tick_loop_t *loop, tick__stream_t *s) {
+/* Rejects a pending read promise with `code`. */
+static void read_promise_stop(tick_loop_t *loop, tick__stream_t *s, int code) {
   tick_resolver_t *res = s->read_resolver;
   read_promise_end(loop, s);
-  tick_resolver_reject(res, TICK_ECANCELED, NULL, NULL);
+  tick_resolver_reject(res, code, NULL, NULL);
   tick_resolver_release(res);
+}
+
+static void read_promise_cancel(tick_loop_t *loop, tick__stream_t *s) {
+  read_promise_stop(loop, s, TICK_ECANCELED);
+}
+
+/* The read promise's abort hook (tick_promise_cancel): nothing has been read for it (the
+ * bytes wait in the kernel for the next reader), so it always stops, now. The stream
+ * record outlives the pending promise (the close phase rejects it first). */
+static void read_promise_abort(tick_loop_t *loop, void *op, int code) {
+  tick__stream_t *s = op;
+  if (s->flags & TICK__S_READ_PROMISE) read_promise_stop(loop, s, code);
 }
 
 static void read_promise_alloc(tick_loop_t *loop, tick_stream_t stream, size_t suggested,
@@ -984,6 +1070,7 @@ int tick_stream_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max
     s->timer.id = TICK_NULL_ID;
     goto fail;
   }
+  (void)tick__promise_set_abort(p, read_promise_abort, s); /* pending, of this loop */
   *promise_out = p;
   return 0;
 fail:

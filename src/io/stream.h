@@ -26,6 +26,7 @@ struct tick__wreq_s {
   uint32_t nbufs;
   uint32_t cur;     /* first buffer not fully written; bufs[cur] is advanced in place */
   int status;
+  int started;      /* some of it reached the kernel: it can no longer be withdrawn */
   tick_buf_t small[TICK__WREQ_INLINE];
 };
 

@@ -9,6 +9,7 @@
  * chose this over libuv's reserve-descriptor trick, which drops them.
  */
 #include "io/stream.h"
+#include "promise/promise.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -335,6 +336,8 @@ int tick_tcp_connect_ip(tick_loop_t *loop, tick_stream_t stream, const char *ip,
   return tick_tcp_connect(loop, stream, (const struct sockaddr *)&a, timeout_ms, cb, arg);
 }
 
+static void connect_promise_hook(tick_loop_t *loop, tick_stream_t stream, tick_promise_t *p);
+
 int tick_tcp_connect_promise(tick_loop_t *loop, tick_stream_t stream,
                              const struct sockaddr *addr, int64_t timeout_ms,
                              tick_promise_t **promise_out) {
@@ -344,6 +347,7 @@ int tick_tcp_connect_promise(tick_loop_t *loop, tick_stream_t stream,
   if (r != 0) return r;
   r = addr == NULL ? TICK_EINVAL
                    : tick_tcp_connect(loop, stream, addr, timeout_ms, tick__stream_settle_cb, res);
+  if (r == 0) connect_promise_hook(loop, stream, p);
   return tick__stream_promise_end(r, p, res, promise_out);
 }
 
@@ -579,6 +583,26 @@ int tick_tcp_connect_host(tick_loop_t *loop, tick_stream_t stream, const char *h
   return 0;
 }
 
+/* The connect promises' abort hook (tick_promise_cancel): the connect ends now as a
+ * timeout would, with `code`: the attempt's socket is abandoned (the stream can then
+ * only be closed) and, for a host name, the lookup is cancelled and no further address
+ * is tried. That holds also for a connect that finished inside the call and waits for
+ * its next-tick: cancellation wins until the promise has settled. The stream record
+ * outlives the pending promise (the close phase rejects it first). */
+static void connect_promise_abort(tick_loop_t *loop, void *op, int code) {
+  tick__stream_t *s = op;
+  if (!(s->flags & TICK__S_CONNECTING) || (s->flags & TICK__S_CLOSING)) return;
+  if (s->connect_cb == host_done) ((host_connect_t *)s->req_arg)->ending = 1;
+  tick__tcp_connect_finish(loop, s, code);
+}
+
+/* Registers the abort hook once a connect promise's request was accepted. */
+static void connect_promise_hook(tick_loop_t *loop, tick_stream_t stream, tick_promise_t *p) {
+  tick__stream_t *s;
+  if (tick__stream_get(loop, stream, &s) == 0)
+    (void)tick__promise_set_abort(p, connect_promise_abort, s);
+}
+
 int tick_tcp_connect_host_promise(tick_loop_t *loop, tick_stream_t stream, const char *host,
                                   int port, int64_t timeout_ms,
                                   tick_promise_t **promise_out) {
@@ -595,6 +619,7 @@ int tick_tcp_connect_host_promise(tick_loop_t *loop, tick_stream_t stream, const
     tick_promise_release(p);
     return r;
   }
+  connect_promise_hook(loop, stream, p);
   *promise_out = p;
   return 0;
 }

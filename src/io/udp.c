@@ -14,6 +14,7 @@
  */
 #include "core/idtab.h"
 #include "io/module.h"
+#include "promise/promise.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -34,6 +35,7 @@ struct udp_send_s {
   tick_udp_send_cb cb;
   tick_resolver_t *resolver; /* promise form (then cb is NULL) */
   void *arg;
+  struct udp_s *h;   /* the handle it was queued on */
   struct iovec *iov; /* iov_inline or an allocated copy */
   size_t niov;
   size_t len; /* bytes in the datagram */
@@ -534,6 +536,7 @@ static int send_queue(tick_loop_t *loop, tick_udp_t udp, const struct iovec *buf
   s->cb = cb;
   s->resolver = resolver;
   s->arg = arg;
+  s->h = h;
   if (h->q_tail == NULL)
     h->q_head = s;
   else
@@ -558,6 +561,31 @@ int tick_udp_send(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs, s
   return send_queue(loop, udp, bufs, nbufs, addr, cb, NULL, arg);
 }
 
+/* A send promise's abort hook (tick_promise_cancel). A datagram the kernel has not taken
+ * yet (queued until the end of the drain, or blocked on a full socket buffer) leaves the
+ * queue and the promise rejects with `code` now; one the kernel took settles with its
+ * real outcome (its report is on its way). The record is recycled only by send_report,
+ * which settles the promise at once, so `s` is valid here. */
+static void send_abort(tick_loop_t *loop, void *op, int code) {
+  udp_send_t *s = op, *prev = NULL, *it;
+  udp_t *h = s->h;
+  tick_resolver_t *res = s->resolver;
+  if (h->flags & H_CLOSING) return; /* the close reports it */
+  for (it = h->q_head; it != NULL && it != s; it = it->next) prev = it;
+  if (it == NULL) return;
+  if (prev == NULL)
+    h->q_head = s->next;
+  else
+    prev->next = s->next;
+  if (h->q_tail == s) h->q_tail = prev;
+  h->nsends--;
+  loop->module_refs--;
+  s->resolver = NULL;
+  send_recycle(udp_state(loop, 0), s);
+  tick_resolver_reject(res, code, NULL, NULL);
+  tick_resolver_release(res);
+}
+
 int tick_udp_send_promise(tick_loop_t *loop, tick_udp_t udp, const struct iovec *bufs,
                           size_t nbufs, const struct sockaddr *addr, tick_promise_t **out) {
   tick_promise_t *p;
@@ -575,6 +603,7 @@ int tick_udp_send_promise(tick_loop_t *loop, tick_udp_t udp, const struct iovec 
     tick_promise_release(p);
     return r;
   }
+  (void)tick__promise_set_abort(p, send_abort, h->q_tail); /* pending, of this loop */
   *out = p;
   return 0;
 }
@@ -791,13 +820,13 @@ int tick_udp_recv_stop(tick_loop_t *loop, tick_udp_t udp) {
   return udp_watch(loop, h);
 }
 
-/* Timers phase: the deadline of a one-shot receive passed first. It leaves the queue
- * (the next datagram goes to whoever receives next) and rejects. */
-static void rreq_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
-  udp_rreq_t *q = arg, *prev = NULL, *it;
+/* A one-shot receive that ends without a datagram: it leaves the queue (the next
+ * datagram goes to whoever receives next) and rejects with `code`. */
+static void rreq_stop(tick_loop_t *loop, udp_rreq_t *q, int code) {
+  udp_rreq_t *prev = NULL, *it;
   udp_t *h = q->h;
   tick_resolver_t *res = q->resolver;
-  (void)timer;
+  if (q->timer.id != TICK_NULL_ID) tick_clear_timer(loop, q->timer);
   q->timer.id = TICK_NULL_ID;
   for (it = h->r_head; it != q; it = it->next) prev = it;
   if (prev == NULL)
@@ -809,8 +838,25 @@ static void rreq_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
    * and a readable socket with nobody to serve is only read when someone asks. */
   (void)udp_watch(loop, h);
   tick__free(q);
-  tick_resolver_reject(res, TICK_ETIMEDOUT, NULL, NULL);
+  tick_resolver_reject(res, code, NULL, NULL);
   tick_resolver_release(res);
+}
+
+/* Timers phase: the deadline of a one-shot receive passed first. */
+static void rreq_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
+  udp_rreq_t *q = arg;
+  (void)timer;
+  q->timer.id = TICK_NULL_ID;
+  rreq_stop(loop, q, TICK_ETIMEDOUT);
+}
+
+/* A receive promise's abort hook (tick_promise_cancel): nothing was received for it, so
+ * it always stops, now. A request is freed only when its promise settles (a datagram,
+ * its deadline, the close), so `q` is valid here. */
+static void rreq_abort(tick_loop_t *loop, void *op, int code) {
+  udp_rreq_t *q = op;
+  if (q->h->flags & H_CLOSING) return; /* the close reports it */
+  rreq_stop(loop, q, code);
 }
 
 int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
@@ -863,6 +909,7 @@ int tick_udp_recv_promise(tick_loop_t *loop, tick_udp_t udp, size_t max_size,
     tick__free(q);
     return r;
   }
+  (void)tick__promise_set_abort(p, rreq_abort, q); /* pending, of this loop */
   *out = p;
   return 0;
 }

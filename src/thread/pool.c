@@ -50,6 +50,16 @@ typedef struct pool_loop_s {
 
 /* --------------------------------------------------------------- the pool ---- */
 
+/* The job whose work this pool thread is running, for tick_work_cancelled: the one piece
+ * of per-thread state, set and cleared around each work call by the thread itself, so it
+ * names nothing once the work has returned. */
+static _Thread_local tick__job_t *current_job;
+
+int tick_work_cancelled(void) {
+  tick__job_t *job = current_job;
+  return job != NULL ? atomic_load_explicit(&job->cancel_code, memory_order_relaxed) : 0;
+}
+
 static void queue_unlink(tick_pool_t *pool, tick__job_t *job) {
   if (job->qprev != NULL)
     job->qprev->qnext = job->qnext;
@@ -118,7 +128,9 @@ static void *pool_worker(void *arg) {
      * burst of n jobs then costs at most one futex wake per worker, not one per job. */
     if (pool->head != NULL && pool->idle != 0) pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
+    current_job = job;
     job->work(job->arg);
+    current_job = NULL;
     /* The last touch of `job`. A detached job (no loop) may be gone once `work` returned:
      * its work reports to its owner itself. */
     if (owner != NULL) tick__inbox_push(owner, &job->node);
@@ -374,6 +386,7 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   job->done = done;
   job->arg = arg;
   job->live = 1;
+  atomic_store_explicit(&job->cancel_code, 0, memory_order_relaxed);
   loop->module_refs++;
   loop->jobs_inflight++;
   atomic_fetch_add(&pool->outstanding, 1);
@@ -386,6 +399,10 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
 }
 
 int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
+  return tick__work_cancel_code(loop, id, TICK_ECANCELED);
+}
+
+int tick__work_cancel_code(tick_loop_t *loop, tick_work_t id, int code) {
   pool_loop_t *pl;
   tick__job_t *job;
   uint32_t low = (uint32_t)id.id;
@@ -401,8 +418,14 @@ int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
     queue_unlink(job->pool, job);
     job->state = JOB_CANCELED;
     r = 0;
+  } else if (job->state == JOB_RUNNING) {
+    /* The first code asked stays: the work may already have acted on it. */
+    int none = 0;
+    atomic_compare_exchange_strong_explicit(&job->cancel_code, &none, code,
+                                            memory_order_relaxed, memory_order_relaxed);
+    r = TICK_EBUSY;
   } else {
-    r = job->state == JOB_RUNNING ? TICK_EBUSY : TICK_ESTALE;
+    r = TICK_ESTALE;
   }
   pthread_mutex_unlock(&job->pool->lock);
   /* Reported like a completion, in a later poll phase: never from inside this call. */
@@ -415,6 +438,7 @@ int tick_work_cancel(tick_loop_t *loop, tick_work_t id) {
 void tick__pool_submit_detached(tick_pool_t *pool, tick__job_t *job) {
   job->loop = NULL;
   job->pool = pool;
+  atomic_store_explicit(&job->cancel_code, 0, memory_order_relaxed);
   pthread_mutex_lock(&pool->lock);
   job->state = JOB_QUEUED;
   queue_append(pool, job);

@@ -4,6 +4,8 @@
 
 #include "core/loop.h"
 
+#include <stdatomic.h>
+
 /* The thread layer's per-loop module slots (see core/internal.h; 0 is the promise
  * layer's, 3 and up the io layer's). */
 enum {
@@ -23,9 +25,16 @@ struct tick__job_s {
   tick_work_done_cb done;
   void *arg;
   int state;                  /* JOB_*; under the pool's lock while queued or running */
+  atomic_int cancel_code;     /* asked to stop while running (tick_work_cancelled), or 0 */
   int live;                   /* loop thread: queued and done not yet called */
   uint32_t gen, index;
 };
+
+/* tick_work_cancel with the code to report: a queued job is removed (its done gets
+ * TICK_ECANCELED, as always: the caller maps it to `code`); a running one keeps running
+ * and tick_work_cancelled() returns `code` to its work from then on (TICK_EBUSY). Same
+ * returns as tick_work_cancel. Loop thread. */
+int tick__work_cancel_code(tick_loop_t *loop, tick_work_t job, int code);
 
 /* Detached jobs belong to no loop: the caller owns the record (it may live on the
  * caller's stack), sets `work` and `arg`, and learns of the end of `work` through `work`

@@ -16,6 +16,7 @@
  */
 #include "thread/parallel.h"
 #include "thread/pool.h"
+#include "promise/promise.h"
 
 #include <string.h>
 
@@ -41,6 +42,8 @@ struct req_s {
   tick_work_done_cb done;
   void *arg;
   tick_resolver_t *resolver; /* promise forms */
+  tick_work_t job;           /* promise forms: the pool job, for the abort hook */
+  int cancel_code;           /* promise forms: the code tick_promise_cancel asked, or 0 */
   void *value;               /* what the promise is fulfilled with (or the reason) */
   tick_free_cb free_value;
 };
@@ -123,6 +126,7 @@ static void req_done(tick_loop_t *loop, int status, void *arg) {
   tick_free_cb free_value = q->free_value;
   tick_resolver_t *resolver = q->resolver;
   int kind = q->kind;
+  if (status == TICK_ECANCELED && q->cancel_code != 0) status = q->cancel_code;
   if (status == 0) status = q->status;
   req_release(loop, q);
   if (resolver != NULL) {
@@ -137,6 +141,16 @@ static void req_done(tick_loop_t *loop, int status, void *arg) {
   } else if (done != NULL) {
     done(loop, status, done_arg);
   }
+}
+
+/* The abort hook of a promise form (tick_promise_cancel): a job not started is removed
+ * and its done rejects with `code`; a running one only learns of it through
+ * tick_work_cancelled and settles with what it returns. Either way req_done settles the
+ * promise, once. */
+static void req_abort(tick_loop_t *loop, void *op, int code) {
+  req_t *q = op;
+  q->cancel_code = code;
+  (void)tick__work_cancel_code(loop, q->job, code);
 }
 
 /* Takes a record, fills it from `tmpl`, makes the promise if asked, and queues the job.
@@ -164,14 +178,18 @@ static int req_start(tick_loop_t *loop, const req_t *tmpl, tick_promise_t **prom
       return r;
     }
   }
-  r = tick_work_queue(loop, pool, req_work, req_done, q, job);
+  r = tick_work_queue(loop, pool, req_work, req_done, q, &q->job);
   if (r != 0) {
     tick_resolver_release(q->resolver);
     tick_promise_release(p);
     req_release(loop, q);
     return r;
   }
-  if (promise != NULL) *promise = p;
+  if (job != NULL) *job = q->job;
+  if (promise != NULL) {
+    (void)tick__promise_set_abort(p, req_abort, q); /* a pending promise of this loop */
+    *promise = p;
+  }
   return 0;
 }
 

@@ -863,3 +863,41 @@ TEST(cancel_alloc_failure_each_site) {
   sites = test_alloc_each_failure(alloc_cancel_scenario, NULL);
   ASSERT_GE(sites, 8);
 }
+
+/* A closedir cancelled before it ran, with any code, leaves the handle open and usable. */
+TEST(cancel_fs_closedir_keeps_handle) {
+  tick_loop_t *loop;
+  static gate_t g;
+  tick_pool_t *pool;
+  tick_promise_t *p;
+  tick_fs_dir_t *dir;
+  outcome_t o;
+  fs_loop_mode(&loop, 1);
+  quiet_loop(loop);
+  ASSERT_OK(tick_pool_create(&pool, 1));
+  ASSERT_OK(tick_loop_set_pool(loop, pool));
+  ASSERT_OK(tick_fs_opendir_promise(loop, "/", &p, NULL));
+  watch(p, &o);
+  run_until(loop, &o);
+  ASSERT_EQ(o.fulfilled, 1);
+  dir = ((const tick_fs_result_t *)tick_promise_value(p))->dir;
+  ASSERT_OK(tick_promise_release(p));
+  atomic_store(&g.started, 0);
+  atomic_store(&g.release, 0);
+  ASSERT_OK(tick_work_queue(loop, pool, gate_work, NULL, &g, NULL));
+  wait_started(&g);
+  ASSERT_OK(tick_fs_closedir_promise(loop, dir, &p, NULL));
+  watch(p, &o);
+  ASSERT_OK(tick_promise_cancel(p, TICK_EINTR));
+  atomic_store(&g.release, 1);
+  run_until(loop, &o);
+  ASSERT_EQ(o.code, TICK_EINTR);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_fs_closedir_promise(loop, dir, &p, NULL));
+  watch(p, &o);
+  run_until(loop, &o);
+  ASSERT_EQ(o.fulfilled, 1);
+  ASSERT_OK(tick_promise_release(p));
+  close_loop(loop);
+  ASSERT_OK(tick_pool_destroy(pool));
+}

@@ -32,15 +32,20 @@ enum {
   K_WORK,
   K_DNS,
   K_ASYNC,
+  K_DELAY,    /* tick_delay, under a scope or not */
+  K_TIMER_IN, /* tick_set_timeout_in: cleared when its scope is cancelled */
+  K_GROUP,    /* a task group adopting a few operations */
   K_COUNT
 };
 
-static const char *const kind_name[K_COUNT] = {"timer", "read",  "write", "fs-stat",
-                                               "fs-read", "work", "dns",  "async"};
+static const char *const kind_name[K_COUNT] = {
+    "timer", "read", "write", "fs-stat", "fs-read", "work", "dns", "async", "delay",
+    "timer-in", "group"};
 
 #define READ_PAIRS 32
 #define WRITE_PAIRS 8
 #define MAX_WRITE (64 * 1024)
+#define MAX_SCOPES 256
 
 typedef struct storm_s storm_t;
 
@@ -58,6 +63,16 @@ typedef struct op_s {
   tick_timer_t timer;  /* K_TIMER */
   tick_timer_t cancel; /* the timer that cancels it, or TICK_NULL_ID */
   struct op_s *inner;  /* K_ASYNC: the operation it awaits */
+  /* Under a scope: `d` is derived from `p` through it (tick_scope_promise); it settles
+   * once too, and the operation counts as ended when both have. K_DELAY and K_TIMER_IN
+   * take the scope directly. */
+  tick_scope_t *scope; /* a counted reference, or NULL */
+  tick_promise_t *d;
+  int d_settled, d_fulfilled, d_code;
+  int fired;           /* K_TIMER_IN: its callback ran */
+  struct op_s *group;  /* a member: the group operation that adopted it */
+  int group_timeout;   /* K_GROUP: it has a timeout */
+  int member_cancelled; /* K_GROUP: a member ended with a cancellation code */
   char buf[64];
   struct iovec iov;
 } op_t;
@@ -77,6 +92,10 @@ struct storm_s {
   int started[K_COUNT];
   int done_ok[K_COUNT], done_cancelled[K_COUNT], done_other[K_COUNT];
   int cancels_asked;
+  tick_scope_t *scopes[MAX_SCOPES];
+  int nscopes, scope_cancels, scope_deadlines;
+  int derived_ok, derived_cancelled, derived_other;
+  int timers_in_fired, timers_in_cleared;
 };
 
 static char sink[1 << 16];
@@ -113,6 +132,7 @@ static void record(op_t *o, int fulfilled, int code) {
   o->fulfilled = fulfilled;
   o->code = code;
   st->live--;
+  if (o->kind == K_READ) st->rd_busy[o->pair] = 0;
   if (fulfilled)
     st->done_ok[o->kind]++;
   else if (is_cancel_code(code))
@@ -120,20 +140,62 @@ static void record(op_t *o, int fulfilled, int code) {
   else
     st->done_other[o->kind]++;
   /* A cancellation code only ever comes from a cancellation that was asked. */
-  if (!fulfilled && is_cancel_code(code) && o->cancel_code == 0 &&
-      !(o->kind == K_ASYNC && o->inner->cancel_code != 0))
+  if (o->group != NULL && !fulfilled && is_cancel_code(code)) o->group->member_cancelled = 1;
+  if (!fulfilled && is_cancel_code(code) && o->cancel_code == 0 && o->group == NULL &&
+      !(o->kind == K_GROUP && (o->group_timeout || o->member_cancelled)) &&
+      !(o->kind == K_ASYNC && (o->inner->cancel_code != 0 ||
+                               (o->inner->scope != NULL &&
+                                tick_scope_status(o->inner->scope) != 0))) &&
+      !(o->scope != NULL && tick_scope_status(o->scope) != 0))
     test_fail(__FILE__, __LINE__, "op %d (%s) rejected with %s, never cancelled", o->index,
               kind_name[o->kind], tick_err_name(code));
   if (o->cancel.id != TICK_NULL_ID) {
     tick_clear_timer(st->loop, o->cancel);
     o->cancel.id = TICK_NULL_ID;
   }
-  if (o->kind == K_READ) st->rd_busy[o->pair] = 0;
-  /* Sometimes cancel another live operation from this reaction. */
+  /* Sometimes cancel another live operation, or a scope, from this reaction. */
   if (rnd(st, 8) == 0 && st->next_op > 0) {
     op_t *other = &st->ops[rnd(st, (uint32_t)st->next_op)];
     if (other->started && !other->settled) cancel_op(other, pick_code(st));
   }
+  if (rnd(st, 64) == 0 && st->nscopes > 0) {
+    st->scope_cancels++;
+    ASSERT(tick_scope_cancel(st->scopes[rnd(st, (uint32_t)st->nscopes)], pick_code(st)) >= 0);
+  }
+}
+
+/* The derived promise of an operation under a scope: it follows the operation's promise,
+ * or rejects first with the scope's code. */
+static void record_derived(op_t *o, int fulfilled, int code) {
+  storm_t *st = o->st;
+  if (o->d_settled != 0)
+    test_fail(__FILE__, __LINE__, "op %d (%s): derived promise settled twice", o->index,
+              kind_name[o->kind]);
+  o->d_settled = 1;
+  o->d_fulfilled = fulfilled;
+  o->d_code = code;
+  st->live--;
+  if (fulfilled)
+    st->derived_ok++;
+  else if (is_cancel_code(code))
+    st->derived_cancelled++;
+  else
+    st->derived_other++;
+}
+
+static int on_d_ok(tick_loop_t *loop, tick_promise_t *s, tick_resolver_t *next, void *arg) {
+  (void)loop;
+  (void)s;
+  (void)next;
+  record_derived(arg, 1, 0);
+  return 0;
+}
+
+static int on_d_err(tick_loop_t *loop, tick_promise_t *s, tick_resolver_t *next, void *arg) {
+  (void)loop;
+  (void)next;
+  record_derived(arg, 0, tick_promise_error(s));
+  return 0;
 }
 
 static int on_ok(tick_loop_t *loop, tick_promise_t *s, tick_resolver_t *next, void *arg) {
@@ -155,6 +217,12 @@ static void watch(op_t *o) {
   tick_promise_t *d;
   ASSERT_OK(tick_promise_then(o->p, on_ok, on_err, o, NULL, &d));
   ASSERT_OK(tick_promise_release(d));
+  if (o->scope != NULL && o->kind != K_DELAY) {
+    ASSERT_OK(tick_scope_promise(o->scope, o->p, &o->d));
+    o->st->live++;
+    ASSERT_OK(tick_promise_then(o->d, on_d_ok, on_d_err, o, NULL, &d));
+    ASSERT_OK(tick_promise_release(d));
+  }
 }
 
 /* --------------------------------------------------------------- cancelling ---- */
@@ -164,6 +232,15 @@ static void cancel_op(op_t *o, int code) {
   int r;
   if (o->cancel_code == 0) o->cancel_code = code;
   st->cancels_asked++;
+  if (o->kind == K_TIMER_IN) {
+    /* Cleared by hand: it ends as a cancellation (its scope may clear it first). */
+    if (!o->fired && tick_timer_has_ref(st->loop, o->timer) >= 0) {
+      ASSERT_OK(tick_clear_timer(st->loop, o->timer));
+      o->timer.id = TICK_NULL_ID;
+      record(o, 0, o->cancel_code);
+    }
+    return;
+  }
   if (o->kind == K_TIMER) {
     r = tick_clear_timer(st->loop, o->timer);
     if (r == 0) {
@@ -178,6 +255,8 @@ static void cancel_op(op_t *o, int code) {
     return;
   }
   r = tick_promise_cancel(o->p, code);
+  /* A delay has no abort hook of its own: its scope is what stops it. */
+  if (r == TICK_ENOTSUP && o->kind == K_DELAY) return;
   if (r != 0 && r != TICK_EALREADY)
     test_fail(__FILE__, __LINE__, "cancel of op %d (%s): %s", o->index, kind_name[o->kind],
               tick_err_name(r));
@@ -192,6 +271,18 @@ static void cancel_timer_cb(tick_loop_t *loop, tick_timer_t t, void *arg) {
 }
 
 /* ------------------------------------------------------------- operations ---- */
+
+static void timer_in_fired(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  op_t *o = arg;
+  (void)loop;
+  (void)t;
+  /* Never after its scope was cancelled: that clears it. */
+  ASSERT_EQ(tick_scope_status(o->scope), 0);
+  o->fired = 1;
+  o->timer.id = TICK_NULL_ID;
+  o->st->timers_in_fired++;
+  record(o, 1, 0);
+}
 
 static void timer_fired(tick_loop_t *loop, tick_timer_t t, void *arg) {
   op_t *o = arg;
@@ -235,7 +326,7 @@ static int start_promise_op(op_t *o);
 static int async_body(tick_async_t *co, void *arg) {
   op_t *o = arg;
   op_t *in = o->inner;
-  int r = tick_await(co, in->p);
+  int r = tick_await(co, in->d != NULL ? in->d : in->p);
   /* Cancelled while waiting: stop what it waited for, as a one-call await does. */
   if (r < 0 && is_cancel_code(r) && !in->settled && o->cancel_code != 0) cancel_op(in, r);
   return r < 0 ? r : 0;
@@ -309,14 +400,100 @@ static op_t *new_op(storm_t *st, int kind) {
   return o;
 }
 
+static void scope_cancel_cb(tick_loop_t *loop, tick_timer_t t, void *arg) {
+  tick_scope_t *scope = arg;
+  (void)loop;
+  (void)t;
+  ASSERT(tick_scope_cancel(scope, TICK_ECANCELED) >= 0);
+  ASSERT_OK(tick_scope_release(scope));
+}
+
+/* A scope for a new operation: none, an existing one, or a new one (a root or a child of
+ * an existing one: nesting), which may get a deadline or a cancellation timer. */
+static tick_scope_t *pick_scope(storm_t *st) {
+  tick_scope_t *s, *parent = NULL;
+  uint32_t k = rnd(st, 10);
+  if (k < 4 || st->nops == 0) return NULL;
+  if (k < 8 && st->nscopes > 0) return st->scopes[rnd(st, (uint32_t)st->nscopes)];
+  if (st->nscopes >= MAX_SCOPES) return st->scopes[rnd(st, MAX_SCOPES)];
+  if (st->nscopes > 0 && rnd(st, 3) != 0) parent = st->scopes[rnd(st, (uint32_t)st->nscopes)];
+  ASSERT_OK(tick_scope_create(st->loop, parent, &s));
+  st->scopes[st->nscopes++] = s;
+  switch (rnd(st, 4)) {
+    case 0:
+      st->scope_deadlines++;
+      ASSERT_OK(tick_scope_set_timeout(s, 1 + rnd(st, 40)));
+      break;
+    case 1: {
+      tick_timer_t t;
+      ASSERT_OK(tick_scope_retain(s));
+      st->scope_cancels++;
+      ASSERT_OK(tick_set_timeout(st->loop, rnd(st, 40), scope_cancel_cb, s, &t));
+      break;
+    }
+    default:
+      break;
+  }
+  return s;
+}
+
 /* Starts one random operation now and maybe arranges its cancellation. */
 static void start_one(storm_t *st) {
   uint32_t k = rnd(st, 100);
-  int kind = k < 15 ? K_TIMER : k < 33 ? K_READ : k < 45 ? K_WRITE : k < 55 ? K_FS_STAT
-           : k < 63 ? K_FS_READ : k < 80 ? K_WORK : k < 82 ? K_DNS : K_ASYNC;
+  int kind = k < 10 ? K_TIMER : k < 27 ? K_READ : k < 36 ? K_WRITE : k < 44 ? K_FS_STAT
+           : k < 50 ? K_FS_READ : k < 64 ? K_WORK : k < 66 ? K_DNS : k < 80 ? K_ASYNC
+           : k < 87 ? K_DELAY : k < 94 ? K_TIMER_IN : K_GROUP;
+  tick_scope_t *scope = pick_scope(st);
   op_t *o = new_op(st, kind);
   if (o == NULL) return;
-  if (kind == K_TIMER) {
+  if (kind == K_TIMER_IN && scope == NULL) o->kind = kind = K_TIMER;
+  if (scope != NULL && kind != K_TIMER && kind != K_ASYNC && kind != K_GROUP) {
+    ASSERT_OK(tick_scope_retain(scope));
+    o->scope = scope;
+  }
+  if (kind == K_GROUP) {
+    static const int member_kinds[] = {K_READ, K_WORK, K_FS_STAT, K_WRITE, K_DNS};
+    tick_group_options_t opts;
+    tick_group_t *g;
+    int n = 1 + (int)rnd(st, 3), m;
+    memset(&opts, 0, sizeof(opts));
+    opts.mode = (tick_group_mode_t)rnd(st, 4);
+    if (rnd(st, 3) == 0) {
+      opts.timeout_ms = 1 + rnd(st, 40);
+      o->group_timeout = 1;
+    }
+    ASSERT_OK(tick_group_create(st->loop, &opts, &g));
+    for (m = 0; m < n; m++) {
+      op_t *in = new_op(st, member_kinds[rnd(st, 5)]);
+      if (in == NULL) break;
+      if (start_promise_op(in) != 0) {
+        in->kind = K_WORK;
+        ASSERT_OK(start_promise_op(in));
+      }
+      in->started = 1;
+      in->group = o;
+      st->started[in->kind]++;
+      st->live++;
+      watch(in);
+      ASSERT_OK(tick_group_adopt(g, in->p, NULL));
+    }
+    ASSERT_OK(tick_group_close(g));
+    ASSERT_OK(tick_group_promise(g, &o->p));
+    ASSERT_OK(tick_group_release(g));
+  } else if (kind == K_DELAY) {
+    ASSERT_OK(tick_delay(st->loop, o->scope, 1 + rnd(st, 30), &o->p));
+  } else if (kind == K_TIMER_IN) {
+    int r = tick_set_timeout_in(o->scope, 1 + rnd(st, 30), timer_in_fired, o, &o->timer);
+    if (r != 0) { /* a scope already cancelled schedules nothing: it ended at once */
+      ASSERT_EQ(r, tick_scope_status(o->scope));
+      o->started = 1;
+      st->started[kind]++;
+      st->live++;
+      st->timers_in_cleared++;
+      record(o, 0, r);
+      return;
+    }
+  } else if (kind == K_TIMER) {
     ASSERT_OK(tick_set_timeout(st->loop, 1 + rnd(st, 30), timer_fired, o, &o->timer));
   } else if (kind == K_ASYNC) {
     op_t *in;
@@ -333,6 +510,10 @@ static void start_one(storm_t *st) {
       in->started = 1;
       st->started[in->kind]++;
       st->live++;
+      if (scope != NULL) {
+        ASSERT_OK(tick_scope_retain(scope));
+        in->scope = scope;
+      }
       watch(in);
       o->inner = in;
       ASSERT_OK(tick_async_run(st->loop, async_body, o, NULL, &o->p));
@@ -384,6 +565,17 @@ static void open_pair(tick_loop_t *loop, tick_stream_t out[2]) {
   ASSERT_OK(tick_pipe_open(loop, sv[1], &out[1]));
 }
 
+/* Timers under a scope that are still counted live: those of a cancelled scope never
+ * report (the scope cleared them); the others fire in time. */
+static int pending_timers_in(storm_t *st) {
+  int i, n = 0;
+  for (i = 0; i < st->next_op; i++) {
+    const op_t *o = &st->ops[i];
+    if (o->kind == K_TIMER_IN && !o->settled && tick_scope_status(o->scope) != 0) n++;
+  }
+  return n;
+}
+
 static void storm_run(uint64_t seed, int nops) {
   storm_t *st = calloc(1, sizeof(*st));
   int i, k, spins;
@@ -427,19 +619,41 @@ static void storm_run(uint64_t seed, int nops) {
   for (i = 0; i < WRITE_PAIRS; i++)
     if (st->sink_paused[i])
       ASSERT_OK(tick_stream_read_start(st->loop, st->wr[i][1], sink_alloc, sink_read, NULL));
-  for (spins = 0; st->live > 0 && spins < 2000000; spins++) {
+  for (spins = 0; st->live > pending_timers_in(st) && spins < 2000000; spins++) {
     ASSERT_OK(tick_loop_advance(st->loop, 1));
     ASSERT_GE(tick_loop_run(st->loop, TICK_RUN_NOWAIT), 0);
     if (spins % 64 == 63) usleep(200); /* let the pool and the kernel catch up */
+  }
+  /* A timer under a scope that neither fired nor was cleared by hand was cleared by its
+   * scope's cancellation: that is its end (it must not be pending any more). */
+  for (i = 0; i < st->next_op; i++) {
+    op_t *o = &st->ops[i];
+    if (o->kind == K_TIMER_IN && !o->settled) {
+      ASSERT_NE(tick_scope_status(o->scope), 0);
+      ASSERT_ERR(tick_timer_has_ref(st->loop, o->timer), TICK_ESTALE);
+      st->timers_in_cleared++;
+      record(o, 0, tick_scope_status(o->scope));
+    }
   }
   for (i = 0; i < st->next_op; i++) {
     op_t *o = &st->ops[i];
     if (o->settled != 1)
       test_fail(__FILE__, __LINE__, "seed %llu: op %d (%s) settled %d times",
                 (unsigned long long)seed, i, kind_name[o->kind], o->settled);
+    if (o->d != NULL) {
+      ASSERT_EQ(o->d_settled, 1);
+      /* It followed the operation, or its scope was cancelled first. */
+      if (o->d_fulfilled)
+        ASSERT(o->fulfilled);
+      else if (!(!o->fulfilled && o->code == o->d_code))
+        ASSERT_NE(tick_scope_status(o->scope), 0);
+      ASSERT_OK(tick_promise_release(o->d));
+    }
     if (o->p != NULL) ASSERT_OK(tick_promise_release(o->p));
+    if (o->scope != NULL) ASSERT_OK(tick_scope_release(o->scope));
   }
   ASSERT_EQ(st->live, 0);
+  for (i = 0; i < st->nscopes; i++) ASSERT_OK(tick_scope_release(st->scopes[i]));
   for (i = 0; i < READ_PAIRS; i++) {
     ASSERT_OK(tick_stream_close(st->loop, st->rd[i][0], NULL, NULL));
     ASSERT_OK(tick_stream_close(st->loop, st->rd[i][1], NULL, NULL));
@@ -458,8 +672,13 @@ static void storm_run(uint64_t seed, int nops) {
   close(st->fd);
   unlink(st->path);
   if (getenv("TICK_STORM_VERBOSE") != NULL) {
-    fprintf(stderr, "seed %llu: %d ops, %d cancels asked\n", (unsigned long long)seed,
-            st->next_op, st->cancels_asked);
+    fprintf(stderr,
+            "seed %llu: %d ops, %d cancels asked; %d scopes, %d cancelled by hand, %d "
+            "deadlines; derived: %d followed a result, %d cancelled, %d other errors; "
+            "timers under a scope: %d fired, %d cleared\n",
+            (unsigned long long)seed, st->next_op, st->cancels_asked, st->nscopes,
+            st->scope_cancels, st->scope_deadlines, st->derived_ok, st->derived_cancelled,
+            st->derived_other, st->timers_in_fired, st->timers_in_cleared);
     for (k = 0; k < K_COUNT; k++)
       fprintf(stderr, "  %-8s started %5d  result %5d  cancelled %5d  other error %5d\n",
               kind_name[k], st->started[k], st->done_ok[k], st->done_cancelled[k],

@@ -52,6 +52,7 @@ struct fs_req_s {
   int on_ring;           /* handed to the io_uring: cannot be cancelled */
   int timed_out;         /* cancelled by its deadline */
   int cancel_code;       /* promise form: tick_promise_cancel's code, or 0 */
+  int never_ran;         /* removed from the pool before a worker took it */
   tick_fs_op_t op;
   tick_fs_cb cb;
   void *arg;
@@ -200,7 +201,7 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
     case TICK_FS_CLOSEDIR:
       /* Freed whatever closedir(3) said: the DIR is gone either way. A cancelled
        * closedir leaves the handle open and usable. */
-      if (res.status == TICK_ECANCELED || res.status == TICK_ETIMEDOUT)
+      if (req->never_ran)
         req->dir->busy = 0;
       else
         dir_unlink_free(fl, req->dir);
@@ -231,10 +232,12 @@ static void req_finish(tick_loop_t *loop, fs_req_t *req) {
 
 static void fs_done(tick_loop_t *loop, int status, void *arg) {
   fs_req_t *req = arg;
-  if (status == TICK_ECANCELED)
+  if (status == TICK_ECANCELED) { /* the pool removed it before a worker took it */
+    req->never_ran = 1;
     req->result = req->cancel_code != 0 ? req->cancel_code
                   : req->timed_out      ? TICK_ETIMEDOUT
                                         : TICK_ECANCELED;
+  }
   req_finish(loop, req);
 }
 

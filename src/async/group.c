@@ -327,6 +327,17 @@ static void progress(tick_group_t *g) {
 
 /* -------------------------------------------------------------- cancelling ---- */
 
+/* Asks the adopted promise of `m` to stop. One that was asked, or has settled already,
+ * is counted when the group sees it settle (with the code or its real outcome); one that
+ * nobody can stop is abandoned: the member ends now with the code. */
+static void adopted_cancel(member_t *m, int code) {
+  int rc = tick_promise_cancel(m->promise, code);
+  if (rc == 0 || rc == TICK_EALREADY) return;
+  tick__promise_await_detach(m->wait);
+  m->wait = NULL;
+  member_end(m, code);
+}
+
 /* Cancels every member that has not ended with `code` (the group's scope was cancelled:
  * the async function members see it at their awaits by themselves). */
 static void cancel_members(tick_group_t *g, int code) {
@@ -342,12 +353,8 @@ static void cancel_members(tick_group_t *g, int code) {
       member_end(m, code);
     } else if (m->kind == KIND_FN) {
       continue; /* it runs under the scope: it ends when it returns */
-    } else if (m->wait != NULL && tick_promise_cancel(m->promise, code) != 0) {
-      /* A promise nobody can stop: the group stops waiting for it. (One that was asked
-       * to stop settles later, with the code or its real outcome, and is counted then.) */
-      tick__promise_await_detach(m->wait);
-      m->wait = NULL;
-      member_end(m, code);
+    } else if (m->wait != NULL) {
+      adopted_cancel(m, code);
     }
   }
   g->busy--;
@@ -561,11 +568,7 @@ int tick_group_adopt(tick_group_t *h, tick_promise_t *p, size_t *index) {
   m->started = 1;
   m->promise = p;
   if (index != NULL) *index = m->index;
-  if (g->cancel_code != 0) {
-    tick__promise_await_detach(m->wait);
-    m->wait = NULL;
-    member_end(m, g->cancel_code);
-  }
+  if (g->cancel_code != 0) adopted_cancel(m, g->cancel_code);
   return 0;
 }
 

@@ -885,7 +885,9 @@ TEST(group_promise_cancel_cancels_the_group_and_nested_groups_follow) {
   ASSERT_OK(tick_group_close(outer));
   ASSERT_OK(tick_promise_cancel(op, TICK_EINTR));
   run_loop(loop);
-  ASSERT_STR_EQ(logbuf, "s0 s1 e1:EINTR e0:EINTR ");
+  /* The outer group's listener on its scope came first: it stopped the inner group (whose
+   * member 0 is cancelled at once) before the outer scope reached its own member. */
+  ASSERT_STR_EQ(logbuf, "s0 s1 e0:EINTR e1:EINTR ");
   ASSERT_EQ(tick_promise_error(op), TICK_EINTR);
   ASSERT_EQ(tick_promise_error(ip), TICK_EINTR);
   /* The adopted inner group was stopped, not abandoned: its end was counted. */
@@ -898,5 +900,96 @@ TEST(group_promise_cancel_cancels_the_group_and_nested_groups_follow) {
   ASSERT_OK(tick_promise_release(ip));
   ASSERT_OK(tick_promise_release(never));
   ASSERT_OK(tick_resolver_release(never_r));
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+/* --------------------------------------------------------------- scopes ---- */
+
+static int scoped_sleeper(tick_async_t *co, void *arg) {
+  job_t *j = arg;
+  tick_promise_t *p;
+  int rc;
+  logf_("s%d ", j->id);
+  /* An operation started under the function's own scope stops with the group. */
+  rc = tick_delay(tick_async_loop(co), tick_async_scope(co), 100000, &p);
+  if (rc == 0) {
+    rc = tick_await(co, p);
+    tick_promise_release(p);
+  }
+  logf_("e%d:%s ", j->id, rc == 0 ? "ok" : tick_err_name(rc));
+  return rc;
+}
+
+TEST(group_scope_follows_its_parent_and_the_function_that_made_it) {
+  tick_loop_t *loop = new_loop(TICK_LOOP_MANUAL_CLOCK);
+  tick_group_options_t opt;
+  tick_scope_t *parent, *cancelled;
+  tick_group_t *g;
+  tick_promise_t *gp;
+  job_t jobs[2];
+  logbuf[0] = 0;
+  memset(jobs, 0, sizeof(jobs));
+  jobs[0].id = 0;
+  jobs[1].id = 1;
+  ASSERT_OK(tick_scope_create(loop, NULL, &parent));
+  memset(&opt, 0, sizeof(opt));
+  opt.parent = parent;
+  ASSERT_OK(tick_group_create(loop, &opt, &g));
+  ASSERT(tick_group_scope(g) != NULL);
+  ASSERT_EQ(tick_scope_status(tick_group_scope(g)), 0);
+  ASSERT_OK(tick_group_run(g, scoped_sleeper, &jobs[0], NULL, NULL));
+  ASSERT_OK(tick_group_run(g, scoped_sleeper, &jobs[1], NULL, NULL));
+  ASSERT_OK(tick_group_promise(g, &gp));
+  ASSERT_OK(tick_group_close(g));
+  ASSERT_EQ(tick_scope_cancel(parent, TICK_EINTR), 1);
+  ASSERT_EQ(tick_scope_status(tick_group_scope(g)), TICK_EINTR);
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_STR_EQ(logbuf, "s0 s1 e0:EINTR e1:EINTR ");
+  ASSERT_EQ(tick_promise_error(gp), TICK_EINTR);
+  ASSERT_OK(tick_group_release(g));
+  ASSERT_OK(tick_promise_release(gp));
+  /* Under a cancelled parent a group starts cancelled: members never start. */
+  ASSERT_OK(tick_group_create(loop, &opt, &g));
+  ASSERT_OK(tick_group_run(g, scoped_sleeper, &jobs[0], NULL, NULL));
+  ASSERT_OK(tick_group_promise(g, &gp));
+  ASSERT_OK(tick_group_release(g));
+  ASSERT_EQ(tick_promise_error(gp), TICK_EINTR);
+  ASSERT_OK(tick_promise_release(gp));
+  /* A parent of another loop, or a released one, is refused. */
+  cancelled = parent;
+  ASSERT_OK(tick_scope_release(parent));
+  ASSERT_ERR(tick_group_create(loop, &opt, &g), TICK_ESTALE);
+  (void)cancelled;
+  ASSERT_STR_EQ(logbuf, "s0 s1 e0:EINTR e1:EINTR ");
+  ASSERT_OK(tick_loop_destroy(loop));
+}
+
+static int nursery_cancelled_body(tick_async_t *co, void *arg) {
+  job_t *jobs = arg;
+  tick_group_t *g;
+  int rc = tick_group_create(tick_async_loop(co), NULL, &g);
+  if (rc != 0) return rc;
+  tick_group_run(g, scoped_sleeper, &jobs[0], NULL, NULL);
+  tick_group_run(g, scoped_sleeper, &jobs[1], NULL, NULL);
+  rc = tick_group_wait(co, g);
+  logf_("wait:%s ", tick_err_name(rc));
+  tick_group_release(g);
+  return rc;
+}
+
+TEST(group_made_in_an_async_function_is_cancelled_with_it) {
+  tick_loop_t *loop = new_loop(TICK_LOOP_MANUAL_CLOCK);
+  tick_promise_t *p;
+  job_t jobs[2];
+  logbuf[0] = 0;
+  memset(jobs, 0, sizeof(jobs));
+  jobs[1].id = 1;
+  ASSERT_OK(tick_async_run(loop, nursery_cancelled_body, jobs, NULL, &p));
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_NOWAIT));
+  ASSERT_OK(tick_async_cancel(p, TICK_ECANCELED));
+  ASSERT_OK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  ASSERT_STR_EQ(logbuf, "s0 s1 e0:ECANCELED e1:ECANCELED wait:ECANCELED ");
+  ASSERT_EQ(tick_promise_error(p), TICK_ECANCELED);
+  ASSERT_OK(tick_promise_release(p));
   ASSERT_OK(tick_loop_destroy(loop));
 }

@@ -67,9 +67,6 @@
 
 typedef struct tick_group_s tick_group_t;
 
-/* The cancel scope type (tick/cancel.h). */
-typedef struct tick_scope_s tick_scope_t;
-
 /* tick_group_options_t.mode (see WHEN A MEMBER ENDS). */
 typedef enum tick_group_mode_e {
   TICK_GROUP_ALL = 0,
@@ -80,7 +77,10 @@ typedef enum tick_group_mode_e {
 
 /* Options for tick_group_create; zero-initialise and set what you need. */
 typedef struct tick_group_options_s {
-  tick_scope_t *parent; /* the group's scope is a child of it (may be NULL) */
+  tick_scope_t *parent; /* the group's scope is a child of it; NULL: of the scope of the
+                           async function creating the group, if any (tick_async_scope) */
+  int detached;         /* nonzero: with parent NULL, no parent even inside an async
+                           function */
   size_t limit;         /* at most this many async functions run at once; 0: no limit */
   tick_group_mode_t mode;
   uint64_t timeout_ms;  /* > 0: the group is cancelled with TICK_ETIMEDOUT after this
@@ -136,8 +136,13 @@ int tick_group_close(tick_group_t *g);
 int tick_group_promise(tick_group_t *g, tick_promise_t **out);
 
 /* The end of a nursery block: closes the group and awaits its promise from the async
- * function `co`. Returns 0 if it fulfilled, else its rejection code (the awaited promise is
- * then tick_async_result(co)), or an await's misuse codes (tick_await). */
+ * function `co`. The wait ends only once every member has ended, even if `co` is
+ * cancelled meanwhile: the group follows `co`'s scope (tick_async_scope), so that
+ * cancellation cancels the members, and the await is shielded until they have ended.
+ * Returns 0 if the group fulfilled, else its rejection code (the awaited promise is then
+ * tick_async_result(co)), TICK_EINVAL (NULL, `co` of another loop), TICK_ENOMEM (`co`'s
+ * scope could not be made; nothing waited), TICK_ESTALE, or the misuse codes of
+ * tick_await (TICK_ENOTASYNC: `co` is not running now). */
 int tick_group_wait(tick_async_t *co, tick_group_t *g);
 
 /* ------------------------------------------------------------- cancelling ---- */

@@ -62,7 +62,6 @@ struct tick_group_s {
   uint8_t closed;
   uint8_t settled;
   uint8_t has_winner;
-  uint8_t has_timer;
   unsigned busy; /* calls running user code or ending members: nobody frees the group */
   group_module_t *mod;
   tick_loop_t *loop;
@@ -74,8 +73,9 @@ struct tick_group_s {
   size_t nblocks, cap_blocks;
   tick_promise_t *promise;
   tick_resolver_t *resolver;
-  tick_timer_t timer;
-  tick_group_t *prev, *next; /* live list, or the free list (next) */
+  tick_scope_t *scope;             /* a reference */
+  tick_scope_listener_t listener; /* on the scope, until it ran or the group is freed */
+  tick_group_t *prev, *next;       /* live list, or the free list (next) */
 };
 
 struct group_module_s {
@@ -151,10 +151,16 @@ static member_t *member_new(tick_group_t *g) {
 
 /* ------------------------------------------------------------ outcomes ---- */
 
+/* Cancels the group's scope: its listener (on_scope_cancelled) cancels the members, and
+ * every operation under the scope stops with them. */
+static void cancel_scope(tick_group_t *g, int code) {
+  if (tick_scope_cancel(g->scope, code) < 0) cancel_members(g, code);
+}
+
 static void set_winner(tick_group_t *g, member_t *m) {
   g->has_winner = 1;
   g->winner = m->index;
-  cancel_members(g, TICK_ECANCELED);
+  cancel_scope(g, TICK_ECANCELED);
 }
 
 /* Member `m` has ended with `code` (0 fulfilled, else rejected): count it, apply the mode,
@@ -167,6 +173,7 @@ static void member_end(member_t *m, int code) {
   m->code = code;
   g->ended++;
   if (code < 0) g->failures++;
+  g->busy++; /* the scope's listener must not settle the group under this call */
   if (!g->has_winner && g->cancel_code == 0) {
     switch (g->mode) {
     case TICK_GROUP_ALL:
@@ -182,6 +189,7 @@ static void member_end(member_t *m, int code) {
       break;
     }
   }
+  g->busy--;
   progress(g);
 }
 
@@ -205,10 +213,7 @@ static void on_member_dropped(void *arg) {
 static void settle(tick_group_t *g) {
   tick_resolver_t *r = g->resolver;
   g->settled = 1;
-  if (g->has_timer) {
-    tick_clear_timer(g->loop, g->timer);
-    g->has_timer = 0;
-  }
+  tick_scope_clear_deadline(g->scope);
   if (g->has_winner) {
     member_t *m = member_at(g, g->winner);
     if (m->promise != NULL && tick_promise_state(m->promise) != TICK_PROMISE_PENDING)
@@ -239,6 +244,9 @@ static void record_free(tick_group_t *g) {
   for (i = 0; i < g->nblocks; i++) tick__free(g->blocks[i]);
   tick__free(g->blocks);
   tick_promise_release(g->promise);
+  tick_scope_unlisten(&g->listener);
+  tick_scope_release(g->scope);
+  g->scope = NULL;
   if (g->prev != NULL)
     g->prev->next = g->next;
   else
@@ -276,6 +284,7 @@ static int member_start(tick_group_t *g, member_t *m) {
   int rc;
   memset(&options, 0, sizeof(options));
   options.stack_size = m->stack_size;
+  options.scope = g->scope; /* cancelled with the group */
   m->started = 1;
   rc = tick_async_run(g->loop, member_main, m, &options, &m->promise);
   if (rc != 0) m->started = 0;
@@ -318,7 +327,19 @@ static void progress(tick_group_t *g) {
 
 /* -------------------------------------------------------------- cancelling ---- */
 
-/* Cancels every member that has not ended with `code` (the group's scope was cancelled). */
+/* Asks the adopted promise of `m` to stop. One that was asked, or has settled already,
+ * is counted when the group sees it settle (with the code or its real outcome); one that
+ * nobody can stop is abandoned: the member ends now with the code. */
+static void adopted_cancel(member_t *m, int code) {
+  int rc = tick_promise_cancel(m->promise, code);
+  if (rc == 0 || rc == TICK_EALREADY) return;
+  tick__promise_await_detach(m->wait);
+  m->wait = NULL;
+  member_end(m, code);
+}
+
+/* Cancels every member that has not ended with `code` (the group's scope was cancelled:
+ * the async function members see it at their awaits by themselves). */
 static void cancel_members(tick_group_t *g, int code) {
   size_t i;
   if (g->cancel_code != 0) return;
@@ -331,34 +352,28 @@ static void cancel_members(tick_group_t *g, int code) {
       if (m->free_arg != NULL) m->free_arg(m->arg);
       member_end(m, code);
     } else if (m->kind == KIND_FN) {
-      /* Its await returns the code; the function ends when it returns. */
-      tick_async_cancel(m->promise, code);
-    } else if (m->wait != NULL && tick_promise_cancel(m->promise, code) != 0) {
-      /* A promise nobody can stop: the group stops waiting for it. (One that was asked
-       * to stop settles later, with the code or its real outcome, and is counted then.) */
-      tick__promise_await_detach(m->wait);
-      m->wait = NULL;
-      member_end(m, code);
+      continue; /* it runs under the scope: it ends when it returns */
+    } else if (m->wait != NULL) {
+      adopted_cancel(m, code);
     }
   }
   g->busy--;
 }
 
-/* tick_promise_cancel on the group's own promise cancels the group. */
-static void on_abort(tick_loop_t *loop, void *op, int code) {
-  tick_group_t *g = op;
+/* The group's scope was cancelled: by tick_group_cancel, a decision of the group, the
+ * parent scope or the deadline (TICK_ETIMEDOUT). */
+static void on_scope_cancelled(tick_loop_t *loop, tick_scope_t *scope, int code, void *arg) {
+  tick_group_t *g = arg;
   (void)loop;
+  (void)scope;
   cancel_members(g, code);
   progress(g);
 }
 
-static void on_timeout(tick_loop_t *loop, tick_timer_t timer, void *arg) {
-  tick_group_t *g = arg;
+/* tick_promise_cancel on the group's own promise cancels the group. */
+static void on_abort(tick_loop_t *loop, void *op, int code) {
   (void)loop;
-  (void)timer;
-  g->has_timer = 0;
-  cancel_members(g, TICK_ETIMEDOUT);
-  progress(g);
+  cancel_scope(op, code);
 }
 
 /* ------------------------------------------------------------------ module ---- */
@@ -371,10 +386,6 @@ static void module_pre_destroy(tick_loop_t *loop, void *state) {
   (void)loop;
   for (g = mod->live; g != NULL; g = next) {
     next = g->next;
-    if (g->has_timer) {
-      tick_clear_timer(g->loop, g->timer);
-      g->has_timer = 0;
-    }
     g->busy++; /* the group is freed by module_destroy, not here */
     cancel_members(g, TICK_ECANCELED);
     g->busy--;
@@ -406,6 +417,8 @@ int tick_group_create(tick_loop_t *loop, const tick_group_options_t *options,
                       tick_group_t **out) {
   group_module_t *mod;
   tick_group_t *g;
+  tick_scope_t *parent = options != NULL ? options->parent : NULL;
+  tick_async_t *current;
   uint16_t gen;
   int rc;
   if (out != NULL) *out = NULL;
@@ -413,6 +426,16 @@ int tick_group_create(tick_loop_t *loop, const tick_group_options_t *options,
   if (options != NULL && (unsigned)options->mode > TICK_GROUP_ANY) return TICK_EINVAL;
   rc = module_enter(loop, &mod);
   if (rc != 0) return rc;
+  if (parent != NULL) {
+    rc = tick_scope_status(parent);
+    if (rc == TICK_EINVAL || rc == TICK_ESTALE || rc == TICK_EWRONGTHREAD) return rc;
+    if (tick_scope_loop(parent) != loop) return TICK_EINVAL;
+  } else if ((options == NULL || !options->detached) &&
+             (current = tick_async_current(loop)) != NULL) {
+    /* Made inside an async function: cancelling the function cancels the group. */
+    parent = tick_async_scope(current);
+    if (parent == NULL) return TICK_ENOMEM;
+  }
   g = mod->free_records;
   if (g != NULL) {
     mod->free_records = g->next;
@@ -435,13 +458,18 @@ int tick_group_create(tick_loop_t *loop, const tick_group_options_t *options,
   }
   rc = tick_promise_create_deferred(loop, &g->promise, &g->resolver);
   if (rc == 0) rc = tick__promise_set_abort(g->promise, on_abort, g);
-  if (rc == 0 && options != NULL && options->timeout_ms > 0) {
-    uint64_t ms = options->timeout_ms;
-    rc = tick_set_timeout(loop, ms > TICK_TIMEOUT_MAX ? TICK_TIMEOUT_MAX : (int64_t)ms,
-                          on_timeout, g, &g->timer);
-    g->has_timer = rc == 0;
+  if (rc == 0) rc = tick_scope_create(loop, parent, &g->scope);
+  if (rc == 0 && options != NULL && options->timeout_ms > 0)
+    rc = tick_scope_set_timeout(g->scope, options->timeout_ms);
+  if (rc == 0) {
+    rc = tick_scope_listen(g->scope, &g->listener, on_scope_cancelled, g);
+    if (rc == TICK_EALREADY) { /* a cancelled parent: the group starts cancelled */
+      g->cancel_code = tick_scope_status(g->scope);
+      rc = 0;
+    }
   }
   if (rc != 0) {
+    tick_scope_release(g->scope);
     tick_resolver_release(g->resolver);
     tick_promise_release(g->promise);
     g->next = mod->free_records;
@@ -540,11 +568,7 @@ int tick_group_adopt(tick_group_t *h, tick_promise_t *p, size_t *index) {
   m->started = 1;
   m->promise = p;
   if (index != NULL) *index = m->index;
-  if (g->cancel_code != 0) {
-    tick__promise_await_detach(m->wait);
-    m->wait = NULL;
-    member_end(m, g->cancel_code);
-  }
+  if (g->cancel_code != 0) adopted_cancel(m, g->cancel_code);
   return 0;
 }
 
@@ -570,15 +594,30 @@ int tick_group_promise(tick_group_t *h, tick_promise_t **out) {
   return 0;
 }
 
+/* The wait is shielded, so that it returns only once every member has ended, as a
+ * nursery's block does, even if `co` is cancelled meanwhile; the group follows `co`'s
+ * scope, so such a cancellation reaches the members and the wait does end. */
 int tick_group_wait(tick_async_t *co, tick_group_t *h) {
+  tick_group_t *g;
+  tick_scope_t *own;
   tick_promise_t *p;
-  int rc;
+  int rc, shielded;
   if (co == NULL) return TICK_EINVAL;
-  rc = tick_group_promise(h, &p);
+  rc = group_enter(h, &g);
   if (rc != 0) return rc;
-  rc = tick_group_close(h);
-  if (rc == 0) rc = tick_await(co, p);
-  tick_promise_release(p);
+  if (tick_async_loop(co) != g->loop) return TICK_EINVAL;
+  shielded = tick_async_shield(co, 1);
+  if (shielded < 0) return shielded;
+  own = tick_async_scope(co);
+  rc = own != NULL ? tick_scope_link(g->scope, own) : TICK_ENOMEM;
+  if (rc == TICK_EINVAL) rc = 0; /* it follows `co` already */
+  if (rc == 0) rc = tick_group_promise(h, &p);
+  if (rc == 0) {
+    tick_group_close(h);
+    rc = tick_await(co, p);
+    tick_promise_release(p);
+  }
+  tick_async_shield(co, shielded);
   return rc;
 }
 
@@ -587,15 +626,13 @@ int tick_group_cancel(tick_group_t *h, int code) {
   int rc = group_enter(h, &g);
   if (rc != 0) return rc;
   if (code >= 0) return TICK_EINVAL;
-  cancel_members(g, code);
-  progress(g);
+  cancel_scope(g, code);
   return 0;
 }
 
 tick_scope_t *tick_group_scope(const tick_group_t *h) {
   tick_group_t *g;
-  if (group_enter(h, &g) != 0) return NULL;
-  return NULL;
+  return group_enter(h, &g) == 0 ? g->scope : NULL;
 }
 
 size_t tick_group_count(const tick_group_t *h) {

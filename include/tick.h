@@ -23,6 +23,7 @@ extern "C" {
 #include "tick/alloc.h"
 #include "tick/algo.h"
 #include "tick/loop.h"
+#include "tick/context.h"
 #include "tick/promise.h"
 #include "tick/thread.h"
 #include "tick/signal.h"

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tick_pool_s {
@@ -118,7 +119,21 @@ static void *pool_worker(void *arg) {
      * burst of n jobs then costs at most one futex wake per worker, not one per job. */
     if (pool->head != NULL && pool->idle != 0) pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
-    job->work(job->arg);
+    if (owner != NULL && TICK__UNLIKELY(job->probe != NULL)) {
+      /* Traced: the work's span goes to the probe, which is thread-safe for this. */
+      struct timespec a, b;
+      const tick__probe_t *probe = job->probe;
+      void *probe_state = job->probe_state;
+      uint64_t flow = job->cap.flow;
+      tick__fn_t fn = (tick__fn_t)job->work;
+      clock_gettime(CLOCK_MONOTONIC, &a);
+      job->work(job->arg);
+      clock_gettime(CLOCK_MONOTONIC, &b);
+      probe->work(owner, probe_state, flow, fn, (int64_t)a.tv_sec * 1000000000 + a.tv_nsec,
+                  (int64_t)b.tv_sec * 1000000000 + b.tv_nsec);
+    } else {
+      job->work(job->arg);
+    }
     /* The last touch of `job`. A detached job (no loop) may be gone once `work` returned:
      * its work reports to its owner itself. */
     if (owner != NULL) tick__inbox_push(owner, &job->node);
@@ -250,13 +265,16 @@ static void job_release(pool_loop_t *pl, tick__job_t *job) {
 static void job_finish(tick_loop_t *loop, tick__job_t *job, int status) {
   pool_loop_t *pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
   tick_work_done_cb done = job->done;
-  void *arg = job->arg;
+  void *arg = job->arg, *saved;
   tick_pool_t *pool = job->pool;
+  tick__cap_t cap = job->cap;
   job_release(pl, job);
   loop->module_refs--;
   loop->jobs_inflight--;
   atomic_fetch_sub(&pool->outstanding, 1);
+  saved = tick__enter(loop, &cap, TICK__CB_WORK, (tick__fn_t)done);
   if (done != NULL) done(loop, status, arg);
+  tick__leave(loop, saved);
 }
 
 static void job_node_run(tick_loop_t *loop, tick__node_t *node) {
@@ -374,6 +392,9 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   job->done = done;
   job->arg = arg;
   job->live = 1;
+  tick__capture(loop, &job->cap, TICK__CB_WORK);
+  job->probe = loop->probe;
+  job->probe_state = loop->probe_state;
   loop->module_refs++;
   loop->jobs_inflight++;
   atomic_fetch_add(&pool->outstanding, 1);

@@ -25,6 +25,11 @@ struct tick__job_s {
   int state;                  /* JOB_*; under the pool's lock while queued or running */
   int live;                   /* loop thread: queued and done not yet called */
   uint32_t gen, index;
+  /* Loop jobs only: the context and flow of the tick_work_queue call (done runs in it),
+   * and the loop's probe when it was queued (the worker reports the work's time to it). */
+  tick__cap_t cap;
+  const tick__probe_t *probe;
+  void *probe_state;
 };
 
 /* Detached jobs belong to no loop: the caller owns the record (it may live on the

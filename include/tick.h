@@ -35,6 +35,7 @@ extern "C" {
 #include "tick/dns.h"
 #include "tick/async.h"
 #include "tick/async-io.h"
+#include "tick/trace.h"
 
 #ifdef __cplusplus
 }

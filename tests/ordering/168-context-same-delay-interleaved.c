@@ -3,7 +3,7 @@
  * next-ticks likewise. */
 #include "ctwin.h"
 
-static char labels[3][2][16];
+static char labels[3][2][32];
 
 static void schedule(tick_loop_t *loop, void *arg) {
   int i = (int)(intptr_t)arg;

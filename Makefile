@@ -119,6 +119,9 @@ check: test-build
 
 demo: $(BUILD)/examples/tour
 	$(BUILD)/examples/tour
+	@if [ -n "$$TICK_TRACE" ]; then \
+	  echo; echo "TICK_TRACE=$$TICK_TRACE: each part's loop wrote the trace named above;"; \
+	  echo "open them at https://ui.perfetto.dev (docs/observability.md, Traces)"; fi
 
 SAN_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 sanitize:

@@ -54,6 +54,13 @@ static void inside(const char *fmt, ...) {
   putchar('\n');
 }
 
+/* With TICK_TRACE set, each loop of the tour writes a trace (include/tick/trace.h):
+ * says where, before the loop goes. */
+static void trace_note(tick_loop_t *loop) {
+  const char *path = tick_trace_path(loop);
+  if (path != NULL) printf("       (trace of this part: %s)\n", path);
+}
+
 /* Stops the tour on an error that should not happen. */
 static void check(int r, const char *what) {
   if (r < 0) {
@@ -223,6 +230,7 @@ static void tour_loop(void) {
   step("tick_loop_run: ticks before microtasks, then phases: timers -> poll -> check -> close");
   check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
   step("the loop ran dry: tick_loop_run returned, tick_loop_destroy frees it");
+  trace_note(loop);
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 
@@ -302,6 +310,7 @@ static void tour_promises(void) {
   check(tick_promise_release(later), "tick_promise_release");
   check(tick_promise_release(all), "tick_promise_release");
   check(tick_promise_release(done), "tick_promise_release");
+  trace_note(loop);
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 
@@ -392,6 +401,7 @@ static void tour_io(void) {
   step("tick_loop_run: connect, accept and read complete in the poll phase");
   check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
   step("every stream is closed: the loop ran dry");
+  trace_note(loop);
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 
@@ -424,6 +434,7 @@ static void tour_async(void) {
   step("a microtask is queued, then tick_loop_run");
   check(tick_loop_run(loop, TICK_RUN_DEFAULT), "tick_loop_run");
   step("fn has returned: the loop ran dry");
+  trace_note(loop);
   check(tick_loop_destroy(loop), "tick_loop_destroy");
 }
 

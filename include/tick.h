@@ -23,6 +23,7 @@ extern "C" {
 #include "tick/alloc.h"
 #include "tick/algo.h"
 #include "tick/loop.h"
+#include "tick/context.h"
 #include "tick/promise.h"
 #include "tick/thread.h"
 #include "tick/signal.h"
@@ -36,6 +37,7 @@ extern "C" {
 #include "tick/async.h"
 #include "tick/group.h"
 #include "tick/async-io.h"
+#include "tick/trace.h"
 
 #ifdef __cplusplus
 }

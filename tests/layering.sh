@@ -3,7 +3,7 @@
 # include only headers of their own layer and of layers below it (and the public tick.h,
 # tick/*.h, and system headers). The order, lowest first:
 #
-#   core < algo < promise < thread < io < cancel < async
+#   core < algo < promise < thread < io < cancel < async < obs
 #
 # (algo holds synchronous algorithms; it may use the core's allocation and nothing else.)
 # It also checks that the core names nothing above it: no identifier of an upper layer (a
@@ -22,6 +22,7 @@ rank() {
     io) echo 4 ;;
     cancel) echo 5 ;;
     async) echo 6 ;;
+    obs) echo 7 ;;
     *) echo -1 ;;
   esac
 }
@@ -61,7 +62,7 @@ problems=$(
           s = index(line, "/*"); if (s == 0) { out = out line; break }
           out = out substr(line, 1, s - 1); line = substr(line, s + 2); incomment = 1 } }
       { print name ":" NR ": " out }' |
-      grep -E '\<(tick_|tick__|TICK__)(stream|tcp|udp|fs|dns|signal|process|spawn|pool|work|parallel|promise|resolver|pipe|scope|delay)|\<TICK__(STREAM|MODULE_[A-LN-Z])|\<TICK__S_' |
+      grep -E '\<(tick_|tick__|TICK__)(stream|tcp|udp|fs|dns|signal|process|spawn|pool|work|parallel|promise|resolver|pipe|scope|delay|obs|trace)|\<TICK__(STREAM|OBS|TRACE|MODULE_[A-LN-Z])|\<TICK__S_' |
       sed 's/$/  <- the core names an upper layer/'
   done
 )

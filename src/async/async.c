@@ -293,6 +293,9 @@ static void live_unlink(async_module_t *mod, tick_async_t *co) {
 static void resume(async_module_t *mod, tick_async_t *co) {
   tick_async_t *prev = mod->current;
   tick__ctx_t *from;
+  /* The function may change the async context and then suspend: its resumer goes on in
+   * the context it had (the function resumes in the one its await captured). */
+  void *context = mod->loop->ctx;
   if (prev != NULL) {
     from = &prev->ctx;
   } else {
@@ -304,6 +307,7 @@ static void resume(async_module_t *mod, tick_async_t *co) {
   mod->loop->depth++; /* tick_loop_run/destroy from inside it: TICK_EBUSY */
   tick__ctx_switch(from, &co->ctx);
   mod->loop->depth--;
+  mod->loop->ctx = context;
   mod->current = prev;
   if (co->ended) {
     tick__ctx_dispose(&co->ctx);

@@ -23,6 +23,7 @@ int tick_set_immediate(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
   o->u.immediate.seq = loop->immediate_seq++;
   o->u.immediate.cb = cb;
   o->u.immediate.arg = arg;
+  tick__capture(loop, tick__slab_cap(&loop->slab, idx), TICK__CB_IMMEDIATE);
   tick__queue_push(loop, &loop->immediates, idx);
   loop->immediate_count++;
   loop->immediate_refs++;
@@ -77,7 +78,8 @@ void tick__run_check(tick_loop_t *loop) {
     uint32_t idx;
     tick__obj_t *o;
     tick_immediate_cb cb;
-    void *arg;
+    void *arg, *saved;
+    tick__cap_t cap;
     if (ran) tick__drain(loop);
     idx = loop->immediates.head;
     if (idx == TICK__NONE) break; /* the drain cleared the rest */
@@ -86,10 +88,13 @@ void tick__run_check(tick_loop_t *loop) {
     ran = 1;
     cb = o->u.immediate.cb;
     arg = o->u.immediate.arg;
+    cap = *tick__slab_cap(&loop->slab, idx);
     immediate_free(loop, idx);
+    saved = tick__enter(loop, &cap, TICK__CB_IMMEDIATE, (tick__fn_t)cb);
     loop->depth++;
     cb(loop, arg);
     loop->depth--;
+    tick__leave(loop, saved);
   }
   if (ran) tick__drain(loop);
 }

@@ -21,9 +21,10 @@ int tick__slab_reserve(tick__slab_t *slab) {
   uint32_t base, i;
   if (slab->free_head != TICK__NONE) return 0;
   if (slab->nchunks >= (UINT32_MAX >> TICK__CHUNK_SHIFT) - 1) return TICK_ENOMEM;
-  chunk = tick__malloc(sizeof(*chunk) * TICK__CHUNK_SIZE);
+  /* The slots, then their captures (tick__slab_cap). */
+  chunk = tick__malloc((sizeof(*chunk) + sizeof(tick__cap_t)) * TICK__CHUNK_SIZE);
   if (chunk == NULL) return TICK_ENOMEM;
-  tick__populate(chunk, sizeof(*chunk) * TICK__CHUNK_SIZE);
+  tick__populate(chunk, (sizeof(*chunk) + sizeof(tick__cap_t)) * TICK__CHUNK_SIZE);
   chunks = tick__reallocarray(slab->chunks, slab->nchunks + 1, sizeof(*chunks));
   if (chunks == NULL) {
     tick__free(chunk);
@@ -181,12 +182,16 @@ void tick__drain(tick_loop_t *loop) {
   loop->depth++;
   for (;;) {
     while (loop->ticks.len != 0) {
-      tick__task_t t = tick__tq_pop(&loop->ticks);
+      tick__qtask_t t = tick__tq_pop(&loop->ticks);
+      void *saved = tick__enter(loop, &t.cap, TICK__CB_TICK, (tick__fn_t)t.cb);
       t.cb(loop, t.arg);
+      tick__leave(loop, saved);
     }
     while (loop->microtasks.len != 0) {
-      tick__task_t t = tick__tq_pop(&loop->microtasks);
+      tick__qtask_t t = tick__tq_pop(&loop->microtasks);
+      void *saved = tick__enter(loop, &t.cap, TICK__CB_MICROTASK, (tick__fn_t)t.cb);
       t.cb(loop, t.arg);
+      tick__leave(loop, saved);
     }
     if (loop->ticks.len != 0) continue;
     if (!run_module_hooks(loop)) break;
@@ -202,15 +207,76 @@ int tick_loop_drain(tick_loop_t *loop) {
 }
 
 int tick_next_tick(tick_loop_t *loop, tick_task_cb cb, void *arg) {
+  tick__cap_t cap;
   TICK__CHECK_LOOP(loop);
   if (cb == NULL) return TICK_EINVAL;
-  return tick__tq_push(&loop->ticks, cb, arg);
+  tick__capture(loop, &cap, TICK__CB_TICK);
+  return tick__tq_push_cap(&loop->ticks, cb, arg, &cap);
 }
 
 int tick_queue_microtask(tick_loop_t *loop, tick_task_cb cb, void *arg) {
+  tick__cap_t cap;
   TICK__CHECK_LOOP(loop);
   if (cb == NULL) return TICK_EINVAL;
-  return tick__tq_push(&loop->microtasks, cb, arg);
+  tick__capture(loop, &cap, TICK__CB_MICROTASK);
+  return tick__tq_push_cap(&loop->microtasks, cb, arg, &cap);
+}
+
+int tick__microtask_push(tick_loop_t *loop, tick_task_cb cb, void *arg,
+                         const tick__cap_t *cap) {
+  return tick__tq_push_cap(&loop->microtasks, cb, arg, cap);
+}
+
+/* ---------------------------------------------------------------- context ---- */
+
+void *tick__context_current(const tick_loop_t *loop) { return loop->ctx; }
+
+void tick__context_set(tick_loop_t *loop, void *ctx) { loop->ctx = ctx; }
+
+void tick__cap_take(tick_loop_t *loop, tick__cap_t *cap, unsigned kind) {
+  tick__capture(loop, cap, kind);
+}
+
+void *tick__cap_enter(tick_loop_t *loop, const tick__cap_t *cap, unsigned kind,
+                      tick__fn_t fn) {
+  return tick__enter(loop, cap, kind, fn);
+}
+
+void tick__cap_leave(tick_loop_t *loop, void *saved) { tick__leave(loop, saved); }
+
+void tick__loop_set_probe(tick_loop_t *loop, const tick__probe_t *probe, void *state) {
+  loop->probe = probe;
+  loop->probe_state = probe != NULL ? state : NULL;
+}
+
+void *tick__loop_probe_state(const tick_loop_t *loop, const tick__probe_t *probe) {
+  return loop->probe == probe ? loop->probe_state : NULL;
+}
+
+int tick_context_run(tick_loop_t *loop, void *value, tick_task_cb fn, void *arg) {
+  void *saved;
+  TICK__CHECK_LOOP(loop);
+  if (fn == NULL) return TICK_EINVAL;
+  saved = loop->ctx;
+  loop->ctx = value;
+  fn(loop, arg);
+  loop->ctx = saved;
+  return 0;
+}
+
+int tick_context_exit(tick_loop_t *loop, tick_task_cb fn, void *arg) {
+  return tick_context_run(loop, NULL, fn, arg);
+}
+
+int tick_context_enter(tick_loop_t *loop, void *value) {
+  TICK__CHECK_LOOP(loop);
+  loop->ctx = value;
+  return 0;
+}
+
+void *tick_context_get(const tick_loop_t *loop) {
+  if (loop == NULL || !pthread_equal(loop->owner, pthread_self())) return NULL;
+  return loop->ctx;
 }
 
 /* --------------------------------------------------------------- lifetime ---- */
@@ -250,6 +316,7 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   loop->closing.head = loop->closing.tail = TICK__NONE;
   loop->now = (flags & TICK_LOOP_MANUAL_CLOCK) ? 0 : clock_ms();
   tick__loop_count_add(1);
+  tick__probe_from_environment(loop);
   *loop_out = loop;
   return 0;
 }
@@ -385,6 +452,7 @@ static void run_iteration(tick_loop_t *loop, tick_run_mode_t mode) {
   tick__run_check(loop);
   tick__run_closing(loop);
   loop->iteration++;
+  if (TICK__UNLIKELY(loop->probe != NULL)) loop->probe->iteration(loop, loop->probe_state);
 }
 
 int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode) {

@@ -12,6 +12,7 @@
 #define TICK_LOOP_PRIVATE_H
 
 #include "core/internal.h"
+#include "core/context.h"
 #include "core/poller.h"
 #include "core/spin.h"
 
@@ -27,16 +28,24 @@ typedef struct tick__task_s {
   void *arg;
 } tick__task_t;
 
+/* A queued task with its capture (core/context.h). */
+typedef struct tick__qtask_s {
+  tick_task_cb cb;
+  void *arg;
+  tick__cap_t cap;
+} tick__qtask_t;
+
 /* A FIFO of tasks in fixed-size blocks (32 KiB each). Growing never copies queued tasks
  * (a burst of ten million next-ticks costs ten million stores, not a series of doublings),
  * and emptied blocks are kept on a free list, up to TICK__TQ_KEEP of them, so a steady
  * state makes no allocation. */
-#define TICK__TQ_BLOCK 2047
+#define TICK__TQ_BLOCK 1023
 #define TICK__TQ_KEEP 32
 
 typedef struct tick__tq_block_s {
   struct tick__tq_block_s *next;
-  tick__task_t tasks[TICK__TQ_BLOCK];
+  void *pad_;
+  tick__qtask_t tasks[TICK__TQ_BLOCK];
 } tick__tq_block_t;
 
 typedef struct tick__tq_s {
@@ -49,8 +58,10 @@ int tick__tq_grow(tick__tq_t *q);
 void tick__tq_release_head(tick__tq_t *q);
 void tick__tq_free(tick__tq_t *q);
 
-static inline int tick__tq_push(tick__tq_t *q, tick_task_cb cb, void *arg) {
-  tick__task_t *t;
+/* Queues a task with the capture `cap`. */
+static inline int tick__tq_push_cap(tick__tq_t *q, tick_task_cb cb, void *arg,
+                                    const tick__cap_t *cap) {
+  tick__qtask_t *t;
   if (TICK__UNLIKELY(q->tail == NULL || q->tail_pos == TICK__TQ_BLOCK)) {
     int r = tick__tq_grow(q);
     if (r != 0) return r;
@@ -58,13 +69,20 @@ static inline int tick__tq_push(tick__tq_t *q, tick_task_cb cb, void *arg) {
   t = &q->tail->tasks[q->tail_pos++];
   t->cb = cb;
   t->arg = arg;
+  t->cap = *cap;
   q->len++;
   return 0;
 }
 
+/* Queues a task without a context (posts from other threads). */
+static inline int tick__tq_push(tick__tq_t *q, tick_task_cb cb, void *arg) {
+  static const tick__cap_t none = {NULL, 0};
+  return tick__tq_push_cap(q, cb, arg, &none);
+}
+
 /* Pops the first task; the queue must not be empty. */
-static inline tick__task_t tick__tq_pop(tick__tq_t *q) {
-  tick__task_t t = q->head->tasks[q->head_pos++];
+static inline tick__qtask_t tick__tq_pop(tick__tq_t *q) {
+  tick__qtask_t t = q->head->tasks[q->head_pos++];
   q->len--;
   if (q->len == 0) {
     /* Empty: rewind so the one block is reused from its start. */
@@ -145,6 +163,14 @@ typedef struct tick__slab_s {
 
 static inline tick__obj_t *tick__slab_at(const tick__slab_t *slab, uint32_t idx) {
   return &slab->chunks[idx >> TICK__CHUNK_SHIFT][idx & (TICK__CHUNK_SIZE - 1)];
+}
+
+/* The capture of slot `idx` (timers, immediates, watchers): each chunk of slots is followed
+ * by an array of their captures, in the same allocation, so the hot 48-byte slot stays as
+ * it is and a slot's capture costs no allocation of its own. */
+static inline tick__cap_t *tick__slab_cap(const tick__slab_t *slab, uint32_t idx) {
+  return (tick__cap_t *)(void *)(slab->chunks[idx >> TICK__CHUNK_SHIFT] + TICK__CHUNK_SIZE) +
+         (idx & (TICK__CHUNK_SIZE - 1));
 }
 
 static inline uint64_t tick__obj_id(const tick__slab_t *slab, uint32_t idx) {
@@ -267,6 +293,11 @@ struct tick_loop_s {
   tick_loop_cb before_exit_cb, exit_cb;
   void *before_exit_arg, *exit_arg;
   void *data; /* tick_loop_set_data: the program's, never read by tick */
+
+  /* The running code's context and the probe (core/context.h). */
+  void *ctx;
+  const tick__probe_t *probe;
+  void *probe_state;
 
   const tick__module_hooks_t *modules[TICK__MODULE_MAX];
   void *module_state[TICK__MODULE_MAX];
@@ -439,6 +470,36 @@ static inline void tick__queue_remove(tick_loop_t *loop, tick__queue_t *q, uint3
   else
     tick__slab_at(&loop->slab, o->next)->prev = o->prev;
   o->next = o->prev = TICK__NONE;
+}
+
+/* The core's inline forms of tick__cap_take/enter/leave (core/context.h). */
+static inline void tick__capture(tick_loop_t *loop, tick__cap_t *cap, unsigned kind) {
+  cap->ctx = loop->ctx;
+  cap->flow = TICK__UNLIKELY(loop->probe != NULL)
+                  ? loop->probe->schedule(loop, loop->probe_state, kind)
+                  : 0;
+}
+
+static inline void *tick__enter(tick_loop_t *loop, const tick__cap_t *cap, unsigned kind,
+                                tick__fn_t fn) {
+  void *saved = loop->ctx;
+  loop->ctx = cap->ctx;
+  if (TICK__UNLIKELY(loop->probe != NULL))
+    loop->probe->begin(loop, loop->probe_state, kind, cap->flow, fn);
+  return saved;
+}
+
+static inline void tick__leave(tick_loop_t *loop, void *saved) {
+  if (TICK__UNLIKELY(loop->probe != NULL)) loop->probe->end(loop, loop->probe_state);
+  loop->ctx = saved;
+}
+
+/* Queues a next-tick with the running code's capture (the layers' form of tick_next_tick,
+ * for queues whose room they reserved). */
+static inline int tick__tick_push(tick_loop_t *loop, tick_task_cb cb, void *arg) {
+  tick__cap_t cap;
+  tick__capture(loop, &cap, TICK__CB_TICK);
+  return tick__tq_push_cap(&loop->ticks, cb, arg, &cap);
 }
 
 #define TICK__CHECK_LOOP(loop)                                    \

@@ -163,6 +163,7 @@ int tick_poll_start(tick_loop_t *loop, tick_poll_t watcher, unsigned events, tic
   o->u.poll.events = events;
   o->u.poll.cb = cb;
   o->u.poll.arg = arg;
+  tick__capture(loop, tick__slab_cap(&loop->slab, idx), TICK__CB_IO);
   return 0;
 }
 
@@ -212,6 +213,7 @@ int tick_poll_close(tick_loop_t *loop, tick_poll_t watcher, tick_close_cb close_
   o->flags |= TICK__F_CLOSING;
   o->u.poll.close_cb = close_cb;
   o->u.poll.arg = arg;
+  tick__capture(loop, tick__slab_cap(&loop->slab, idx), TICK__CB_CLOSE);
   tick__queue_push(loop, &loop->closing, idx);
   loop->closing_count++;
   return 0;
@@ -229,6 +231,7 @@ int tick__io_open(tick_loop_t *loop, tick__io_t *w, uint64_t *id) {
   o->kind = TICK__IO;
   o->flags = 0;
   o->u.io.ptr = w;
+  tick__capture(loop, tick__slab_cap(&loop->slab, idx), TICK__CB_IO);
   *id = tick__obj_id(&loop->slab, idx);
   loop->poll_count++;
   return 0;
@@ -240,6 +243,7 @@ tick__io_t *tick__io_get(const tick_loop_t *loop, uint64_t id) {
 }
 
 void tick__io_close(tick_loop_t *loop, uint64_t id) {
+  tick__capture(loop, tick__slab_cap(&loop->slab, (uint32_t)id - 1), TICK__CB_CLOSE);
   tick__queue_push(loop, &loop->closing, (uint32_t)id - 1);
   loop->closing_count++;
 }
@@ -350,7 +354,12 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
     if (o == NULL) {
       /* Not a tick_poll_t: a handle's own watcher handles its events. */
       o = tick__slab_lookup(&loop->slab, events[i].data, TICK__IO, NULL);
-      if (o != NULL) o->u.io.ptr->cb(loop, o->u.io.ptr, events[i].events);
+      if (o != NULL) {
+        tick__cap_t cap = *tick__slab_cap(&loop->slab, (uint32_t)events[i].data - 1);
+        void *saved = tick__enter(loop, &cap, TICK__CB_IO, (tick__fn_t)o->u.io.ptr->cb);
+        o->u.io.ptr->cb(loop, o->u.io.ptr, events[i].events);
+        tick__leave(loop, saved);
+      }
       continue;
     }
     /* An earlier callback of this batch may have stopped or closed this watcher. */
@@ -359,10 +368,15 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
     ready = events[i].events & (o->u.poll.events | TICK_DISCONNECT);
     if (ready == 0) continue;
     w.id = events[i].data;
-    loop->depth++;
-    o->u.poll.cb(loop, w, 0, ready, o->u.poll.arg);
-    loop->depth--;
-    tick__drain(loop);
+    {
+      tick__cap_t cap = *tick__slab_cap(&loop->slab, idx);
+      void *saved = tick__enter(loop, &cap, TICK__CB_IO, (tick__fn_t)o->u.poll.cb);
+      loop->depth++;
+      o->u.poll.cb(loop, w, 0, ready, o->u.poll.arg);
+      loop->depth--;
+      tick__drain(loop);
+      tick__leave(loop, saved);
+    }
   }
   if (loop->iowatch != NULL) iowatch_run(loop, prepared);
 }
@@ -380,6 +394,7 @@ int tick__close_defer(tick_loop_t *loop, tick_close_cb cb, void *arg) {
   o->u.poll.fd = -1;
   o->u.poll.close_cb = cb;
   o->u.poll.arg = arg;
+  tick__capture(loop, tick__slab_cap(&loop->slab, idx), TICK__CB_CLOSE);
   loop->poll_count++;
   tick__queue_push(loop, &loop->closing, idx);
   loop->closing_count++;
@@ -393,21 +408,26 @@ void tick__run_closing(tick_loop_t *loop) {
     uint32_t idx = batch.head;
     tick__obj_t *o = tick__slab_at(&loop->slab, idx);
     tick_close_cb cb = o->u.poll.close_cb;
-    void *arg = o->u.poll.arg;
+    void *arg = o->u.poll.arg, *saved;
+    tick__cap_t cap = *tick__slab_cap(&loop->slab, idx);
     tick__queue_remove(loop, &batch, idx);
     loop->closing_count--;
     if (o->kind == TICK__IO) { /* the handle's own close hook (it releases the slot) */
+      saved = tick__enter(loop, &cap, TICK__CB_CLOSE, (tick__fn_t)o->u.io.ptr->close);
       o->u.io.ptr->close(loop, o->u.io.ptr);
+      tick__leave(loop, saved);
       continue;
     }
     loop->poll_count--;
     if (o->u.poll.fd >= 0) fdset_remove(&loop->fds, o->u.poll.fd); /* -1: close_defer */
     tick__slab_release(&loop->slab, idx);
     if (cb != NULL) {
+      saved = tick__enter(loop, &cap, TICK__CB_CLOSE, (tick__fn_t)cb);
       loop->depth++;
       cb(loop, arg);
       loop->depth--;
       tick__drain(loop);
+      tick__leave(loop, saved);
     }
   }
 }

@@ -123,6 +123,7 @@ struct tick_waker_s {
   tick_loop_t *loop;   /* the loop the record belongs to, for its whole life */
   tick_waker_cb cb;
   void *arg;
+  tick__cap_t cap;      /* the context of tick_waker_create, for every wake */
   atomic_uint open_gen; /* the generation while open, 0 once closed (read by any thread) */
   atomic_int pending;   /* 1 from a wake until the callback is about to run */
   uint16_t gen;         /* loop thread: the generation of the current or latest use */
@@ -539,10 +540,12 @@ void tick__inbox_run(tick_loop_t *loop) {
     pthread_mutex_unlock(&ib->lock);
     ib->batch = taken;
     while (ib->batch.len != 0) {
-      tick__task_t t = tick__tq_pop(&ib->batch);
+      tick__qtask_t t = tick__tq_pop(&ib->batch);
+      void *saved = tick__enter(loop, &t.cap, TICK__CB_POST, (tick__fn_t)t.cb);
       loop->depth++;
       t.cb(loop, t.arg);
       loop->depth--;
+      tick__leave(loop, saved);
       tick__drain(loop);
     }
   }
@@ -558,10 +561,13 @@ void tick__inbox_run(tick_loop_t *loop) {
         any = 1;
       }
       while (turn-- != 0) {
+        static const tick__cap_t none = {NULL, 0};
         tick__task_t t = pq_pop(q);
+        void *saved = tick__enter(loop, &none, TICK__CB_POST, (tick__fn_t)t.cb);
         loop->depth++;
         t.cb(loop, t.arg);
         loop->depth--;
+        tick__leave(loop, saved);
         tick__drain(loop);
       }
       if (q->consumed == q->limit && atomic_load_explicit(&q->state, memory_order_relaxed) == PQ_THREAD_GONE)
@@ -635,7 +641,11 @@ static void waker_run(tick_loop_t *loop, tick__node_t *node) {
     return;
   }
   if (atomic_load_explicit(&w->open_gen, memory_order_relaxed) == 0) return;
-  w->cb(loop, tick__handle_make(w, w->gen), w->arg);
+  {
+    void *saved = tick__enter(loop, &w->cap, TICK__CB_POST, (tick__fn_t)w->cb);
+    w->cb(loop, tick__handle_make(w, w->gen), w->arg);
+    tick__leave(loop, saved);
+  }
 }
 
 /* Takes a free waker record, adding a chunk if none is left. NULL: out of memory. */
@@ -681,6 +691,8 @@ int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker
   /* A free record has no wake in flight: `pending` is 0. */
   w->cb = cb;
   w->arg = arg;
+  w->cap.ctx = loop->ctx;
+  w->cap.flow = 0; /* a wake has no single cause */
   w->gen = tick__handle_gen_next(w->gen);
   atomic_store_explicit(&w->open_gen, w->gen, memory_order_release);
   loop->module_refs++;

@@ -388,6 +388,7 @@ static int timer_start(tick_loop_t *loop, int64_t delay, tick_timer_cb cb, void 
   o->u.timer.list = TICK__NONE;
   o->u.timer.cb = cb;
   o->u.timer.arg = arg;
+  tick__capture(loop, tick__slab_cap(&loop->slab, idx), TICK__CB_TIMER);
   loop->timers.count++;
   loop->timers.refs++;
   /* The clock is read at each create call (docs/semantics.md section 5). */
@@ -496,13 +497,18 @@ static void run_timer(tick_loop_t *loop, uint32_t idx) {
   uint32_t gen = o->gen;
   int64_t start = 0;
   tick_timer_t id;
+  tick__cap_t cap;
+  void *saved;
   if (!(o->flags & TICK__F_SOLO)) list_unlink(loop, idx);
   o->flags |= TICK__F_RUNNING;
   if (o->flags & TICK__F_REPEAT) start = tick__update_time(loop);
   id.id = tick__obj_id(&loop->slab, idx);
+  cap = *tick__slab_cap(&loop->slab, idx);
+  saved = tick__enter(loop, &cap, TICK__CB_TIMER, (tick__fn_t)o->u.timer.cb);
   loop->depth++;
   o->u.timer.cb(loop, id, o->u.timer.arg);
   loop->depth--;
+  tick__leave(loop, saved);
   o = tick__slab_at(&loop->slab, idx);
   if (o->gen != gen || o->kind != TICK__TIMER) return; /* cleared by its callback */
   if (o->flags & TICK__F_REPEAT) {

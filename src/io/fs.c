@@ -60,6 +60,7 @@ struct fs_req_s {
   fs_box_t *box;
   tick_work_t job;
   tick_timer_t timer;
+  tick__cap_t cap;       /* io_uring requests: the context and flow of the call */
   /* Arguments. */
   int fd, flags, mode;
   unsigned cflags;
@@ -243,12 +244,16 @@ static void fs_done(tick_loop_t *loop, int status, void *arg) {
 
 static void ring_complete(tick_loop_t *loop, void *data, int result) {
   fs_req_t *req = data;
+  tick__cap_t cap = req->cap;
+  void *saved;
   req->result = result < 0 ? tick_translate_errno(-result) : result;
   /* Stopped by the IORING_OP_ASYNC_CANCEL that tick_promise_cancel submitted. */
   if (result == -ECANCELED && req->cancel_code != 0) req->result = req->cancel_code;
   if (req->op == TICK_FS_READ && result > 0)
     tick__uring_read_done(req->iov, req->iovcnt, (size_t)result);
+  saved = tick__cap_enter(loop, &cap, TICK__CB_IO, (tick__fn_t)req->cb);
   req_finish(loop, req);
+  tick__cap_leave(loop, saved);
 }
 
 /* ------------------------------------------------------------ the workers ---- */
@@ -701,6 +706,7 @@ static int fs_submit(tick_loop_t *loop, const fs_args_t *a, tick_fs_cb cb, void 
   req->box = box;
   r = TICK_EAGAIN;
   if (fl->ring != NULL && (a->op == TICK_FS_READ || a->op == TICK_FS_WRITE)) {
+    tick__cap_take(loop, &req->cap, TICK__CB_IO);
     r = tick__uring_rw(loop, fl->ring, a->op == TICK_FS_WRITE, req->fd, req->iov,
                        req->iovcnt, req->offset, req);
     if (r == 0) req->on_ring = 1;

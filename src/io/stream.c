@@ -393,7 +393,7 @@ int tick_stream_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t 
         wreq_put(loop, w);
         return 0;
       }
-      tick__tq_push(&loop->ticks, write_tick, w); /* cannot fail: reserved above */
+      tick__tick_push(loop, write_tick, w); /* cannot fail: reserved above */
       return 0;
     }
   }
@@ -409,7 +409,7 @@ int tick_stream_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t 
           wreq_put(loop, w);
           return 0;
         }
-        tick__tq_push(&loop->ticks, write_tick, w);
+        tick__tick_push(loop, write_tick, w);
         return 0;
       }
       wreq_put(loop, w);
@@ -442,7 +442,7 @@ int tick_stream_write(tick_loop_t *loop, tick_stream_t stream, const tick_buf_t 
       return done == 0 ? r : 0;
     }
     w->status = r;
-    tick__tq_push(&loop->ticks, write_tick, w);
+    tick__tick_push(loop, write_tick, w);
   }
   return 0;
 }
@@ -572,7 +572,7 @@ int tick_stream_shutdown(tick_loop_t *loop, tick_stream_t stream, tick_stream_cb
   if (s->wq_head == NULL) {
     r = tick__stream_reserve_tick(loop);
     if (r != 0) return r;
-    tick__tq_push(&loop->ticks, shutdown_tick, s);
+    tick__tick_push(loop, shutdown_tick, s);
   }
   s->flags |= TICK__S_SHUT_REQ | TICK__S_SHUT_PENDING;
   s->shutdown_cb = cb;

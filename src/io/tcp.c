@@ -204,7 +204,14 @@ void tick__tcp_accept_io(tick_loop_t *loop, tick__stream_t *s) {
       accept_call(loop, s, tick_translate_errno(err), TICK_NULL_ID);
       return;
     }
-    r = tick__stream_new(loop, fd, TICK__S_TCP | TICK__S_SOCKET | TICK__S_CONNECTED, &c);
+    {
+      /* As in Node, the accepted connection's handle is made before the listener's
+       * callback is entered: it starts with no async context (tick/context.h). */
+      void *context = tick__context_current(loop);
+      tick__context_set(loop, NULL);
+      r = tick__stream_new(loop, fd, TICK__S_TCP | TICK__S_SOCKET | TICK__S_CONNECTED, &c);
+      tick__context_set(loop, context);
+    }
     if (r != 0) {
       close(fd); /* the peer sees the connection closed */
       accept_call(loop, s, r, TICK_NULL_ID);
@@ -322,7 +329,7 @@ int tick_tcp_connect(tick_loop_t *loop, tick_stream_t stream, const struct socka
   }
   /* Finished (or failed) at once: report it after this call returns. */
   s->pending_status = r;
-  tick__tq_push(&loop->ticks, connect_tick, s);
+  tick__tick_push(loop, connect_tick, s);
   return 0;
 }
 

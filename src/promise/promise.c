@@ -38,6 +38,7 @@
  * the end of the drain, when it is queued again.
  */
 #include "core/internal.h"
+#include "core/context.h"
 #include "promise/promise.h"
 #include "core/handle.h"
 
@@ -149,6 +150,9 @@ struct reaction_s {
   } u;
   void *arg; /* handler arg, or the thenable object */
   tick_free_cb free_arg;
+  /* Taken when the reaction is registered (then, await, a job's creation): the job runs
+   * in that context, whatever context settles the promise (core/context.h). */
+  tick__cap_t cap;
 };
 
 struct tick_promise_s {
@@ -429,7 +433,10 @@ static void reaction_init(reaction_t *r, uint32_t tag, reaction_kind_t kind) {
 
 static reaction_t *reaction_new(promise_module_t *mod, reaction_kind_t kind) {
   reaction_t *r = pool_get(&mod->reactions);
-  if (r != NULL) reaction_init(r, TAG_REACTION, kind);
+  if (r != NULL) {
+    reaction_init(r, TAG_REACTION, kind);
+    tick__cap_take(mod->loop, &r->cap, kind == KIND_AWAIT ? TICK__CB_AWAIT : TICK__CB_REACTION);
+  }
   return r;
 }
 
@@ -437,6 +444,7 @@ static reaction_t *reaction_new(promise_module_t *mod, reaction_kind_t kind) {
 static reaction_t *own_reaction(tick_promise_t *d, reaction_kind_t kind) {
   reaction_t *r = &d->reaction;
   reaction_init(r, TAG_OWN_REACTION, kind);
+  tick__cap_take(d->mod->loop, &r->cap, TICK__CB_REACTION);
   r->target = d;
   return r;
 }
@@ -549,7 +557,7 @@ static void promise_unref(tick_promise_t *p) {
 
 static void queue_job(promise_module_t *mod, reaction_t *r) {
   if (TICK__LIKELY(mod->overflow_head == NULL) &&
-      TICK__LIKELY(tick_queue_microtask(mod->loop, promise_job, r) == 0))
+      TICK__LIKELY(tick__microtask_push(mod->loop, promise_job, r, &r->cap) == 0))
     return;
   /* Out of memory in the loop's queue: keep the job, in order, for after_drain. */
   r->next = NULL;
@@ -932,7 +940,7 @@ static int module_after_drain(tick_loop_t *loop, void *state) {
   int again = 0;
   while (mod->overflow_head != NULL) {
     reaction_t *r = mod->overflow_head;
-    if (tick_queue_microtask(loop, promise_job, r) != 0) break;
+    if (tick__microtask_push(loop, promise_job, r, &r->cap) != 0) break;
     mod->overflow_head = r->next;
     if (mod->overflow_head == NULL) mod->overflow_tail = NULL;
     again = 1;

@@ -33,6 +33,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tick_pool_s {
@@ -154,7 +155,21 @@ static void *pool_worker(void *arg) {
     if (pool->head != NULL && pool->idle != 0) pthread_cond_signal(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
     current_job = job;
-    job->work(job->arg);
+    if (owner != NULL && TICK__UNLIKELY(job->probe != NULL)) {
+      /* Traced: the work's span goes to the probe, which is thread-safe for this. */
+      struct timespec a, b;
+      const tick__probe_t *probe = job->probe;
+      void *probe_state = job->probe_state;
+      uint64_t flow = job->cap.flow;
+      tick__fn_t fn = (tick__fn_t)job->work;
+      clock_gettime(CLOCK_MONOTONIC, &a);
+      job->work(job->arg);
+      clock_gettime(CLOCK_MONOTONIC, &b);
+      probe->work(owner, probe_state, flow, fn, (int64_t)a.tv_sec * 1000000000 + a.tv_nsec,
+                  (int64_t)b.tv_sec * 1000000000 + b.tv_nsec);
+    } else {
+      job->work(job->arg);
+    }
     current_job = NULL;
     /* The last touch of `job`. A detached job (no loop) may be gone once `work` returned:
      * its work reports to its owner itself. */
@@ -312,13 +327,16 @@ static void job_release(pool_loop_t *pl, tick__job_t *job) {
 static void job_finish(tick_loop_t *loop, tick__job_t *job, int status) {
   pool_loop_t *pl = tick__loop_module_state(loop, TICK__MODULE_POOL);
   tick_work_done_cb done = job->done;
-  void *arg = job->arg;
+  void *arg = job->arg, *saved;
   tick_pool_t *pool = job->pool;
+  tick__cap_t cap = job->cap;
   job_release(pl, job);
   loop->module_refs--;
   loop->jobs_inflight--;
   atomic_fetch_sub(&pool->outstanding, 1);
+  saved = tick__enter(loop, &cap, TICK__CB_WORK, (tick__fn_t)done);
   if (done != NULL) done(loop, status, arg);
+  tick__leave(loop, saved);
 }
 
 static void job_node_run(tick_loop_t *loop, tick__node_t *node) {
@@ -495,6 +513,9 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   job->arg = arg;
   job->live = 1;
   atomic_store_explicit(&job->cancel_code, 0, memory_order_relaxed);
+  tick__capture(loop, &job->cap, TICK__CB_WORK);
+  job->probe = loop->probe;
+  job->probe_state = loop->probe_state;
   loop->module_refs++;
   loop->jobs_inflight++;
   atomic_fetch_add(&pool->outstanding, 1);

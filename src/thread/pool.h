@@ -29,6 +29,11 @@ struct tick__job_s {
   int live;                   /* loop thread: queued and done not yet called */
   int batched;                /* loop thread: in the loop's pending batch (pool.c) */
   uint32_t gen, index;
+  /* Loop jobs only: the context and flow of the tick_work_queue call (done runs in it),
+   * and the loop's probe when it was queued (the worker reports the work's time to it). */
+  tick__cap_t cap;
+  const tick__probe_t *probe;
+  void *probe_state;
 };
 
 /* tick_work_cancel with the code to report: a queued job is removed (its done gets

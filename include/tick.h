@@ -34,6 +34,8 @@ extern "C" {
 #include "tick/dns.h"
 #include "tick/async.h"
 #include "tick/async-io.h"
+#include "tick/metrics.h"
+#include "tick/resources.h"
 
 #ifdef __cplusplus
 }

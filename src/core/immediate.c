@@ -26,6 +26,7 @@ int tick_set_immediate(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
   tick__queue_push(loop, &loop->immediates, idx);
   loop->immediate_count++;
   loop->immediate_refs++;
+  TICK__NOTE_SITE(loop, TICK__SITE_ID, tick__obj_id(&loop->slab, idx));
   if (id_out != NULL) id_out->id = tick__obj_id(&loop->slab, idx);
   return 0;
 }
@@ -87,6 +88,7 @@ void tick__run_check(tick_loop_t *loop) {
     cb = o->u.immediate.cb;
     arg = o->u.immediate.arg;
     immediate_free(loop, idx);
+    loop->obs.check_cbs++;
     loop->depth++;
     cb(loop, arg);
     loop->depth--;

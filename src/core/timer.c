@@ -281,12 +281,22 @@ static int timer_start(tick_loop_t *loop, int64_t delay, tick_timer_cb cb, void 
 
 int tick_set_timeout(tick_loop_t *loop, int64_t delay_ms, tick_timer_cb cb, void *arg,
                      tick_timer_t *id_out) {
-  return timer_start(loop, delay_ms, cb, arg, id_out, 0);
+  tick_timer_t id;
+  int r = timer_start(loop, delay_ms, cb, arg, &id, 0);
+  if (r != 0) return r;
+  TICK__NOTE_SITE(loop, TICK__SITE_ID, id.id);
+  if (id_out != NULL) *id_out = id;
+  return 0;
 }
 
 int tick_set_interval(tick_loop_t *loop, int64_t period_ms, tick_timer_cb cb, void *arg,
                       tick_timer_t *id_out) {
-  return timer_start(loop, period_ms, cb, arg, id_out, 1);
+  tick_timer_t id;
+  int r = timer_start(loop, period_ms, cb, arg, &id, 1);
+  if (r != 0) return r;
+  TICK__NOTE_SITE(loop, TICK__SITE_ID, id.id);
+  if (id_out != NULL) *id_out = id;
+  return 0;
 }
 
 int tick_clear_timer(tick_loop_t *loop, tick_timer_t timer) {
@@ -371,6 +381,7 @@ static void run_timer(tick_loop_t *loop, uint32_t idx) {
   o->flags |= TICK__F_RUNNING;
   if (o->flags & TICK__F_REPEAT) start = tick__update_time(loop);
   id.id = tick__obj_id(&loop->slab, idx);
+  loop->obs.timer_cbs++;
   loop->depth++;
   o->u.timer.cb(loop, id, o->u.timer.arg);
   loop->depth--;

@@ -25,6 +25,9 @@ struct tick__job_s {
   int state;                  /* JOB_*; under the pool's lock while queued or running */
   int live;                   /* loop thread: queued and done not yet called */
   uint32_t gen, index;
+  /* TICK_METRICS_POOL_WAIT: the clock when queued (0: not timed), and the wait the
+   * worker measured when it took the job (written before the job's node is pushed). */
+  int64_t queued_ns, wait_ns;
 };
 
 /* Detached jobs belong to no loop: the caller owns the record (it may live on the

@@ -22,7 +22,10 @@
  *   nothing else to do still ends). A callback that blocks the loop for 50 ms therefore
  *   shows up as a sample of about 50 ms minus the time left to the deadline. Unlike Node,
  *   which records the whole interval between two samples (so its minimum is about the
- *   resolution), tick records the lateness alone: an idle loop reads close to 0. The
+ *   resolution), tick records the lateness alone: an idle loop reads a fraction of a
+ *   millisecond (the loop's clock and waits have millisecond resolution, as libuv's, so a
+ *   wait can end up to about 1 ms after its deadline; the deadline itself is rounded up to
+ *   the whole millisecond the loop can wait for). The
  *   histogram is log-linear (16 sub-buckets per power of two: a percentile is exact to
  *   within about 6%, its bucket's upper end, clamped to the exact minimum and maximum).
  *   Cost when off: one comparison per iteration. Enabling it allocates the histogram

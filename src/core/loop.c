@@ -61,16 +61,18 @@ uint32_t tick__slab_take(tick__slab_t *slab) {
 
 void tick__slab_release(tick__slab_t *slab, uint32_t idx) {
   tick__obj_t *o = tick__slab_at(slab, idx);
-  if (TICK__UNLIKELY(slab->sites != NULL))
-    tick__sites_slot_released(slab->sites, tick__obj_id(slab, idx));
+  uint32_t gen = o->gen;
   o->kind = TICK__FREE;
   o->flags = 0;
   /* Generation 0 is never used, so the all-zero id can never be valid. */
-  o->gen = o->gen + 1 ? o->gen + 1 : 1;
+  o->gen = gen + 1 ? gen + 1 : 1;
   o->next = slab->free_head;
   o->prev = TICK__NONE;
   slab->free_head = idx;
   slab->live--;
+  /* Last, as a tail call: the usual path stays a leaf function. */
+  if (TICK__UNLIKELY(slab->sites != NULL))
+    tick__sites_slot_released(slab->sites, ((uint64_t)(gen ^ slab->tag) << 32) | ((uint64_t)idx + 1));
 }
 
 static void slab_free(tick__slab_t *slab) {

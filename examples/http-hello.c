@@ -7,6 +7,9 @@
  * It prints "listening on IP:PORT" (with --port 0 the kernel picks the port), answers
  * GET and HEAD of "/" with "Hello, world!\n" and other paths with 404, and stops when its
  * standard input ends (as echo-server.c does: Ctrl-D, or a pipe's writer closing it).
+ * On exit it reports on standard error how busy its loop was (the loop utilization) and
+ * how late the loop got back to its deadlines (the event-loop delay's 99th percentile,
+ * sampled every 10 ms), from tick_loop_metrics (tick/metrics.h).
  * `make demo-http` runs it against curl; tests/test-examples.c checks it.
  *
  * What it does of HTTP/1.1 (RFC 9112), enough for keep-alive and pipelining:
@@ -458,6 +461,23 @@ static void on_stdin(tick_loop_t *loop, tick_poll_t watcher, int status, unsigne
   server_stop(arg);
 }
 
+/* The loop's utilization (active / (active + idle), as Node's eventLoopUtilization) and
+ * its delay percentiles, on standard error so that the output above stays the same. */
+static void report_metrics(tick_loop_t *loop) {
+  tick_loop_metrics_t m;
+  double active, total;
+  m.size = sizeof(m);
+  if (tick_loop_metrics(loop, &m) != 0) return;
+  active = (double)m.active_ns;
+  total = active + (double)m.idle_ns;
+  fprintf(stderr,
+          "http-hello: loop utilization %.1f%% (%.0f ms active, %.0f ms idle), "
+          "event-loop delay p99 %.2f ms (max %.2f ms, %llu samples)\n",
+          total > 0 ? 100.0 * active / total : 0.0, active / 1e6, (double)m.idle_ns / 1e6,
+          (double)m.delay_p99_ns / 1e6, (double)m.delay_max_ns / 1e6,
+          (unsigned long long)m.delay_samples);
+}
+
 int main(int argc, char **argv) {
   server_t server;
   struct sockaddr_storage bound;
@@ -496,6 +516,9 @@ int main(int argc, char **argv) {
             tick_strerror(rc));
     return 1;
   }
+  /* Loop utilization and event-loop delay, reported on exit. */
+  rc = tick_loop_metrics_enable(server.loop, TICK_METRICS_IDLE_TIME | TICK_METRICS_DELAY, 10);
+  if (rc != 0) fprintf(stderr, "http-hello: metrics: %s\n", tick_strerror(rc));
   if (tick_poll_create(server.loop, STDIN_FILENO, &server.stdin_watch) == 0) {
     if (tick_poll_start(server.loop, server.stdin_watch, TICK_READABLE, on_stdin,
                         &server) == 0)
@@ -510,6 +533,7 @@ int main(int argc, char **argv) {
   if (rc < 0)
     fprintf(stderr, "http-hello: loop: %s\n", tick_strerror(rc));
   printf("served %lu requests on %lu connections\n", server.requests, server.accepted);
+  report_metrics(server.loop);
   rc = tick_loop_destroy(server.loop);
   if (rc != 0) {
     fprintf(stderr, "http-hello: loop destroy: %s\n", tick_strerror(rc));

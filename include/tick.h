@@ -38,6 +38,8 @@ extern "C" {
 #include "tick/group.h"
 #include "tick/async-io.h"
 #include "tick/trace.h"
+#include "tick/metrics.h"
+#include "tick/resources.h"
 
 #ifdef __cplusplus
 }

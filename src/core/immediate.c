@@ -9,8 +9,32 @@
  */
 #include "core/loop.h"
 
+static int immediate_start(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
+                           tick_immediate_t *id_out);
+
+/* While creation sites are recorded (resources.c): out of the usual path, so that it
+ * stays as it was. */
+__attribute__((noinline)) static int immediate_start_noting(tick_loop_t *loop,
+                                                            tick_immediate_cb cb, void *arg,
+                                                            tick_immediate_t *id_out,
+                                                            const void *site) {
+  tick_immediate_t id;
+  int r = immediate_start(loop, cb, arg, &id);
+  if (r != 0) return r;
+  tick__site_note(loop, TICK__SITE_ID, id.id, site);
+  if (id_out != NULL) *id_out = id;
+  return 0;
+}
+
 int tick_set_immediate(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
                        tick_immediate_t *id_out) {
+  if (TICK__UNLIKELY(loop != NULL && loop->obs.record_sites))
+    return immediate_start_noting(loop, cb, arg, id_out, __builtin_return_address(0));
+  return immediate_start(loop, cb, arg, id_out);
+}
+
+static inline int immediate_start(tick_loop_t *loop, tick_immediate_cb cb, void *arg,
+                                  tick_immediate_t *id_out) {
   uint32_t idx;
   tick__obj_t *o;
   TICK__CHECK_LOOP(loop);
@@ -91,6 +115,7 @@ void tick__run_check(tick_loop_t *loop) {
     cap = *tick__slab_cap(&loop->slab, idx);
     immediate_free(loop, idx);
     saved = tick__enter(loop, &cap, TICK__CB_IMMEDIATE, (tick__fn_t)cb);
+    loop->obs.check_cbs++;
     loop->depth++;
     cb(loop, arg);
     loop->depth--;

@@ -63,6 +63,13 @@ typedef struct tick__module_hooks_s {
    * callback with TICK_ECANCELED here). Runs even if destroy then returns TICK_EBUSY, and
    * may run again on the next destroy attempt. May be NULL. */
   void (*pre_destroy)(tick_loop_t *loop, void *state);
+  /* tick_loop_metrics: adds the module's figures to `m`. May be NULL. */
+  void (*metrics)(tick_loop_t *loop, void *state, tick_loop_metrics_t *m);
+  /* tick_loop_walk: calls `visit(ctx, &res)` for each live record the module owns, with
+   * its kind name, id, flags and site, and stops (returning nonzero) when visit returns
+   * nonzero. May be NULL. */
+  int (*walk)(tick_loop_t *loop, void *state, int (*visit)(void *ctx, const tick_resource_t *res),
+              void *ctx);
 } tick__module_hooks_t;
 
 /* Installs hooks and state for a module (once per loop; replaces earlier ones). */

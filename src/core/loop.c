@@ -62,14 +62,18 @@ uint32_t tick__slab_take(tick__slab_t *slab) {
 
 void tick__slab_release(tick__slab_t *slab, uint32_t idx) {
   tick__obj_t *o = tick__slab_at(slab, idx);
+  uint32_t gen = o->gen;
   o->kind = TICK__FREE;
   o->flags = 0;
   /* Generation 0 is never used, so the all-zero id can never be valid. */
-  o->gen = o->gen + 1 ? o->gen + 1 : 1;
+  o->gen = gen + 1 ? gen + 1 : 1;
   o->next = slab->free_head;
   o->prev = TICK__NONE;
   slab->free_head = idx;
   slab->live--;
+  /* Last, as a tail call: the usual path stays a leaf function. */
+  if (TICK__UNLIKELY(slab->sites != NULL))
+    tick__sites_slot_released(slab->sites, ((uint64_t)(gen ^ slab->tag) << 32) | ((uint64_t)idx + 1));
 }
 
 static void slab_free(tick__slab_t *slab) {
@@ -137,7 +141,12 @@ static int64_t clock_ms(void) {
 }
 
 int64_t tick__update_time(tick_loop_t *loop) {
-  if (!(loop->flags & TICK_LOOP_MANUAL_CLOCK)) loop->now = clock_ms();
+  if (!(loop->flags & TICK_LOOP_MANUAL_CLOCK)) {
+    /* The ns reading is kept for the metrics (metrics.c), which then need no read of
+     * their own where the loop reads the clock anyway. */
+    loop->obs.now_ns = tick__clock_ns();
+    loop->now = loop->obs.now_ns / 1000000;
+  }
   return loop->now;
 }
 
@@ -183,12 +192,14 @@ void tick__drain(tick_loop_t *loop) {
   for (;;) {
     while (loop->ticks.len != 0) {
       tick__qtask_t t = tick__tq_pop(&loop->ticks);
+      loop->obs.ticks_run++;
       void *saved = tick__enter(loop, &t.cap, TICK__CB_TICK, (tick__fn_t)t.cb);
       t.cb(loop, t.arg);
       tick__leave(loop, saved);
     }
     while (loop->microtasks.len != 0) {
       tick__qtask_t t = tick__tq_pop(&loop->microtasks);
+      loop->obs.microtasks_run++;
       void *saved = tick__enter(loop, &t.cap, TICK__CB_MICROTASK, (tick__fn_t)t.cb);
       t.cb(loop, t.arg);
       tick__leave(loop, saved);
@@ -315,6 +326,7 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   loop->immediates.head = loop->immediates.tail = TICK__NONE;
   loop->closing.head = loop->closing.tail = TICK__NONE;
   loop->now = (flags & TICK_LOOP_MANUAL_CLOCK) ? 0 : clock_ms();
+  loop->obs.delay_due = INT64_MAX;
   tick__loop_count_add(1);
   tick__probe_from_environment(loop);
   *loop_out = loop;
@@ -334,14 +346,18 @@ int tick_loop_destroy(tick_loop_t *loop) {
       loop->modules[i]->pre_destroy(loop, loop->module_state[i]);
   if (loop->timers.count != 0 || loop->immediate_count != 0 || loop->poll_count != 0 ||
       loop->ticks.len != 0 || loop->microtasks.len != 0 || loop->module_refs != 0 ||
-      tick__inbox_pending(loop))
+      tick__inbox_pending(loop)) {
+    tick__obs_debug_busy(loop); /* TICK_DEBUG=1: what keeps it alive, on stderr */
     return TICK_EBUSY;
+  }
   for (i = 0; i < TICK__MODULE_MAX; i++)
     if (loop->modules[i] != NULL && loop->modules[i]->destroy != NULL)
       loop->modules[i]->destroy(loop, loop->module_state[i]);
   /* Modules may have queued nothing that survives them; free the rest. */
   tick__timers_free(loop);
   tick__polls_free(loop);
+  tick__obs_free(loop);
+  tick_loop_record_sites(loop, 0);
   slab_free(&loop->slab);
   tick__tq_free(&loop->ticks);
   tick__tq_free(&loop->microtasks);
@@ -422,8 +438,11 @@ static int poll_timeout(const tick_loop_t *loop, tick_run_mode_t mode) {
   if (loop->ticks.len != 0 || loop->microtasks.len != 0) return 0;
   if (tick__inbox_pending(loop)) return 0; /* posts or completions are waiting */
   if (!loop_alive(loop, !manual)) return 0;
-  if (manual || loop->timer_gate == INT64_MAX) return -1;
-  d = loop->timer_gate - loop->now;
+  if (manual) return -1;
+  d = loop->timer_gate;
+  if (loop->obs.delay_due < d) d = loop->obs.delay_due; /* a delay sample is due */
+  if (d == INT64_MAX) return -1;
+  d -= loop->now;
   if (d <= 0) return 0;
   return d > INT32_MAX ? INT32_MAX : (int)d;
 }
@@ -431,6 +450,7 @@ static int poll_timeout(const tick_loop_t *loop, tick_run_mode_t mode) {
 static void run_iteration(tick_loop_t *loop, tick_run_mode_t mode) {
   int timeout;
   tick__update_time(loop);
+  if (TICK__UNLIKELY(loop->now >= loop->obs.delay_due)) tick__obs_delay_sample(loop);
   tick__run_timers(loop);
   /* pending and idle/prepare: no tick concept queues work there yet. */
   if (loop->advancing) {
@@ -439,7 +459,12 @@ static void run_iteration(tick_loop_t *loop, tick_run_mode_t mode) {
     if (loop->immediate_refs == 0 && loop->closing_count == 0 && !loop->stop_flag) {
       int64_t to = loop->advance_to;
       if (loop->timer_gate < to) to = loop->timer_gate;
-      if (to > loop->now) loop->now = to;
+      if (loop->obs.delay_due < to) to = loop->obs.delay_due;
+      if (to > loop->now) {
+        if (loop->obs.flags & TICK_METRICS_IDLE_TIME)
+          loop->obs.idle_ns += (uint64_t)(to - loop->now) * 1000000;
+        loop->now = to;
+      }
     }
     timeout = 0;
   } else {
@@ -463,6 +488,7 @@ int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode) {
   if (loop->running || loop->depth) return TICK_EBUSY;
   manual = (loop->flags & TICK_LOOP_MANUAL_CLOCK) != 0;
   loop->running = 1;
+  if (loop->obs.flags & TICK_METRICS_IDLE_TIME) tick__obs_run_begin(loop);
   tick__drain(loop); /* the main script's ticks and microtasks */
   for (;;) {
     r = loop_alive(loop, !manual);
@@ -489,6 +515,7 @@ int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode) {
   }
   loop->stop_flag = 0;
   loop->running = 0;
+  tick__obs_run_end(loop);
   return loop_alive(loop, 1) ? 1 : 0;
 }
 
@@ -502,6 +529,7 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   loop->running = 1;
   loop->advancing = 1;
   loop->advance_to = loop->now + (int64_t)ms;
+  if (loop->obs.flags & TICK_METRICS_IDLE_TIME) tick__obs_run_begin(loop);
   tick__drain(loop);
   /* Iterate until the clock has reached the target and an iteration finds nothing left
    * to do at that time (its poll phase would have waited). */
@@ -516,5 +544,6 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   loop->stop_flag = 0;
   loop->advancing = 0;
   loop->running = 0;
+  tick__obs_run_end(loop);
   return 0;
 }

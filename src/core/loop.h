@@ -108,6 +108,7 @@ typedef enum tick__kind_e {
 enum {
   TICK__F_REF = 1u << 0,      /* keeps the loop alive */
   TICK__F_RUNNING = 1u << 1,  /* timer: its callback is running (it is in no list) */
+  TICK__F_INTERNAL = 1u << 2, /* poll: a layer's own watcher, not listed by the walk */
   TICK__F_ACTIVE = 1u << 3,   /* poll: started */
   TICK__F_CLOSING = 1u << 4,  /* poll: closed, close callback pending */
   TICK__F_REPEAT = 1u << 5,   /* timer: interval */
@@ -159,6 +160,7 @@ typedef struct tick__slab_s {
   uint32_t free_head; /* TICK__NONE when empty */
   uint32_t live;
   uint32_t tag;       /* masks the generation in ids: this loop's identity */
+  struct tick__sites_s *sites; /* creation sites being recorded (resources.c), or NULL */
 } tick__slab_t;
 
 static inline tick__obj_t *tick__slab_at(const tick__slab_t *slab, uint32_t idx) {
@@ -251,6 +253,69 @@ typedef struct tick__fdset_s {
   uint32_t count;
 } tick__fdset_t;
 
+/* ---------------------------------------------------------------- metrics ---- */
+
+/* The loop's counters and opt-in timings (metrics.c, tick/metrics.h). The counters are
+ * bumped where each callback runs; the timed parts are guarded by `flags`. */
+typedef struct tick__hist_s tick__hist_t;
+typedef struct tick__obs_s {
+  unsigned flags;          /* TICK_METRICS_* in force */
+  int walking;             /* inside tick_loop_walk */
+  uint64_t timer_cbs, poll_cbs, check_cbs, close_cbs, ticks_run, microtasks_run;
+  int64_t now_ns;          /* the real clock at the last tick__update_time, ns */
+  /* TICK_METRICS_IDLE_TIME */
+  uint64_t idle_ns, run_ns;
+  int64_t run_start_ns;    /* clock at entry to the current run()/advance() */
+  int run_timed;           /* that entry was timed */
+  /* TICK_METRICS_DELAY: the next sampling deadline (ms, INT64_MAX when off; and ns) */
+  int64_t delay_due;
+  int64_t delay_due_ns;
+  uint32_t delay_res_ms;
+  tick__hist_t *hist;
+  /* Creation sites (resources.c) */
+  int record_sites;
+  uint64_t sites_dropped;
+  /* TICK_METRICS_POOL_WAIT, filled by the thread layer when a job's done runs */
+  uint64_t pool_wait_count, pool_wait_total_ns, pool_wait_max_ns;
+} tick__obs_t;
+
+/* The time for the metrics, ns: the manual clock's, or CLOCK_MONOTONIC read now. */
+int64_t tick__obs_clock_ns(const tick_loop_t *loop);
+/* CLOCK_MONOTONIC in ns. Any thread. */
+int64_t tick__clock_ns(void);
+/* Run boundaries, for TICK_METRICS_IDLE_TIME (metrics.c). */
+void tick__obs_run_begin(tick_loop_t *loop);
+void tick__obs_run_end(tick_loop_t *loop);
+/* Records an event-loop delay sample: called when loop->now has reached delay_due. */
+void tick__obs_delay_sample(tick_loop_t *loop);
+void tick__obs_free(tick_loop_t *loop);
+
+/* Creation sites (resources.c): a table from (space, key) to a code address, filled
+ * while tick_loop_record_sites is on. Slab objects are keyed by their id (and forgotten
+ * when their slot is released), other records by their address. */
+enum { TICK__SITE_ID = 1, TICK__SITE_PTR = 2 };
+/* A layer whose records have ids of their own keys them in its module's space. */
+#define TICK__SITE_MODULE(module) (16u + (unsigned)(module))
+void tick__site_note(tick_loop_t *loop, unsigned space, uint64_t key, const void *site);
+/* The slab's part: forgets the site of the slot `id` being released. */
+void tick__sites_slot_released(struct tick__sites_s *sites, uint64_t id);
+void tick__site_forget(tick_loop_t *loop, unsigned space, uint64_t key);
+const void *tick__site_get(const tick_loop_t *loop, unsigned space, uint64_t key);
+/* Notes the caller of the enclosing public function as the site of `key`. A macro, so
+ * that the return address is the public function's. */
+#define TICK__NOTE_SITE(loop, space, key)                                              \
+  do {                                                                                 \
+    if (TICK__UNLIKELY((loop)->obs.record_sites))                                      \
+      tick__site_note((loop), (space), (key), __builtin_return_address(0));            \
+  } while (0)
+
+/* What the core visits for tick_loop_walk, and what layers above hand in (resources.c). */
+typedef int (*tick__visit_fn)(void *ctx, const tick_resource_t *res);
+/* post.c: open wakers. */
+int tick__inbox_walk(tick_loop_t *loop, tick__visit_fn visit, void *ctx);
+/* Writes the TICK_DEBUG report on stderr if the environment asks for it (destroy). */
+void tick__obs_debug_busy(tick_loop_t *loop);
+
 /* ------------------------------------------------------------------- loop ---- */
 
 typedef struct tick__queue_s { /* intrusive FIFO of slab objects */
@@ -320,6 +385,8 @@ struct tick_loop_s {
 
   /* Internal fd watchers (poll.c; the io_uring's eventfd is one). */
   struct tick__iowatch_s *iowatch;
+
+  tick__obs_t obs; /* metrics and creation sites */
 };
 
 /* ------------------------------------------------------ cross-thread inbox ---- */
@@ -396,6 +463,9 @@ struct tick__io_s {
   void (*cb)(tick_loop_t *loop, tick__io_t *w, unsigned events);
   /* Close phase, once, after tick__io_close: it must call tick__io_release. */
   void (*close)(tick_loop_t *loop, tick__io_t *w);
+  /* tick_loop_walk: sets res->kind and res->flags (the core sets id and site). May be
+   * NULL: the handle is then listed as kind "io". */
+  void (*describe)(const tick_loop_t *loop, const tick__io_t *w, tick_resource_t *res);
 };
 
 /* Takes a slot for `w` (cb and close set) and sets *id: the handle counts as live until
@@ -423,6 +493,13 @@ void tick__io_unwatch(tick_loop_t *loop, int fd, unsigned *registered, int dereg
 int tick__fd_claim(tick_loop_t *loop, int fd);
 void tick__fd_unclaim(tick_loop_t *loop, int fd);
 int tick__fd_watched(const tick_loop_t *loop, int fd);
+
+/* Marks an fd watcher that a layer uses inside one of its handles (a UDP socket, a
+ * signal or process watcher): tick_loop_walk lists the handle through the layer's walk
+ * hook, not the watcher. */
+void tick__poll_set_internal(tick_loop_t *loop, tick_poll_t watcher);
+/* The watcher's state as TICK_RESOURCE_* flags (0 if the id is stale), for those walks. */
+unsigned tick__poll_resource_flags(const tick_loop_t *loop, tick_poll_t watcher);
 
 /* Runs the drain of docs/semantics.md section 3 (ticks, microtasks, module hooks). */
 void tick__drain(tick_loop_t *loop);

@@ -116,6 +116,7 @@ int tick_poll_create(tick_loop_t *loop, int fd, tick_poll_t *watcher_out) {
   o->u.poll.fd = fd;
   loop->poll_count++;
   watcher_out->id = tick__obj_id(&loop->slab, idx);
+  TICK__NOTE_SITE(loop, TICK__SITE_ID, watcher_out->id);
   return 0;
 }
 
@@ -217,6 +218,21 @@ int tick_poll_close(tick_loop_t *loop, tick_poll_t watcher, tick_close_cb close_
   tick__queue_push(loop, &loop->closing, idx);
   loop->closing_count++;
   return 0;
+}
+
+void tick__poll_set_internal(tick_loop_t *loop, tick_poll_t watcher) {
+  tick__obj_t *o = tick__slab_lookup(&loop->slab, watcher.id, TICK__POLL, NULL);
+  if (o != NULL) o->flags |= TICK__F_INTERNAL;
+}
+
+unsigned tick__poll_resource_flags(const tick_loop_t *loop, tick_poll_t watcher) {
+  const tick__obj_t *o = tick__slab_lookup(&loop->slab, watcher.id, TICK__POLL, NULL);
+  unsigned f = 0;
+  if (o == NULL) return 0;
+  if (o->flags & TICK__F_ACTIVE) f |= TICK_RESOURCE_ACTIVE;
+  if (o->flags & TICK__F_REF) f |= TICK_RESOURCE_REF;
+  if (o->flags & TICK__F_CLOSING) f |= TICK_RESOURCE_CLOSING;
+  return f;
 }
 
 /* ---------------------------------------------------------- handle watchers ---- */
@@ -333,10 +349,20 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
    * write while the loop is awake); work that arrived meanwhile cancels the sleep. */
   if (timeout_ms != 0 && (tick__inbox_spin(loop) || !tick__inbox_sleep_begin(loop)))
     timeout_ms = 0;
-  n = tick__poller_wait(&loop->poller, events, MAX_EVENTS, timeout_ms);
-  if (timeout_ms != 0) {
-    tick__inbox_sleep_end(loop);
-    tick__update_time(loop);
+  {
+    /* TICK_METRICS_IDLE_TIME: the time blocked here is the loop's idle time. */
+    int timed = timeout_ms != 0 && (loop->obs.flags & TICK_METRICS_IDLE_TIME);
+    int64_t idle_from = timed ? tick__obs_clock_ns(loop) : 0;
+    n = tick__poller_wait(&loop->poller, events, MAX_EVENTS, timeout_ms);
+    if (timeout_ms != 0) {
+      tick__inbox_sleep_end(loop);
+      tick__update_time(loop); /* also the end of the idle time */
+      if (timed) {
+        int64_t d = ((loop->flags & TICK_LOOP_MANUAL_CLOCK) ? loop->now * 1000000
+                                                             : loop->obs.now_ns) - idle_from;
+        if (d > 0) loop->obs.idle_ns += (uint64_t)d;
+      }
+    }
   }
   for (i = 0; i < n; i++) {
     uint32_t idx;
@@ -357,6 +383,7 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
       if (o != NULL) {
         tick__cap_t cap = *tick__slab_cap(&loop->slab, (uint32_t)events[i].data - 1);
         void *saved = tick__enter(loop, &cap, TICK__CB_IO, (tick__fn_t)o->u.io.ptr->cb);
+        loop->obs.poll_cbs++;
         o->u.io.ptr->cb(loop, o->u.io.ptr, events[i].events);
         tick__leave(loop, saved);
       }
@@ -369,6 +396,7 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
     if (ready == 0) continue;
     w.id = events[i].data;
     {
+      loop->obs.poll_cbs++;
       tick__cap_t cap = *tick__slab_cap(&loop->slab, idx);
       void *saved = tick__enter(loop, &cap, TICK__CB_IO, (tick__fn_t)o->u.poll.cb);
       loop->depth++;
@@ -412,6 +440,7 @@ void tick__run_closing(tick_loop_t *loop) {
     tick__cap_t cap = *tick__slab_cap(&loop->slab, idx);
     tick__queue_remove(loop, &batch, idx);
     loop->closing_count--;
+    loop->obs.close_cbs++;
     if (o->kind == TICK__IO) { /* the handle's own close hook (it releases the slot) */
       saved = tick__enter(loop, &cap, TICK__CB_CLOSE, (tick__fn_t)o->u.io.ptr->close);
       o->u.io.ptr->close(loop, o->u.io.ptr);

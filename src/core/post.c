@@ -486,6 +486,7 @@ static void pq_reclaim(tick__inbox_t *ib) {
 }
 
 static void run_macrotask_node(tick_loop_t *loop, tick__node_t *node) {
+  loop->obs.poll_cbs++;
   loop->depth++;
   node->run(loop, node);
   loop->depth--;
@@ -541,6 +542,7 @@ void tick__inbox_run(tick_loop_t *loop) {
     ib->batch = taken;
     while (ib->batch.len != 0) {
       tick__qtask_t t = tick__tq_pop(&ib->batch);
+      loop->obs.poll_cbs++;
       void *saved = tick__enter(loop, &t.cap, TICK__CB_POST, (tick__fn_t)t.cb);
       loop->depth++;
       t.cb(loop, t.arg);
@@ -563,6 +565,7 @@ void tick__inbox_run(tick_loop_t *loop) {
       while (turn-- != 0) {
         static const tick__cap_t none = {NULL, 0};
         tick__task_t t = pq_pop(q);
+        loop->obs.poll_cbs++;
         void *saved = tick__enter(loop, &none, TICK__CB_POST, (tick__fn_t)t.cb);
         loop->depth++;
         t.cb(loop, t.arg);
@@ -575,6 +578,25 @@ void tick__inbox_run(tick_loop_t *loop) {
     }
   }
   if (dead) pq_reclaim(ib);
+}
+
+/* tick_loop_walk: each open waker, which keeps the loop alive until closed. */
+int tick__inbox_walk(tick_loop_t *loop, tick__visit_fn visit, void *ctx) {
+  waker_chunk_t *chunk;
+  for (chunk = loop->inbox->waker_chunks; chunk != NULL; chunk = chunk->next) {
+    unsigned i;
+    for (i = 0; i < WAKER_CHUNK; i++) {
+      tick_waker_t *w = &chunk->rec[i];
+      tick_resource_t res;
+      if (atomic_load_explicit(&w->open_gen, memory_order_relaxed) == 0) continue;
+      memset(&res, 0, sizeof(res));
+      res.kind = "waker";
+      res.flags = TICK_RESOURCE_ACTIVE | TICK_RESOURCE_REF;
+      res.site = tick__site_get(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)w);
+      if (visit(ctx, &res)) return 1;
+    }
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------------------ posting ---- */
@@ -697,6 +719,7 @@ int tick_waker_create(tick_loop_t *loop, tick_waker_cb cb, void *arg, tick_waker
   atomic_store_explicit(&w->open_gen, w->gen, memory_order_release);
   loop->module_refs++;
   loop->wakers_open++;
+  TICK__NOTE_SITE(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)w);
   *out = tick__handle_make(w, w->gen);
   return 0;
 }
@@ -729,6 +752,7 @@ int tick_waker_close(tick_loop_t *loop, tick_waker_t *handle) {
   atomic_store_explicit(&w->open_gen, 0, memory_order_release);
   loop->module_refs--;
   loop->wakers_open--;
+  tick__site_forget(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)w);
   if (atomic_load(&w->pending))
     w->zombie = 1; /* in the inbox: waker_run recycles it */
   else

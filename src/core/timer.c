@@ -397,13 +397,31 @@ static int timer_start(tick_loop_t *loop, int64_t delay, tick_timer_cb cb, void 
   return 0;
 }
 
+/* While creation sites are recorded (resources.c): out of the usual path, so that it
+ * stays as it was. */
+__attribute__((noinline)) static int timer_start_noting(tick_loop_t *loop, int64_t delay,
+                                                        tick_timer_cb cb, void *arg,
+                                                        tick_timer_t *id_out, int repeat,
+                                                        const void *site) {
+  tick_timer_t id;
+  int r = timer_start(loop, delay, cb, arg, &id, repeat);
+  if (r != 0) return r;
+  tick__site_note(loop, TICK__SITE_ID, id.id, site);
+  if (id_out != NULL) *id_out = id;
+  return 0;
+}
+
 int tick_set_timeout(tick_loop_t *loop, int64_t delay_ms, tick_timer_cb cb, void *arg,
                      tick_timer_t *id_out) {
+  if (TICK__UNLIKELY(loop != NULL && loop->obs.record_sites))
+    return timer_start_noting(loop, delay_ms, cb, arg, id_out, 0, __builtin_return_address(0));
   return timer_start(loop, delay_ms, cb, arg, id_out, 0);
 }
 
 int tick_set_interval(tick_loop_t *loop, int64_t period_ms, tick_timer_cb cb, void *arg,
                       tick_timer_t *id_out) {
+  if (TICK__UNLIKELY(loop != NULL && loop->obs.record_sites))
+    return timer_start_noting(loop, period_ms, cb, arg, id_out, 1, __builtin_return_address(0));
   return timer_start(loop, period_ms, cb, arg, id_out, 1);
 }
 
@@ -503,6 +521,7 @@ static void run_timer(tick_loop_t *loop, uint32_t idx) {
   o->flags |= TICK__F_RUNNING;
   if (o->flags & TICK__F_REPEAT) start = tick__update_time(loop);
   id.id = tick__obj_id(&loop->slab, idx);
+  loop->obs.timer_cbs++;
   cap = *tick__slab_cap(&loop->slab, idx);
   saved = tick__enter(loop, &cap, TICK__CB_TIMER, (tick__fn_t)o->u.timer.cb);
   loop->depth++;

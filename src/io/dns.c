@@ -78,8 +78,31 @@ static void dns_pre_destroy(tick_loop_t *loop, void *state) {
   }
 }
 
-static const tick__module_hooks_t dns_hooks = {
-    .after_drain = NULL, .destroy = dns_destroy, .pre_destroy = dns_pre_destroy};
+/* tick_loop_walk: each lookup whose callback has not run (its pool job is listed too,
+ * as "work", until it finished). */
+static int dns_walk(tick_loop_t *loop, void *state,
+                    int (*visit)(void *ctx, const tick_resource_t *res), void *ctx) {
+  dns_state_t *st = state;
+  uint32_t i;
+  (void)loop;
+  for (i = 0; i < st->reqs.cap; i++) {
+    const dns_req_t *r = st->reqs.slots[i].obj;
+    tick_resource_t res;
+    if (r == NULL || r->reported) continue;
+    memset(&res, 0, sizeof(res));
+    res.kind = "dns";
+    res.id = r->id;
+    res.flags = TICK_RESOURCE_ACTIVE | TICK_RESOURCE_REF;
+    if (r->canceled != 0) res.flags |= TICK_RESOURCE_CLOSING;
+    if (visit(ctx, &res)) return 1;
+  }
+  return 0;
+}
+
+static const tick__module_hooks_t dns_hooks = {.after_drain = NULL,
+                                               .destroy = dns_destroy,
+                                               .pre_destroy = dns_pre_destroy,
+                                               .walk = dns_walk};
 
 static dns_state_t *dns_state(tick_loop_t *loop, int create) {
   dns_state_t *st = tick__loop_module_state(loop, TICK__MODULE_DNS);

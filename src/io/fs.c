@@ -509,8 +509,30 @@ static void fs_loop_destroy(tick_loop_t *loop, void *state) {
   tick__free(fl);
 }
 
-static const tick__module_hooks_t fs_hooks = {
-    .after_drain = NULL, .destroy = fs_loop_destroy, .pre_destroy = NULL};
+/* tick_loop_walk: each request in flight (one on the pool also has its pool job listed,
+ * as "work"). */
+static int fs_walk(tick_loop_t *loop, void *state,
+                   int (*visit)(void *ctx, const tick_resource_t *res), void *ctx) {
+  fs_loop_t *fl = state;
+  uint32_t i;
+  (void)loop;
+  for (i = 0; i < (fl->nchunks << REQ_CHUNK_SHIFT); i++) {
+    const fs_req_t *req = req_at(fl, i);
+    tick_resource_t res;
+    if (!req->live) continue;
+    memset(&res, 0, sizeof(res));
+    res.kind = "fs";
+    res.id = req_id(req);
+    res.flags = TICK_RESOURCE_ACTIVE | TICK_RESOURCE_REF;
+    if (visit(ctx, &res)) return 1;
+  }
+  return 0;
+}
+
+static const tick__module_hooks_t fs_hooks = {.after_drain = NULL,
+                                              .destroy = fs_loop_destroy,
+                                              .pre_destroy = NULL,
+                                              .walk = fs_walk};
 
 static int uring_refused_by_env(void) {
   const char *v = getenv("TICK_NO_URING");

@@ -96,7 +96,29 @@ static void state_destroy(tick_loop_t *loop, void *state) {
   tick__free(s);
 }
 
-static const tick__module_hooks_t hooks = {NULL, state_destroy, NULL};
+/* tick_loop_walk: each child process not yet closed (its pidfd's watcher is not listed).
+ * A running, ref'd child keeps the loop alive. */
+static int state_walk(tick_loop_t *loop, void *state,
+                      int (*visit)(void *ctx, const tick_resource_t *res), void *ctx) {
+  proc_state_t *s = state;
+  uint32_t i;
+  for (i = 0; i < s->cap; i++) {
+    const proc_rec_t *p = &s->recs[i];
+    tick_resource_t res;
+    if (p->state == P_FREE) continue;
+    memset(&res, 0, sizeof(res));
+    res.kind = "process";
+    res.id = ((uint64_t)p->gen << 32) | (i + 1);
+    if (p->state == P_RUNNING) res.flags |= TICK_RESOURCE_ACTIVE;
+    if (p->ref) res.flags |= TICK_RESOURCE_REF;
+    if (p->state == P_CLOSING) res.flags |= TICK_RESOURCE_CLOSING;
+    res.site = tick__site_get(loop, TICK__SITE_MODULE(TICK__MODULE_PROCESS), res.id);
+    if (visit(ctx, &res)) return 1;
+  }
+  return 0;
+}
+
+static const tick__module_hooks_t hooks = {NULL, state_destroy, NULL, NULL, state_walk};
 
 static proc_state_t *get_state(tick_loop_t *loop) {
   proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
@@ -182,8 +204,9 @@ static void unwatch(tick_loop_t *loop, proc_state_t *s, proc_rec_t *p) {
   }
 }
 
-static void rec_release(proc_state_t *s, uint32_t idx) {
+static void rec_release(tick_loop_t *loop, proc_state_t *s, uint32_t idx) {
   proc_rec_t *p = &s->recs[idx];
+  tick__site_forget(loop, TICK__SITE_MODULE(TICK__MODULE_PROCESS), rec_id(s, idx));
   tick__free(p->result);
   p->result = NULL;
   if (p->resolver != NULL) tick_resolver_release(p->resolver);
@@ -214,7 +237,7 @@ static void cancel_exit(tick_loop_t *loop, void *arg) {
     p->resolver = NULL;
     p->result = NULL;
   }
-  rec_release(s, idx);
+  rec_release(loop, s, idx);
   if (resolver != NULL) {
     tick_resolver_reject(resolver, TICK_ECANCELED, res, free_value);
     tick_resolver_release(resolver);
@@ -243,7 +266,7 @@ static int close_rec(tick_loop_t *loop, proc_state_t *s, uint32_t idx, tick_clos
   r = tick__close_defer(loop, cb, arg);
   if (r != 0) return r;
   if (p->state == P_RUNNING) unwatch(loop, s, p);
-  rec_release(s, idx);
+  rec_release(loop, s, idx);
   return 0;
 }
 
@@ -723,6 +746,7 @@ static int spawn(tick_loop_t *loop, const tick_process_options_t *o, int auto_cl
         r = tick_poll_start(loop, pw, TICK_READABLE, pidfd_ready,
                             (void *)(uintptr_t)rec_id(s, idx));
         if (r == 0) r = tick_poll_unref(loop, pw);
+        if (r == 0) tick__poll_set_internal(loop, pw);
         if (r != 0) {
           tick_poll_close(loop, pw, close_fd_cb, (void *)(intptr_t)pidfd);
           pidfd = -1;
@@ -805,12 +829,12 @@ out_chld:
 int tick_spawn(tick_loop_t *loop, const tick_process_options_t *options,
                tick_process_t *process_out) {
   uint32_t idx;
+  proc_state_t *s;
   int r = spawn(loop, options, process_out == NULL, NULL, &idx);
   if (r != 0) return r;
-  if (process_out != NULL) {
-    proc_state_t *s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
-    process_out->id = rec_id(s, idx);
-  }
+  s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  TICK__NOTE_SITE(loop, TICK__SITE_MODULE(TICK__MODULE_PROCESS), rec_id(s, idx));
+  if (process_out != NULL) process_out->id = rec_id(s, idx);
   return 0;
 }
 
@@ -865,6 +889,7 @@ int tick_spawn_promise(tick_loop_t *loop, const tick_process_options_t *options,
     return r;
   }
   s = tick__loop_module_state(loop, TICK__MODULE_PROCESS);
+  TICK__NOTE_SITE(loop, TICK__SITE_MODULE(TICK__MODULE_PROCESS), rec_id(s, idx));
   s->recs[idx].result = result;
   box->id = rec_id(s, idx);
   if (process_out != NULL) process_out->id = box->id;

@@ -160,7 +160,28 @@ static void state_destroy(tick_loop_t *loop, void *state) {
   tick__free(s);
 }
 
-static const tick__module_hooks_t hooks = {NULL, state_destroy, NULL};
+/* tick_loop_walk: each watcher (the eventfd's fd watcher is not listed). A started,
+ * ref'd watcher keeps the loop alive. */
+static int state_walk(tick_loop_t *loop, void *state,
+                      int (*visit)(void *ctx, const tick_resource_t *res), void *ctx) {
+  sig_state_t *s = state;
+  uint32_t i;
+  for (i = 0; i < s->cap; i++) {
+    const sig_rec_t *w = &s->recs[i];
+    tick_resource_t res;
+    if (w->state == W_FREE) continue;
+    memset(&res, 0, sizeof(res));
+    res.kind = "signal";
+    res.id = ((uint64_t)w->gen << 32) | (i + 1);
+    if (w->state == W_STARTED) res.flags |= TICK_RESOURCE_ACTIVE;
+    if (w->ref) res.flags |= TICK_RESOURCE_REF;
+    res.site = tick__site_get(loop, TICK__SITE_MODULE(TICK__MODULE_SIGNAL), res.id);
+    if (visit(ctx, &res)) return 1;
+  }
+  return 0;
+}
+
+static const tick__module_hooks_t hooks = {NULL, state_destroy, NULL, NULL, state_walk};
 
 static sig_state_t *get_state(tick_loop_t *loop) {
   sig_state_t *s = tick__loop_module_state(loop, TICK__MODULE_SIGNAL);
@@ -325,6 +346,7 @@ int tick_signal_create(tick_loop_t *loop, tick_signal_t *watcher_out) {
     s->slot = slot;
     s->pw = pw;
     s->has_pw = 1;
+    tick__poll_set_internal(loop, pw);
   }
   idx = s->free_head;
   w = &s->recs[idx];
@@ -338,6 +360,7 @@ int tick_signal_create(tick_loop_t *loop, tick_signal_t *watcher_out) {
   w->arg = NULL;
   s->live++;
   watcher_out->id = ((uint64_t)w->gen << 32) | (idx + 1);
+  TICK__NOTE_SITE(loop, TICK__SITE_MODULE(TICK__MODULE_SIGNAL), watcher_out->id);
   return 0;
 }
 
@@ -431,6 +454,7 @@ int tick_signal_close(tick_loop_t *loop, tick_signal_t watcher, tick_close_cb cl
     s->efd = -1;
     s->slot = -1;
   }
+  tick__site_forget(loop, TICK__SITE_MODULE(TICK__MODULE_SIGNAL), watcher.id);
   w->state = W_FREE;
   w->gen = w->gen + 1 ? w->gen + 1 : 1;
   w->cb = NULL;

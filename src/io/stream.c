@@ -107,6 +107,21 @@ int tick__stream_set_fd(tick_loop_t *loop, tick__stream_t *s, int fd) {
   return 0;
 }
 
+/* tick_loop_walk: a stream is active while it reads, writes, connects, listens or waits
+ * to shut down. */
+static void stream_describe(const tick_loop_t *loop, const tick__io_t *w, tick_resource_t *res) {
+  const tick__stream_t *s =
+      (const tick__stream_t *)(const void *)((const char *)w - offsetof(tick__stream_t, io));
+  (void)loop;
+  res->kind = (s->flags & TICK__S_TCP) ? "tcp" : "pipe";
+  if ((s->flags & (TICK__S_READING | TICK__S_CONNECTING | TICK__S_LISTENING |
+                   TICK__S_SHUT_PENDING)) ||
+      s->wq_head != NULL)
+    res->flags |= TICK_RESOURCE_ACTIVE;
+  if (s->flags & TICK__S_REF) res->flags |= TICK_RESOURCE_REF;
+  if (s->flags & TICK__S_CLOSING) res->flags |= TICK_RESOURCE_CLOSING;
+}
+
 int tick__stream_new(tick_loop_t *loop, int fd, uint32_t flags, tick__stream_t **out) {
   net_state_t *ns = net_state(loop);
   tick__stream_t *s;
@@ -126,6 +141,7 @@ int tick__stream_new(tick_loop_t *loop, int fd, uint32_t flags, tick__stream_t *
   s->flags = flags | TICK__S_REF;
   s->io.cb = stream_io;
   s->io.close = stream_close_phase;
+  s->io.describe = stream_describe;
   r = tick__io_open(loop, &s->io, &s->id);
   if (r != 0) {
     stream_free(loop, s);
@@ -827,6 +843,7 @@ int tick_pipe_open(tick_loop_t *loop, int fd, tick_stream_t *stream_out) {
     tick__stream_discard(loop, s);
     return r;
   }
+  TICK__NOTE_SITE(loop, TICK__SITE_ID, s->id);
   stream_out->id = s->id;
   return 0;
 }

@@ -80,6 +80,7 @@ int tick_tcp_create(tick_loop_t *loop, int family, tick_stream_t *stream_out) {
       return r;
     }
   }
+  TICK__NOTE_SITE(loop, TICK__SITE_ID, s->id);
   stream_out->id = s->id;
   return 0;
 }
@@ -218,6 +219,9 @@ void tick__tcp_accept_io(tick_loop_t *loop, tick__stream_t *s) {
       continue;
     }
     c->family = s->family;
+    /* An accepted connection was made where its listener was. */
+    if (loop->obs.record_sites)
+      tick__site_note(loop, TICK__SITE_ID, c->id, tick__site_get(loop, TICK__SITE_ID, s->id));
     accept_call(loop, s, 0, c->id);
   }
 }

@@ -119,8 +119,32 @@ static void udp_destroy(tick_loop_t *loop, void *state) {
   tick__free(st);
 }
 
-static const tick__module_hooks_t udp_hooks = {
-    .after_drain = udp_after_drain, .destroy = udp_destroy, .pre_destroy = NULL};
+/* tick_loop_walk: each UDP handle, in the state of its watcher (which is not listed
+ * itself), active too while sends or receive promises are pending. */
+static int udp_walk(tick_loop_t *loop, void *state,
+                    int (*visit)(void *ctx, const tick_resource_t *res), void *ctx) {
+  udp_state_t *st = state;
+  uint32_t i;
+  for (i = 0; i < st->handles.cap; i++) {
+    udp_t *h = st->handles.slots[i].obj;
+    tick_resource_t res;
+    if (h == NULL) continue;
+    memset(&res, 0, sizeof(res));
+    res.kind = "udp";
+    res.id = h->id;
+    res.flags = tick__poll_resource_flags(loop, h->watcher);
+    if (h->nsends != 0 || h->r_head != NULL) res.flags |= TICK_RESOURCE_ACTIVE;
+    if (h->flags & H_CLOSING) res.flags |= TICK_RESOURCE_CLOSING;
+    res.site = tick__site_get(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)h);
+    if (visit(ctx, &res)) return 1;
+  }
+  return 0;
+}
+
+static const tick__module_hooks_t udp_hooks = {.after_drain = udp_after_drain,
+                                               .destroy = udp_destroy,
+                                               .pre_destroy = NULL,
+                                               .walk = udp_walk};
 
 static void udp_node_run(tick_loop_t *loop, tick__node_t *node);
 
@@ -941,7 +965,9 @@ int tick_udp_create(tick_loop_t *loop, int family, tick_udp_t *udp) {
     tick__free(h);
     return r;
   }
+  tick__poll_set_internal(loop, h->watcher);
   h->id = tick__idtab_add(&st->handles, h);
+  TICK__NOTE_SITE(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)h);
   udp->id = h->id;
   return 0;
 }
@@ -1163,6 +1189,7 @@ static void udp_closed(tick_loop_t *loop, void *arg) {
   }
   close(h->fd);
   tick__idtab_remove(&st->handles, h->id);
+  tick__site_forget(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)h);
   tick__free(h);
   if (cb != NULL) cb(loop, cb_arg);
 }

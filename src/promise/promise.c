@@ -39,6 +39,7 @@
  */
 #include "core/internal.h"
 #include "core/context.h"
+#include "core/loop.h"
 #include "promise/promise.h"
 #include "core/handle.h"
 
@@ -96,7 +97,8 @@ enum {
   FLAG_MESSAGE = 1u << 3,      /* `message` is set (static text, or owned if below) */
   FLAG_MSG_OWNED = 1u << 4,    /* message was allocated by tick_resolver_reject_message */
   FLAG_ITEMS = 1u << 5,        /* `items` is set (combinators) */
-  FLAG_ALIAS = 1u << 6         /* settled like `owner`, which owns the outcome */
+  FLAG_ALIAS = 1u << 6,        /* settled like `owner`, which owns the outcome */
+  FLAG_SITE = 1u << 7          /* its creation site is recorded (tick_loop_record_sites) */
 };
 
 typedef enum reaction_kind_e {
@@ -396,6 +398,21 @@ static int module_enter(tick_loop_t *loop, promise_module_t **out) {
   return 0;
 }
 
+/* Creation sites (tick/resources.h): while the loop records them, each public call that
+ * makes a promise notes its caller. A macro, so that the return address is the public
+ * function's; `h` is the handle it gives out (NULL: none). */
+static void promise_note_site(tick_promise_t *p, const void *site) {
+  tick__site_note(p->mod->loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)p, site);
+  p->flags |= FLAG_SITE;
+}
+
+#define PROMISE_NOTE_SITE(h)                                                        \
+  do {                                                                              \
+    tick_promise_t *p_ = (h) != NULL ? tick__handle_record(h) : NULL;               \
+    if (p_ != NULL && TICK__UNLIKELY(p_->mod->loop->obs.record_sites))              \
+      promise_note_site(p_, __builtin_return_address(0));                           \
+  } while (0)
+
 /* ------------------------------------------------------------ constructors ---- */
 
 static tick_promise_t *promise_new(promise_module_t *mod) {
@@ -535,6 +552,8 @@ static void promise_free(tick_promise_t *p) {
       if (p->items->item[i] != NULL) promise_unref(p->items->item[i]);
     tick__free(p->items);
   }
+  if (TICK__UNLIKELY(p->flags & FLAG_SITE))
+    tick__site_forget(mod->loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)p);
   pool_put(&mod->promises, p);
 }
 
@@ -915,13 +934,19 @@ static void promise_job(tick_loop_t *loop, void *arg) {
 
 /* ------------------------------------------------- unhandled rejections ---- */
 
+/* The report names the promise by its handle and, when the loop records creation sites,
+ * by the code that made it. */
 static void default_unhandled(tick_loop_t *loop, tick_promise_t *p, void *arg) {
   const char *message = tick_promise_message(p);
-  (void)loop;
-  (void)arg;
+  const void *site = tick__site_get(loop, TICK__SITE_PTR,
+                                    (uint64_t)(uintptr_t)tick__handle_record(p));
+  char where[256];
   int code = tick_promise_error(p);
-  fprintf(stderr, "tick: unhandled promise rejection: %s: %s\n", tick_err_name(code),
-          message != NULL ? message : tick_strerror(code));
+  (void)arg;
+  if (site != NULL) tick_site_name(site, where, sizeof(where));
+  fprintf(stderr, "tick: unhandled promise rejection: %s: %s (promise %p%s%s)\n",
+          tick_err_name(code), message != NULL ? message : tick_strerror(code), (void *)p,
+          site != NULL ? ", created at " : "", site != NULL ? where : "");
 }
 
 static void default_handled_late(tick_loop_t *loop, tick_promise_t *p, void *arg) {
@@ -1075,10 +1100,12 @@ int tick_promise_create(tick_loop_t *loop, tick_executor_cb executor, void *arg,
   if (p == NULL) return TICK_ENOMEM;
   rc = executor(loop, resolver_handle(&p->resolver), arg);
   if (rc < 0 && !p->resolver.used) promise_reject(resolver_use(&p->resolver), rc, NULL, NULL, NULL, 0);
-  if (out != NULL)
+  if (out != NULL) {
     *out = promise_handle(p);
-  else
+    PROMISE_NOTE_SITE(*out);
+  } else {
     promise_unref(p);
+  }
   return 0;
 }
 
@@ -1097,6 +1124,7 @@ int tick_promise_create_deferred(tick_loop_t *loop, tick_promise_t **promise_out
   p->refs++; /* the resolver's */
   *promise_out = promise_handle(p);
   *resolver_out = resolver_handle(&p->resolver);
+  PROMISE_NOTE_SITE(*promise_out);
   return 0;
 }
 
@@ -1122,6 +1150,7 @@ int tick_promise_resolve(tick_loop_t *loop, void *value, tick_free_cb free_value
   }
   promise_fulfil(p, value, free_value);
   *out = promise_handle(p);
+  PROMISE_NOTE_SITE(*out);
   return 0;
 }
 
@@ -1148,6 +1177,7 @@ int tick_promise_reject(tick_loop_t *loop, int code, void *reason, tick_free_cb 
   }
   promise_reject(p, code, reason, free_reason, NULL, 0);
   *out = promise_handle(p);
+  PROMISE_NOTE_SITE(*out);
   return 0;
 }
 
@@ -1187,6 +1217,7 @@ int tick_promise_resolve_thenable(tick_loop_t *loop, void *object, tick_thenable
     return rc;
   }
   *out = promise_handle(p);
+  PROMISE_NOTE_SITE(*out);
   return 0;
 }
 
@@ -1361,20 +1392,28 @@ void tick__promise_await_detach(void *token) {
 int tick_promise_then(tick_promise_t *p, tick_promise_cb on_fulfilled,
                       tick_promise_cb on_rejected, void *arg, tick_free_cb free_arg,
                       tick_promise_t **next) {
-  return promise_then(p, KIND_THEN, on_fulfilled, on_rejected, NULL, arg, free_arg, next);
+  int rc = promise_then(p, KIND_THEN, on_fulfilled, on_rejected, NULL, arg, free_arg, next);
+  if (rc == 0 && next != NULL) PROMISE_NOTE_SITE(*next);
+  return rc;
 }
 
 int tick_promise_catch(tick_promise_t *p, tick_promise_cb on_rejected, void *arg,
                        tick_free_cb free_arg, tick_promise_t **next) {
-  return promise_then(p, KIND_THEN, NULL, on_rejected, NULL, arg, free_arg, next);
+  int rc = promise_then(p, KIND_THEN, NULL, on_rejected, NULL, arg, free_arg, next);
+  if (rc == 0 && next != NULL) PROMISE_NOTE_SITE(*next);
+  return rc;
 }
 
 int tick_promise_finally(tick_promise_t *p, tick_finally_cb on_finally, void *arg,
                          tick_free_cb free_arg, tick_promise_t **next) {
+  int rc;
   /* finally(non-callable) is then(non-callable, non-callable): a pass-through. */
   if (on_finally == NULL)
-    return promise_then(p, KIND_THEN, NULL, NULL, NULL, arg, free_arg, next);
-  return promise_then(p, KIND_FINALLY, NULL, NULL, on_finally, arg, free_arg, next);
+    rc = promise_then(p, KIND_THEN, NULL, NULL, NULL, arg, free_arg, next);
+  else
+    rc = promise_then(p, KIND_FINALLY, NULL, NULL, on_finally, arg, free_arg, next);
+  if (rc == 0 && next != NULL) PROMISE_NOTE_SITE(*next);
+  return rc;
 }
 
 static int combinator(tick_loop_t *loop, reaction_kind_t kind, tick_promise_t *const *inputs,
@@ -1489,22 +1528,30 @@ nomem:
 
 int tick_promise_all(tick_loop_t *loop, tick_promise_t *const *inputs, size_t count,
                      tick_promise_t **out) {
-  return combinator(loop, KIND_ALL, inputs, count, out);
+  int rc = combinator(loop, KIND_ALL, inputs, count, out);
+  if (rc == 0 && out != NULL) PROMISE_NOTE_SITE(*out);
+  return rc;
 }
 
 int tick_promise_all_settled(tick_loop_t *loop, tick_promise_t *const *inputs, size_t count,
                              tick_promise_t **out) {
-  return combinator(loop, KIND_ALL_SETTLED, inputs, count, out);
+  int rc = combinator(loop, KIND_ALL_SETTLED, inputs, count, out);
+  if (rc == 0 && out != NULL) PROMISE_NOTE_SITE(*out);
+  return rc;
 }
 
 int tick_promise_race(tick_loop_t *loop, tick_promise_t *const *inputs, size_t count,
                       tick_promise_t **out) {
-  return combinator(loop, KIND_RACE, inputs, count, out);
+  int rc = combinator(loop, KIND_RACE, inputs, count, out);
+  if (rc == 0 && out != NULL) PROMISE_NOTE_SITE(*out);
+  return rc;
 }
 
 int tick_promise_any(tick_loop_t *loop, tick_promise_t *const *inputs, size_t count,
                      tick_promise_t **out) {
-  return combinator(loop, KIND_ANY, inputs, count, out);
+  int rc = combinator(loop, KIND_ANY, inputs, count, out);
+  if (rc == 0 && out != NULL) PROMISE_NOTE_SITE(*out);
+  return rc;
 }
 
 /* Accessors read the owner of the outcome: an alias shares everything but its state. */

@@ -65,6 +65,7 @@ typedef struct pool_loop_s {
   tick__job_t **chunks;
   uint32_t nchunks, chunks_cap; /* the array doubles: a burst's growth copies it log n times */
   tick__job_t *free;
+  uint64_t jobs_done; /* done callbacks run (tick_loop_metrics) */
   tick_pool_t *pool; /* the loop's pool (tick_loop_set_pool / tick_loop_pool), or NULL */
   int owns_pool;     /* created by tick_loop_pool: destroyed with the loop */
   /* Jobs queued by the current macrotask, not yet handed to their pool (all to one
@@ -149,6 +150,7 @@ static void *pool_worker(void *arg) {
     queue_unlink(pool, job);
     job->state = JOB_RUNNING;
     owner = job->loop;
+    if (job->queued_ns != 0) job->wait_ns = tick__clock_ns() - job->queued_ns;
     /* Wake-ups chain: the queueing thread wakes one worker per burst (when the queue was
      * empty); each worker that takes a job and leaves others queued wakes the next. A
      * burst of n jobs then costs at most one futex wake per worker, not one per job. */
@@ -313,7 +315,8 @@ static tick__job_t *job_take(pool_loop_t *pl) {
   return job;
 }
 
-static void job_release(pool_loop_t *pl, tick__job_t *job) {
+static void job_release(tick_loop_t *loop, pool_loop_t *pl, tick__job_t *job) {
+  tick__site_forget(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)job);
   job->live = 0;
   job->batched = 0;
   job->state = 0;
@@ -330,7 +333,14 @@ static void job_finish(tick_loop_t *loop, tick__job_t *job, int status) {
   void *arg = job->arg, *saved;
   tick_pool_t *pool = job->pool;
   tick__cap_t cap = job->cap;
-  job_release(pl, job);
+  if (job->queued_ns != 0 && status == 0 && (loop->obs.flags & TICK_METRICS_POOL_WAIT)) {
+    uint64_t wait = job->wait_ns > 0 ? (uint64_t)job->wait_ns : 0;
+    loop->obs.pool_wait_count++;
+    loop->obs.pool_wait_total_ns += wait;
+    if (wait > loop->obs.pool_wait_max_ns) loop->obs.pool_wait_max_ns = wait;
+  }
+  pl->jobs_done++;
+  job_release(loop, pl, job);
   loop->module_refs--;
   loop->jobs_inflight--;
   atomic_fetch_sub(&pool->outstanding, 1);
@@ -386,13 +396,49 @@ static void pool_loop_destroy(tick_loop_t *loop, void *state) {
   tick__free(pl);
 }
 
+static void pool_metrics(tick_loop_t *loop, void *state, tick_loop_metrics_t *m) {
+  pool_loop_t *pl = state;
+  if (pl->pool != NULL) {
+    m->pool_threads = pl->pool->nthreads;
+    m->pool_queue_length = atomic_load_explicit(&pl->pool->queued, memory_order_relaxed);
+  }
+  m->pool_jobs_inflight = loop->jobs_inflight;
+  m->pool_jobs_done = pl->jobs_done;
+}
+
+/* tick_loop_walk: each job of this loop whose done has not run, queued or running (its
+ * state is the workers' to change, so it is not read here). */
+static int pool_walk(tick_loop_t *loop, void *state,
+                     int (*visit)(void *ctx, const tick_resource_t *res), void *ctx) {
+  pool_loop_t *pl = state;
+  uint32_t i;
+  for (i = 0; i < (pl->nchunks << JOB_CHUNK_SHIFT); i++) {
+    tick__job_t *job = job_at(pl, i);
+    tick_resource_t res;
+    if (!job->live) continue;
+    memset(&res, 0, sizeof(res));
+    res.kind = "work";
+    res.id = ((uint64_t)job->gen << 32) | ((uint64_t)job->index + 1);
+    res.flags = TICK_RESOURCE_ACTIVE | TICK_RESOURCE_REF;
+    res.site = tick__site_get(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)job);
+    if (visit(ctx, &res)) return 1;
+  }
+  return 0;
+}
+
 static int pool_after_drain(tick_loop_t *loop, void *state);
 
 /* The module's hooks, without and with a pending batch (the drain calls the second). */
-static const tick__module_hooks_t pool_hooks = {
-    .after_drain = NULL, .destroy = pool_loop_destroy, .pre_destroy = pool_pre_destroy};
-static const tick__module_hooks_t pool_hooks_batching = {
-    .after_drain = pool_after_drain, .destroy = pool_loop_destroy, .pre_destroy = pool_pre_destroy};
+static const tick__module_hooks_t pool_hooks = {.after_drain = NULL,
+                                                .destroy = pool_loop_destroy,
+                                                .pre_destroy = pool_pre_destroy,
+                                                .metrics = pool_metrics,
+                                                .walk = pool_walk};
+static const tick__module_hooks_t pool_hooks_batching = {.after_drain = pool_after_drain,
+                                                         .destroy = pool_loop_destroy,
+                                                         .pre_destroy = pool_pre_destroy,
+                                                         .metrics = pool_metrics,
+                                                         .walk = pool_walk};
 
 /* Hands the pending batch to its pool: the end of the macrotask that queued it. */
 static void batch_flush(tick_loop_t *loop, pool_loop_t *pl) {
@@ -516,6 +562,9 @@ int tick_work_queue(tick_loop_t *loop, tick_pool_t *pool, tick_work_cb work,
   tick__capture(loop, &job->cap, TICK__CB_WORK);
   job->probe = loop->probe;
   job->probe_state = loop->probe_state;
+  job->queued_ns = (loop->obs.flags & TICK_METRICS_POOL_WAIT) ? tick__clock_ns() : 0;
+  job->wait_ns = 0;
+  TICK__NOTE_SITE(loop, TICK__SITE_PTR, (uint64_t)(uintptr_t)job);
   loop->module_refs++;
   loop->jobs_inflight++;
   atomic_fetch_add(&pool->outstanding, 1);
@@ -577,6 +626,7 @@ int tick__work_cancel_code(tick_loop_t *loop, tick_work_t id, int code) {
 
 void tick__pool_submit_detached(tick_pool_t *pool, tick__job_t *job) {
   job->loop = NULL;
+  job->queued_ns = 0;
   job->pool = pool;
   atomic_store_explicit(&job->cancel_code, 0, memory_order_relaxed);
   pthread_mutex_lock(&pool->lock);

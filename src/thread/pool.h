@@ -34,6 +34,9 @@ struct tick__job_s {
   tick__cap_t cap;
   const tick__probe_t *probe;
   void *probe_state;
+  /* TICK_METRICS_POOL_WAIT: the clock when queued (0: not timed), and the wait the
+   * worker measured when it took the job (written before the job's node is pushed). */
+  int64_t queued_ns, wait_ns;
 };
 
 /* tick_work_cancel with the code to report: a queued job is removed (its done gets

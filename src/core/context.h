@@ -63,10 +63,10 @@ typedef struct tick__probe_s {
 void tick__loop_set_probe(tick_loop_t *loop, const tick__probe_t *probe, void *state);
 /* The probe's state if `probe` is installed, else NULL. */
 void *tick__loop_probe_state(const tick_loop_t *loop, const tick__probe_t *probe);
-/* Defined by the top layer: starts a trace if the environment asks for one (TICK_TRACE).
- * tick_loop_create calls it on the new loop; its failure is ignored (a trace is never a
- * reason for a program to fail). */
-void tick__probe_from_environment(tick_loop_t *loop);
+/* The core's half of tick_loop_create: a new loop with nothing of the upper layers. The
+ * public tick_loop_create is defined by the top layer (src/obs/trace.c), which adds what
+ * the environment asks for (TICK_TRACE), so that the core calls nothing above it. */
+int tick__loop_create(tick_loop_t **loop_out, unsigned flags);
 
 /* The running code's context (loop.c keeps it in the loop; these are for the layers). */
 void *tick__context_current(const tick_loop_t *loop);

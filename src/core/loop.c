@@ -292,7 +292,7 @@ void *tick_context_get(const tick_loop_t *loop) {
 
 /* --------------------------------------------------------------- lifetime ---- */
 
-int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
+int tick__loop_create(tick_loop_t **loop_out, unsigned flags) {
   tick_loop_t *loop;
   if (loop_out == NULL || (flags & ~(unsigned)TICK_LOOP_MANUAL_CLOCK) != 0)
     return TICK_EINVAL;
@@ -328,7 +328,6 @@ int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
   loop->now = (flags & TICK_LOOP_MANUAL_CLOCK) ? 0 : clock_ms();
   loop->obs.delay_due = INT64_MAX;
   tick__loop_count_add(1);
-  tick__probe_from_environment(loop);
   *loop_out = loop;
   return 0;
 }
@@ -347,7 +346,7 @@ int tick_loop_destroy(tick_loop_t *loop) {
   if (loop->timers.count != 0 || loop->immediate_count != 0 || loop->poll_count != 0 ||
       loop->ticks.len != 0 || loop->microtasks.len != 0 || loop->module_refs != 0 ||
       tick__inbox_pending(loop)) {
-    tick__obs_debug_busy(loop); /* TICK_DEBUG=1: what keeps it alive, on stderr */
+    tick__stats_debug_busy(loop); /* TICK_DEBUG=1: what keeps it alive, on stderr */
     return TICK_EBUSY;
   }
   for (i = 0; i < TICK__MODULE_MAX; i++)
@@ -356,7 +355,7 @@ int tick_loop_destroy(tick_loop_t *loop) {
   /* Modules may have queued nothing that survives them; free the rest. */
   tick__timers_free(loop);
   tick__polls_free(loop);
-  tick__obs_free(loop);
+  tick__stats_free(loop);
   tick_loop_record_sites(loop, 0);
   slab_free(&loop->slab);
   tick__tq_free(&loop->ticks);
@@ -450,7 +449,7 @@ static int poll_timeout(const tick_loop_t *loop, tick_run_mode_t mode) {
 static void run_iteration(tick_loop_t *loop, tick_run_mode_t mode) {
   int timeout;
   tick__update_time(loop);
-  if (TICK__UNLIKELY(loop->now >= loop->obs.delay_due)) tick__obs_delay_sample(loop);
+  if (TICK__UNLIKELY(loop->now >= loop->obs.delay_due)) tick__stats_delay_sample(loop);
   tick__run_timers(loop);
   /* pending and idle/prepare: no tick concept queues work there yet. */
   if (loop->advancing) {
@@ -488,7 +487,7 @@ int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode) {
   if (loop->running || loop->depth) return TICK_EBUSY;
   manual = (loop->flags & TICK_LOOP_MANUAL_CLOCK) != 0;
   loop->running = 1;
-  if (loop->obs.flags & TICK_METRICS_IDLE_TIME) tick__obs_run_begin(loop);
+  if (loop->obs.flags & TICK_METRICS_IDLE_TIME) tick__stats_run_begin(loop);
   tick__drain(loop); /* the main script's ticks and microtasks */
   for (;;) {
     r = loop_alive(loop, !manual);
@@ -515,7 +514,7 @@ int tick_loop_run(tick_loop_t *loop, tick_run_mode_t mode) {
   }
   loop->stop_flag = 0;
   loop->running = 0;
-  tick__obs_run_end(loop);
+  tick__stats_run_end(loop);
   return loop_alive(loop, 1) ? 1 : 0;
 }
 
@@ -529,7 +528,7 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   loop->running = 1;
   loop->advancing = 1;
   loop->advance_to = loop->now + (int64_t)ms;
-  if (loop->obs.flags & TICK_METRICS_IDLE_TIME) tick__obs_run_begin(loop);
+  if (loop->obs.flags & TICK_METRICS_IDLE_TIME) tick__stats_run_begin(loop);
   tick__drain(loop);
   /* Iterate until the clock has reached the target and an iteration finds nothing left
    * to do at that time (its poll phase would have waited). */
@@ -544,6 +543,6 @@ int tick_loop_advance(tick_loop_t *loop, uint64_t ms) {
   loop->stop_flag = 0;
   loop->advancing = 0;
   loop->running = 0;
-  tick__obs_run_end(loop);
+  tick__stats_run_end(loop);
   return 0;
 }

@@ -258,7 +258,7 @@ typedef struct tick__fdset_s {
 /* The loop's counters and opt-in timings (metrics.c, tick/metrics.h). The counters are
  * bumped where each callback runs; the timed parts are guarded by `flags`. */
 typedef struct tick__hist_s tick__hist_t;
-typedef struct tick__obs_s {
+typedef struct tick__stats_s {
   unsigned flags;          /* TICK_METRICS_* in force */
   int walking;             /* inside tick_loop_walk */
   uint64_t timer_cbs, poll_cbs, check_cbs, close_cbs, ticks_run, microtasks_run;
@@ -277,18 +277,18 @@ typedef struct tick__obs_s {
   uint64_t sites_dropped;
   /* TICK_METRICS_POOL_WAIT, filled by the thread layer when a job's done runs */
   uint64_t pool_wait_count, pool_wait_total_ns, pool_wait_max_ns;
-} tick__obs_t;
+} tick__stats_t;
 
 /* The time for the metrics, ns: the manual clock's, or CLOCK_MONOTONIC read now. */
-int64_t tick__obs_clock_ns(const tick_loop_t *loop);
+int64_t tick__stats_clock_ns(const tick_loop_t *loop);
 /* CLOCK_MONOTONIC in ns. Any thread. */
 int64_t tick__clock_ns(void);
 /* Run boundaries, for TICK_METRICS_IDLE_TIME (metrics.c). */
-void tick__obs_run_begin(tick_loop_t *loop);
-void tick__obs_run_end(tick_loop_t *loop);
+void tick__stats_run_begin(tick_loop_t *loop);
+void tick__stats_run_end(tick_loop_t *loop);
 /* Records an event-loop delay sample: called when loop->now has reached delay_due. */
-void tick__obs_delay_sample(tick_loop_t *loop);
-void tick__obs_free(tick_loop_t *loop);
+void tick__stats_delay_sample(tick_loop_t *loop);
+void tick__stats_free(tick_loop_t *loop);
 
 /* Creation sites (resources.c): a table from (space, key) to a code address, filled
  * while tick_loop_record_sites is on. Slab objects are keyed by their id (and forgotten
@@ -314,7 +314,7 @@ typedef int (*tick__visit_fn)(void *ctx, const tick_resource_t *res);
 /* post.c: open wakers. */
 int tick__inbox_walk(tick_loop_t *loop, tick__visit_fn visit, void *ctx);
 /* Writes the TICK_DEBUG report on stderr if the environment asks for it (destroy). */
-void tick__obs_debug_busy(tick_loop_t *loop);
+void tick__stats_debug_busy(tick_loop_t *loop);
 
 /* ------------------------------------------------------------------- loop ---- */
 
@@ -386,7 +386,7 @@ struct tick_loop_s {
   /* Internal fd watchers (poll.c; the io_uring's eventfd is one). */
   struct tick__iowatch_s *iowatch;
 
-  tick__obs_t obs; /* metrics and creation sites */
+  tick__stats_t obs; /* metrics and creation sites */
 };
 
 /* ------------------------------------------------------ cross-thread inbox ---- */

@@ -20,7 +20,7 @@ int64_t tick__clock_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t tick__obs_clock_ns(const tick_loop_t *loop) {
+int64_t tick__stats_clock_ns(const tick_loop_t *loop) {
   if (loop->flags & TICK_LOOP_MANUAL_CLOCK) return loop->now * 1000000;
   return tick__clock_ns();
 }
@@ -84,17 +84,17 @@ static uint64_t hist_percentile(const tick__hist_t *h, unsigned permille) {
 
 /* ------------------------------------------------------------ utilization ---- */
 
-void tick__obs_run_begin(tick_loop_t *loop) {
+void tick__stats_run_begin(tick_loop_t *loop) {
   loop->obs.run_timed = 1;
-  loop->obs.run_start_ns = tick__obs_clock_ns(loop);
+  loop->obs.run_start_ns = tick__stats_clock_ns(loop);
 }
 
-void tick__obs_run_end(tick_loop_t *loop) {
+void tick__stats_run_end(tick_loop_t *loop) {
   int64_t d;
   if (!loop->obs.run_timed) return;
   loop->obs.run_timed = 0;
   if (!(loop->obs.flags & TICK_METRICS_IDLE_TIME)) return;
-  d = tick__obs_clock_ns(loop) - loop->obs.run_start_ns;
+  d = tick__stats_clock_ns(loop) - loop->obs.run_start_ns;
   if (d > 0) loop->obs.run_ns += (uint64_t)d;
 }
 
@@ -110,7 +110,7 @@ static void delay_arm(tick_loop_t *loop, int64_t from_ns) {
   loop->obs.delay_due_ns = loop->obs.delay_due * 1000000;
 }
 
-void tick__obs_delay_sample(tick_loop_t *loop) {
+void tick__stats_delay_sample(tick_loop_t *loop) {
   int64_t now_ns, late;
   if (loop->obs.hist == NULL) { /* off: the deadline is INT64_MAX, never reached */
     loop->obs.delay_due = INT64_MAX;
@@ -125,7 +125,7 @@ void tick__obs_delay_sample(tick_loop_t *loop) {
 /* ---------------------------------------------------------------- the API ---- */
 
 int tick_loop_metrics_enable(tick_loop_t *loop, unsigned flags, uint32_t delay_resolution_ms) {
-  tick__obs_t *o;
+  tick__stats_t *o;
   unsigned was;
   TICK__CHECK_LOOP(loop);
   o = &loop->obs;
@@ -145,7 +145,7 @@ int tick_loop_metrics_enable(tick_loop_t *loop, unsigned flags, uint32_t delay_r
     o->delay_res_ms = delay_resolution_ms;
     /* The clock is read without updating the loop's cached time, which only the loop
      * and the timer calls move. */
-    delay_arm(loop, tick__obs_clock_ns(loop));
+    delay_arm(loop, tick__stats_clock_ns(loop));
   } else if (!(flags & TICK_METRICS_DELAY)) {
     tick__free(o->hist);
     o->hist = NULL;
@@ -157,7 +157,7 @@ int tick_loop_metrics_enable(tick_loop_t *loop, unsigned flags, uint32_t delay_r
   if ((flags & TICK_METRICS_IDLE_TIME) && !(was & TICK_METRICS_IDLE_TIME)) {
     o->idle_ns = o->run_ns = 0;
     /* Switched on inside a run: that run is timed from now. */
-    if (loop->running) tick__obs_run_begin(loop);
+    if (loop->running) tick__stats_run_begin(loop);
   }
   o->flags = flags;
   return 0;
@@ -165,7 +165,7 @@ int tick_loop_metrics_enable(tick_loop_t *loop, unsigned flags, uint32_t delay_r
 
 int tick_loop_metrics(tick_loop_t *loop, tick_loop_metrics_t *metrics) {
   tick_loop_metrics_t m;
-  const tick__obs_t *o;
+  const tick__stats_t *o;
   size_t n;
   int i;
   TICK__CHECK_LOOP(loop);
@@ -179,7 +179,7 @@ int tick_loop_metrics(tick_loop_t *loop, tick_loop_metrics_t *metrics) {
   if (o->flags & TICK_METRICS_IDLE_TIME) {
     uint64_t run = o->run_ns;
     if (o->run_timed) { /* called from inside a run: count it up to now */
-      int64_t d = tick__obs_clock_ns(loop) - o->run_start_ns;
+      int64_t d = tick__stats_clock_ns(loop) - o->run_start_ns;
       if (d > 0) run += (uint64_t)d;
     }
     m.idle_ns = o->idle_ns;
@@ -223,7 +223,7 @@ int tick_loop_metrics(tick_loop_t *loop, tick_loop_metrics_t *metrics) {
   return 0;
 }
 
-void tick__obs_free(tick_loop_t *loop) {
+void tick__stats_free(tick_loop_t *loop) {
   tick__free(loop->obs.hist);
   loop->obs.hist = NULL;
 }

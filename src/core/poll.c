@@ -352,7 +352,7 @@ void tick__run_poll(tick_loop_t *loop, int timeout_ms) {
   {
     /* TICK_METRICS_IDLE_TIME: the time blocked here is the loop's idle time. */
     int timed = timeout_ms != 0 && (loop->obs.flags & TICK_METRICS_IDLE_TIME);
-    int64_t idle_from = timed ? tick__obs_clock_ns(loop) : 0;
+    int64_t idle_from = timed ? tick__stats_clock_ns(loop) : 0;
     n = tick__poller_wait(&loop->poller, events, MAX_EVENTS, timeout_ms);
     if (timeout_ms != 0) {
       tick__inbox_sleep_end(loop);

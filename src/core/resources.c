@@ -332,7 +332,7 @@ int tick_loop_report_string(tick_loop_t *loop, char *buf, size_t size) {
   return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
 }
 
-void tick__obs_debug_busy(tick_loop_t *loop) {
+void tick__stats_debug_busy(tick_loop_t *loop) {
   const char *v = getenv("TICK_DEBUG");
   if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0) return;
   fprintf(stderr, "tick: tick_loop_destroy: TICK_EBUSY, the loop is still alive\n");

@@ -698,7 +698,7 @@ static atomic_uint environment_traces;
  * traced this way writes FILE, the next ones FILE with "-2", "-3"... before its
  * extension, so that a program that makes loops one after the other keeps all their
  * traces. */
-void tick__probe_from_environment(tick_loop_t *loop) {
+static void probe_from_environment(tick_loop_t *loop) {
   const char *spec = getenv("TICK_TRACE");
   char path[4096];
   size_t n = 0;
@@ -725,4 +725,13 @@ void tick__probe_from_environment(tick_loop_t *loop) {
     snprintf(dot, sizeof(path) - (size_t)(dot - path), "-%u%s", nth, ext);
   }
   (void)tick_trace_start(loop, path);
+}
+
+/* The public constructor lives here, at the top, so that the core (tick__loop_create)
+ * calls nothing above it: a loop is made by the core, then traced if TICK_TRACE asks; a
+ * trace that cannot start is never a reason for the loop to fail. */
+int tick_loop_create(tick_loop_t **loop_out, unsigned flags) {
+  int r = tick__loop_create(loop_out, flags);
+  if (r == 0) probe_from_environment(*loop_out);
+  return r;
 }

@@ -590,8 +590,7 @@ fail:
   return rc;
 }
 
-/* The await itself: `p` is checked and of this loop. */
-/* The await itself: `p` is checked and of this loop.
+/* The await itself: `p` is not NULL; a released promise or another loop's is TICK_EINVAL.
  *
  * A settled promise needs no reaction record: the continuation is a microtask of this
  * layer (resume_task), queued at the moment PerformPromiseThen would queue the reaction's

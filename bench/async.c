@@ -10,7 +10,12 @@
  * - "await: 10M settled in one function": one async function awaits an already fulfilled
  *   promise 10M times (each await is a reaction, a microtask, two switches). Impls: "tick",
  *   "then link" (the same loop without a coroutine: a reaction on a settled promise whose
- *   handler registers the next one, 10M times) and node's `await p`.
+ *   handler registers the next one, 10M times) and node's `await p`. Nothing else is
+ *   queued, so each continuation is the next job of the drain, and tick's function goes on
+ *   without switching (docs/design/async.md).
+ * - "await: 10M settled, two functions taking turns": two async functions each awaiting a
+ *   settled promise 5M times; their continuations alternate in the microtask queue, so
+ *   every await suspends and is resumed (two switches). Impls: "tick", node.
  * - "async x timer: N concurrent": N async functions each awaiting a 1 ms timer's promise,
  *   then returning; counted from the first start to the last end (create + finish), per
  *   function, N = 100000 for both. Each suspended tick function holds a guarded stack
@@ -89,6 +94,32 @@ static void await_run(void) {
   bench_report(&mark, "await: 10M settled in one function", "tick", (double)AWAITS);
   BENCH_EXPECT(tick_promise_state(done) == TICK_PROMISE_FULFILLED && sink == AWAITS);
   tick_promise_release(done);
+  tick_promise_release(p);
+  BENCH_CHECK(tick_loop_destroy(loop));
+}
+
+static int await_half(tick_async_t *co, void *arg) {
+  tick_promise_t *p = arg;
+  long i;
+  for (i = 0; i < AWAITS / 2; i++) {
+    if (tick_await(co, p) != 0) return TICK_EIO;
+    sink += (long)(intptr_t)tick_async_value(co);
+  }
+  return 0;
+}
+
+static void turns_run(void) {
+  tick_loop_t *loop;
+  tick_promise_t *p;
+  bench_mark_t mark;
+  BENCH_CHECK(tick_loop_create(&loop, 0));
+  BENCH_CHECK(tick_promise_resolve(loop, (void *)1, NULL, &p));
+  bench_begin(&mark);
+  BENCH_CHECK(tick_async_run(loop, await_half, p, NULL, NULL));
+  BENCH_CHECK(tick_async_run(loop, await_half, p, NULL, NULL));
+  BENCH_CHECK(tick_loop_run(loop, TICK_RUN_DEFAULT));
+  bench_report(&mark, "await: 10M settled, two functions taking turns", "tick", (double)AWAITS);
+  BENCH_EXPECT(sink == AWAITS);
   tick_promise_release(p);
   BENCH_CHECK(tick_loop_destroy(loop));
 }
@@ -192,6 +223,10 @@ int main(int argc, char **argv) {
   }
   if (bench_workload_child(argc, argv, "await: 10M settled in one function")) {
     then_run();
+    bench_child_done();
+  }
+  if (bench_workload_child(argc, argv, "await: 10M settled, two functions taking turns")) {
+    turns_run();
     bench_child_done();
   }
   if (bench_workload_child(argc, argv, "async x timer: N concurrent")) {

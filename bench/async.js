@@ -19,6 +19,23 @@ function awaitSettled(done) {
   });
 }
 
+function awaitTurns(done) {
+  const p = Promise.resolve(1);
+  const n = 10000000;
+  const start = mark();
+  const half = async () => {
+    for (let i = 0; i < n / 2; i++) {
+      const v = await p; // `sink += await p` would read sink before the other function adds
+      sink += v;
+    }
+  };
+  Promise.all([half(), half()]).then(() => {
+    print('await: 10M settled, two functions taking turns', elapsed(start), n);
+    if (sink !== n) throw new Error('wrong count');
+    done();
+  });
+}
+
 function asyncTimers(done) {
   const n = 100000;
   let ended = 0;
@@ -43,5 +60,6 @@ function asyncTimers(done) {
 
 runWorkloads([
   { name: 'await: 10M settled in one function', run: awaitSettled },
+  { name: 'await: 10M settled, two functions taking turns', run: awaitTurns },
   { name: 'async x timer: N concurrent', run: asyncTimers },
 ]);

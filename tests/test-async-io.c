@@ -257,6 +257,64 @@ TEST(await_tcp_read_timeout_keeps_stream) {
   ASSERT_OK(run_async(tcp_read_timeout, NULL));
 }
 
+/* tick_await_read reads straight into the caller's buffer. A function cancelled while its
+ * read waits gets the cancel code, and nothing is written into its buffer after that: the
+ * bytes that arrive later go to the next read of the stream. */
+typedef struct read_cancel_s {
+  tick_stream_t stream;
+  char buf[8];
+  ssize_t rc;
+} read_cancel_t;
+
+static int read_until_cancelled(tick_async_t *co, void *arg) {
+  read_cancel_t *r = arg;
+  memset(r->buf, '#', sizeof(r->buf));
+  r->rc = tick_await_read(co, r->stream, r->buf, sizeof(r->buf), 0);
+  return 0;
+}
+
+static int tcp_read_cancelled(tick_async_t *co, void *arg) {
+  tick_loop_t *loop = tick_async_loop(co);
+  tick_async_acceptor_t *a;
+  tick_stream_t c, s;
+  tick_promise_t *p;
+  read_cancel_t r;
+  char buf[8];
+  size_t i;
+  int port;
+  (void)arg;
+  ASSERT_OK(listen_local(loop, &a, &port));
+  ASSERT_OK(tick_await_connect_name(co, "127.0.0.1", port, 0, &c));
+  ASSERT_OK(tick_await_accept(co, a, &s));
+  r.stream = c;
+  r.rc = 1;
+  ASSERT_OK(tick_async_run(loop, read_until_cancelled, &r, NULL, &p)); /* waits in its read */
+  ASSERT_EQ(r.rc, 1);
+  ASSERT_OK(tick_async_cancel(p, TICK_ECANCELED));
+  ASSERT_OK(tick_await(co, p));
+  ASSERT_EQ(r.rc, TICK_ECANCELED);
+  ASSERT_OK(tick_await_write(co, s, "abc", 3));
+  ASSERT_EQ(tick_await_read(co, c, buf, sizeof(buf), 5000), 3);
+  ASSERT(memcmp(buf, "abc", 3) == 0);
+  for (i = 0; i < sizeof(r.buf); i++) ASSERT_EQ(r.buf[i], '#');
+  /* A full buffer, then the rest: the count of each read, nothing copied twice. */
+  ASSERT_OK(tick_await_write(co, s, "0123456789", 10));
+  ASSERT_EQ(tick_await_read(co, c, buf, sizeof(buf), 5000), 8);
+  ASSERT(memcmp(buf, "01234567", 8) == 0);
+  ASSERT_EQ(tick_await_read(co, c, buf, sizeof(buf), 5000), 2);
+  ASSERT(memcmp(buf, "89", 2) == 0);
+  ASSERT_OK(tick_promise_release(p));
+  ASSERT_OK(tick_stream_close(loop, s, NULL, NULL));
+  ASSERT_EQ(tick_await_read(co, c, buf, sizeof(buf), 5000), 0); /* end of stream */
+  ASSERT_OK(tick_stream_close(loop, c, NULL, NULL));
+  ASSERT_OK(tick_async_acceptor_close(a));
+  return 0;
+}
+
+TEST(await_tcp_read_into_buffer_cancelled) {
+  ASSERT_OK(run_async(tcp_read_cancelled, NULL));
+}
+
 /* Closing the handle cancels the await: a read by closing the stream, an accept by
  * closing the acceptor. */
 typedef struct closer_s {

@@ -45,7 +45,11 @@ int tick_await_sleep(tick_async_t *co, int64_t ms);
 
 /* Reads once into `buf` (`len` > 0 bytes, owned by the caller): waits until data is
  * there, then returns the number of bytes stored (1..len), 0 at end of stream (the peer
- * closed its write side), or an error (TICK_ECONNRESET ...). With `timeout_ms` > 0 it
+ * closed its write side), or an error (TICK_ECONNRESET ...). The bytes go straight from
+ * the socket into `buf`, with no buffer or copy in between; `buf` is written only while
+ * the call is suspended, never after it returns: a cancelled read (tick_async_cancel) is
+ * stopped before the call returns the cancel code, and what arrives later goes to the
+ * next read. With `timeout_ms` > 0 it
  * returns TICK_ETIMEDOUT if nothing arrived in time; nothing was consumed and the stream
  * stays usable (read again, or write, or close). TICK_EBUSY while the stream is reading
  * with tick_stream_read_start or another read is pending; TICK_EINVAL for NULL buf or len 0. */

@@ -69,6 +69,8 @@ struct tick_async_s {
   uint8_t ended;          /* the function has returned; the resumer frees the record */
   uint8_t resume_queued;  /* a microtask will resume it (cancelled, or its promise lost) */
   uint8_t deferred;       /* on mod->deferred: to resume after the drain (no memory) */
+  uint8_t settled_queued; /* resume_queued for an await of a settled promise (co->result) */
+  uint8_t direct;         /* resumed by its own microtask, straight from the drain */
   tick__ctx_t ctx;
   tick__ctx_t *resumer; /* the context it returns to when it awaits or ends */
   async_module_t *mod;
@@ -79,6 +81,7 @@ struct tick_async_s {
   tick_promise_t *promise;   /* its promise (a reference, for tick_async_cancel) */
   tick_resolver_t *resolver; /* settles it */
   tick_promise_t *result;    /* what the last await settled with (a reference) */
+  void *value;               /* its value or reason (tick_async_value) */
   void *wait;                /* the await registration while suspended in one */
   int resume_code;           /* what the suspended await returns */
   int cancel_code;           /* nonzero once cancelled: every await returns it */
@@ -148,9 +151,24 @@ static int module_enter(tick_loop_t *loop, async_module_t **out) {
   return 0;
 }
 
+/* Whether the caller runs on the stack of `co`: then `co` is live and the function running
+ * now, on its loop's thread, since a stack runs one function and on one thread at a time
+ * (another function it started runs on a stack of its own). The calls made from inside an
+ * async function check this first, which needs no thread lookup, and fall back to the full
+ * checks for their error codes. */
+static inline int on_own_stack(const tick_async_t *co) {
+  const char *frame = __builtin_frame_address(0);
+  return TICK__LIKELY(co != NULL) && co->tag == TAG_LIVE && !co->ended &&
+         frame >= co->stack->lo && frame < co->stack->hi;
+}
+
 /* The module of a live record, checking the thread; TICK_ENOTASYNC for a record that has
  * ended (or was never one). */
 static int record_enter(const tick_async_t *co, async_module_t **out) {
+  if (on_own_stack(co)) {
+    *out = co->mod;
+    return 0;
+  }
   if (co == NULL) return TICK_EINVAL;
   if (co->tag != TAG_LIVE || co->ended) return TICK_ENOTASYNC;
   if (!pthread_equal(co->mod->owner, pthread_self())) return TICK_EWRONGTHREAD;
@@ -160,7 +178,12 @@ static int record_enter(const tick_async_t *co, async_module_t **out) {
 
 /* As record_enter, and `co` must be the function running now. */
 static int running_enter(const tick_async_t *co, async_module_t **out) {
-  int rc = record_enter(co, out);
+  int rc;
+  if (on_own_stack(co)) {
+    *out = co->mod;
+    return 0;
+  }
+  rc = record_enter(co, out);
   if (rc != 0) return rc;
   return (*out)->current == co ? 0 : TICK_ENOTASYNC;
 }
@@ -306,6 +329,7 @@ static void resume(async_module_t *mod, tick_async_t *co) {
   mod->current = co;
   mod->loop->depth++; /* tick_loop_run/destroy from inside it: TICK_EBUSY */
   tick__ctx_switch(from, &co->ctx);
+  co->direct = 0;
   mod->loop->depth--;
   mod->loop->ctx = context;
   mod->current = prev;
@@ -404,20 +428,25 @@ static void co_main(void *arg) {
 
 /* -------------------------------------------------------------- resumption ---- */
 
+/* The continuation of an await of a pending promise: its reaction's job, which runs only
+ * from the microtask queue, and does nothing after this returns (co->direct). */
 static void on_settled(tick_promise_t *settled, void *arg) {
   tick_async_t *co = arg;
   co->wait = NULL;
   co->result = settled;
-  co->resume_code = tick_promise_state(settled) == TICK_PROMISE_REJECTED
-                        ? tick_promise_error(settled)
-                        : 0;
+  tick__promise_outcome(settled, &co->resume_code, &co->value);
+  co->direct = 1;
   resume(co->mod, co);
 }
 
+/* A resumption queued by the async layer itself: the continuation of an await of a settled
+ * promise, a cancellation, a promise freed unsettled. Run only from the microtask queue. */
 static void resume_task(tick_loop_t *loop, void *arg) {
   tick_async_t *co = arg;
   (void)loop;
   co->resume_queued = 0;
+  co->settled_queued = 0;
+  co->direct = 1;
   resume(co->mod, co);
 }
 
@@ -426,7 +455,7 @@ static void resume_task(tick_loop_t *loop, void *arg) {
 static void schedule_resume(tick_async_t *co) {
   async_module_t *mod = co->mod;
   co->resume_queued = 1;
-  if (tick_queue_microtask(mod->loop, resume_task, co) == 0) return;
+  if (TICK__LIKELY(tick__tq_push(&mod->loop->microtasks, resume_task, co) == 0)) return;
   co->deferred = 1;
   co->deferred_next = NULL;
   if (mod->deferred_tail != NULL)
@@ -450,6 +479,7 @@ static tick_async_t *deferred_pop(async_module_t *mod) {
   if (mod->deferred_head == NULL) mod->deferred_tail = NULL;
   co->deferred = 0;
   co->resume_queued = 0;
+  co->settled_queued = 0;
   return co;
 }
 
@@ -535,6 +565,13 @@ static void cancel_record(tick_async_t *co, int code) {
     co->wait = NULL;
     co->resume_code = co->cancel_code;
     schedule_resume(co);
+  } else if (co->settled_queued) {
+    /* Its continuation is queued already: it brings the code instead of the outcome. */
+    co->settled_queued = 0;
+    tick__promise_unref_held(co->result);
+    co->result = NULL;
+    co->value = NULL;
+    co->resume_code = co->cancel_code;
   }
 }
 
@@ -653,26 +690,57 @@ fail:
   return rc;
 }
 
-/* The await itself: `p` is checked and of this loop. */
+/* The await itself: `p` is not NULL; a released promise or another loop's is TICK_EINVAL.
+ *
+ * A settled promise needs no reaction record: the continuation is a microtask of this
+ * layer (resume_task), queued at the moment PerformPromiseThen would queue the reaction's
+ * job, so it takes the same turn. And when the function was resumed by its own microtask
+ * (co->direct: the drain called it, and does nothing else until it returns) and the
+ * microtask queue is empty, the continuation queued now would be the very next job, with
+ * nothing between this suspension and that resumption: the function goes on at once,
+ * without the two switches. Everything observable (the order of every callback and
+ * reaction, the turn counts, the unhandled-rejection bookkeeping) is the same. */
 static int await_promise(async_module_t *mod, tick_async_t *co, tick_promise_t *p) {
+  tick_promise_t *last = co->result;
   int rc;
-  (void)mod;
-  if (co->result != NULL) {
-    tick_promise_release(co->result);
-    co->result = NULL;
+  if (TICK__UNLIKELY(co->cancel_code != 0)) {
+    if (tick_promise_loop(p) != mod->loop) return TICK_EINVAL;
+    rc = co->cancel_code;
+  } else {
+    /* Drops `last` too: the value read last is gone from here on. */
+    rc = tick__promise_await_settled(mod->loop, p, last, &co->resume_code, &co->value);
+    if (TICK__UNLIKELY(rc < 0)) return TICK_EINVAL; /* released, or another loop's */
+    last = NULL;
   }
-  if (co->cancel_code != 0) return co->cancel_code;
-  rc = tick__promise_await(p, on_settled, on_dropped, co, &co->wait);
-  if (rc != 0) return rc;
+  co->result = NULL;
+  if (last != NULL) tick__promise_unref_held(last);
+  if (TICK__UNLIKELY(rc < 0)) {
+    co->value = NULL;
+    return rc; /* cancelled: at once */
+  }
+  if (TICK__LIKELY(rc > 0)) {
+    co->result = p;
+    if (co->direct && mod->loop->microtasks.len == 0) return co->resume_code;
+    co->settled_queued = 1;
+    schedule_resume(co);
+  } else {
+    co->value = NULL;
+    rc = tick__promise_await(p, on_settled, on_dropped, co, &co->wait);
+    if (rc != 0) return rc;
+  }
   suspend(co);
   return co->resume_code;
 }
 
 int tick_await(tick_async_t *co, tick_promise_t *p) {
   async_module_t *mod;
-  int rc = running_enter(co, &mod);
-  if (rc != 0) return rc;
-  if (p == NULL || tick_promise_loop(p) != mod->loop) return TICK_EINVAL;
+  int rc;
+  if (TICK__LIKELY(on_own_stack(co))) {
+    mod = co->mod;
+  } else if ((rc = running_enter(co, &mod)) != 0) {
+    return rc;
+  }
+  if (p == NULL) return TICK_EINVAL;
   return await_promise(mod, co, p);
 }
 
@@ -713,8 +781,9 @@ tick_promise_t *tick_async_result(const tick_async_t *co) {
 }
 
 void *tick_async_value(const tick_async_t *co) {
-  tick_promise_t *r = tick_async_result(co);
-  return r != NULL ? tick_promise_value(r) : NULL;
+  async_module_t *mod;
+  if (TICK__LIKELY(on_own_stack(co))) return co->value;
+  return record_enter(co, &mod) == 0 ? co->value : NULL;
 }
 
 const char *tick_async_message(const tick_async_t *co) {

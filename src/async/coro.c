@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -52,8 +54,11 @@
 /* ---------------------------------------------------------------- the switch ---- */
 
 #if defined(__x86_64__)
-/* tick__coro_switch_asm(save_sp = rdi, next_sp = rsi). Six callee-saved registers pushed
- * under the return address; the trampoline finds the context in r12. */
+/* tick__coro_switch_asm(from = rdi, to = rsi): the five callee-saved registers besides rbp
+ * pushed under the return address, then the context saved as the inline switch saves it
+ * (rsp, the continuation, rbp; coro.h), so that either switch continues a context the
+ * other saved. The trampoline starts a new context: it finds the context and the start
+ * function in the two words at its stack pointer. */
 __asm__(".text\n"
         ".globl tick__coro_switch_asm\n"
         ".type tick__coro_switch_asm, @function\n"
@@ -63,20 +68,42 @@ __asm__(".text\n"
 #if defined(__CET__)
         "  endbr64\n"
 #endif
-        "  pushq %rbp\n"
         "  pushq %rbx\n"
+        "  .cfi_adjust_cfa_offset 8\n"
+        "  .cfi_rel_offset rbx, 0\n"
         "  pushq %r12\n"
+        "  .cfi_adjust_cfa_offset 8\n"
+        "  .cfi_rel_offset r12, 0\n"
         "  pushq %r13\n"
+        "  .cfi_adjust_cfa_offset 8\n"
+        "  .cfi_rel_offset r13, 0\n"
         "  pushq %r14\n"
+        "  .cfi_adjust_cfa_offset 8\n"
+        "  .cfi_rel_offset r14, 0\n"
         "  pushq %r15\n"
-        "  movq %rsp, (%rdi)\n"
-        "  movq %rsi, %rsp\n"
+        "  .cfi_adjust_cfa_offset 8\n"
+        "  .cfi_rel_offset r15, 0\n"
+        "  leaq 1f(%rip), %rax\n"
+        "  movq %rsp, 0(%rdi)\n"
+        "  movq %rax, 8(%rdi)\n"
+        "  movq %rbp, 16(%rdi)\n"
+        "  movq 0(%rsi), %rsp\n"
+        "  movq 16(%rsi), %rbp\n"
+        "  jmpq *8(%rsi)\n"
+        "1:\n"
+#if defined(__CET__)
+        "  endbr64\n"
+#endif
         "  popq %r15\n"
+        "  .cfi_adjust_cfa_offset -8\n"
         "  popq %r14\n"
+        "  .cfi_adjust_cfa_offset -8\n"
         "  popq %r13\n"
+        "  .cfi_adjust_cfa_offset -8\n"
         "  popq %r12\n"
+        "  .cfi_adjust_cfa_offset -8\n"
         "  popq %rbx\n"
-        "  popq %rbp\n"
+        "  .cfi_adjust_cfa_offset -8\n"
         "  ret\n"
         "  .cfi_endproc\n"
         ".size tick__coro_switch_asm, .-tick__coro_switch_asm\n"
@@ -89,47 +116,63 @@ __asm__(".text\n"
 #if defined(__CET__)
         "  endbr64\n"
 #endif
-        "  movq %r12, %rdi\n"
-        "  callq *%r13\n"
+        "  movq 0(%rsp), %rdi\n"
+        "  callq *8(%rsp)\n"
         "  ud2\n"
         "  .cfi_endproc\n"
         ".size tick__coro_trampoline, .-tick__coro_trampoline\n");
-#define INITIAL_FRAME_WORDS 7 /* r15 r14 r13 r12 rbx rbp, return address */
 #elif defined(__aarch64__)
-/* tick__coro_switch_asm(save_sp = x0, next_sp = x1): x19-x30 and d8-d15 in a 176-byte
- * frame (160 rounded up to keep sp 16-byte aligned); the trampoline finds the context in
- * x19 and the start function in x20. */
+/* tick__coro_switch_asm(from = x0, to = x1): x19-x28, x30 and d8-d15 in a 160-byte frame,
+ * then the context saved as the inline switch saves it (sp, the continuation, x29). The
+ * trampoline finds the context and the start function in the two words at sp. */
 __asm__(".text\n"
         ".globl tick__coro_switch_asm\n"
         ".type tick__coro_switch_asm, %function\n"
         ".p2align 4\n"
         "tick__coro_switch_asm:\n"
         "  .cfi_startproc\n"
-        "  sub sp, sp, #176\n"
+#if defined(__ARM_FEATURE_BTI_DEFAULT)
+        "  hint #34\n" /* bti c */
+#endif
+        "  sub sp, sp, #160\n"
+        "  .cfi_def_cfa_offset 160\n"
         "  stp x19, x20, [sp, #0]\n"
         "  stp x21, x22, [sp, #16]\n"
         "  stp x23, x24, [sp, #32]\n"
         "  stp x25, x26, [sp, #48]\n"
         "  stp x27, x28, [sp, #64]\n"
-        "  stp x29, x30, [sp, #80]\n"
+        "  str x30, [sp, #80]\n"
+        "  .cfi_offset x30, -80\n"
         "  stp d8, d9, [sp, #96]\n"
         "  stp d10, d11, [sp, #112]\n"
         "  stp d12, d13, [sp, #128]\n"
         "  stp d14, d15, [sp, #144]\n"
-        "  mov x2, sp\n"
-        "  str x2, [x0]\n"
-        "  mov sp, x1\n"
+        "  mov x10, sp\n"
+        "  adr x9, 1f\n"
+        "  str x10, [x0]\n"
+        "  str x9, [x0, #8]\n"
+        "  str x29, [x0, #16]\n"
+        "  ldr x10, [x1]\n"
+        "  ldr x29, [x1, #16]\n"
+        "  ldr x9, [x1, #8]\n"
+        "  mov sp, x10\n"
+        "  br x9\n"
+        "1:\n"
+#if defined(__ARM_FEATURE_BTI_DEFAULT)
+        "  hint #36\n" /* bti j */
+#endif
         "  ldp x19, x20, [sp, #0]\n"
         "  ldp x21, x22, [sp, #16]\n"
         "  ldp x23, x24, [sp, #32]\n"
         "  ldp x25, x26, [sp, #48]\n"
         "  ldp x27, x28, [sp, #64]\n"
-        "  ldp x29, x30, [sp, #80]\n"
+        "  ldr x30, [sp, #80]\n"
         "  ldp d8, d9, [sp, #96]\n"
         "  ldp d10, d11, [sp, #112]\n"
         "  ldp d12, d13, [sp, #128]\n"
         "  ldp d14, d15, [sp, #144]\n"
-        "  add sp, sp, #176\n"
+        "  add sp, sp, #160\n"
+        "  .cfi_def_cfa_offset 0\n"
         "  ret\n"
         "  .cfi_endproc\n"
         ".size tick__coro_switch_asm, .-tick__coro_switch_asm\n"
@@ -139,20 +182,22 @@ __asm__(".text\n"
         "tick__coro_trampoline:\n"
         "  .cfi_startproc\n"
         "  .cfi_undefined x30\n"
-        "  mov x0, x19\n"
-        "  blr x20\n"
+#if defined(__ARM_FEATURE_BTI_DEFAULT)
+        "  hint #36\n" /* bti j */
+#endif
+        "  ldp x0, x1, [sp]\n"
+        "  blr x1\n"
         "  brk #0\n"
         "  .cfi_endproc\n"
         ".size tick__coro_trampoline, .-tick__coro_trampoline\n");
-#define INITIAL_FRAME_WORDS 22 /* 176 bytes */
 #endif
 
 #if TICK__CORO_HAVE_ASM
 void tick__coro_trampoline(void);
 #else
-void tick__coro_switch_asm(void **save_sp, void *next_sp) {
-  (void)save_sp;
-  (void)next_sp;
+void tick__coro_switch_asm(tick__ctx_t *from, tick__ctx_t *to) {
+  (void)from;
+  (void)to;
   abort(); /* never reached: contexts of this build are all ucontext ones */
 }
 #endif
@@ -215,20 +260,15 @@ int tick__ctx_make(tick__ctx_t *ctx, int backend, tick__stack_t *stack,
 #endif
 #if TICK__CORO_HAVE_ASM
   if (backend == TICK__CORO_ASM) {
-    void **frame = (void **)(top - 16) - INITIAL_FRAME_WORDS;
-    memset(frame, 0, INITIAL_FRAME_WORDS * sizeof(void *));
-#if defined(__x86_64__)
-    /* Popped as r15 r14 r13 r12 rbx rbp, then the return address. rsp is top - 16 after
-     * the ret, 16-byte aligned at the trampoline's call as the ABI requires. */
-    frame[2] = (void *)(uintptr_t)context_start; /* r13 */
-    frame[3] = ctx;                              /* r12 */
-    frame[6] = (void *)(uintptr_t)tick__coro_trampoline;
-#else
-    frame[0] = ctx;                                    /* x19 */
-    frame[1] = (void *)(uintptr_t)context_start;       /* x20 */
-    frame[11] = (void *)(uintptr_t)tick__coro_trampoline; /* x30 */
-#endif
-    ctx->sp = frame;
+    /* The trampoline starts with sp at top - 16 (16-byte aligned at its call, as the ABI
+     * requires) and reads the context and the start function there; a zero frame pointer
+     * ends the frame chain. */
+    void **words = (void **)(top - 16);
+    words[0] = ctx;
+    words[1] = (void *)(uintptr_t)context_start;
+    ctx->sp = words;
+    ctx->pc = (void *)(uintptr_t)tick__coro_trampoline;
+    ctx->fp = NULL;
     return 0;
   }
 #endif
@@ -266,7 +306,7 @@ void tick__ctx_main(tick__ctx_t *ctx, int backend, ucontext_t *storage) {
 static inline void raw_switch(tick__ctx_t *from, tick__ctx_t *to) {
 #if TICK__CORO_HAVE_ASM
   if (TICK__LIKELY(to->backend == TICK__CORO_ASM)) {
-    tick__coro_switch_asm(&from->sp, to->sp);
+    tick__coro_switch_asm(from, to);
     return;
   }
 #endif
@@ -335,10 +375,51 @@ void tick__stack_release_pages(tick__stack_t *stack, size_t keep) {
 }
 
 /* Guard regions: page-table markers that fault on access without a mapping of their own
- * (Linux 6.13); older C libraries do not name the advice. */
+ * (Linux 6.13); older C libraries do not name the advice, nor MADV_POPULATE_WRITE (5.14). */
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* One madvise over `n` ranges of `len` bytes, the first at `first`, `stride` bytes apart,
+ * through process_madvise on this process (Linux 5.10; guard regions through it since
+ * 6.13). Returns 0, or -1 if the kernel refused (old kernel, unknown advice, no fd left):
+ * the caller then does without. Not under valgrind, which does not know the call. */
+static int madvise_strided(char *first, size_t stride, size_t len, unsigned n, int advice) {
+#if defined(SYS_pidfd_open) && defined(SYS_process_madvise)
+  struct iovec iov[256];
+  int pidfd, rc = 0;
+  unsigned i, done = 0;
+#if defined(TICK_HAVE_VALGRIND) && TICK_HAVE_VALGRIND
+  if (RUNNING_ON_VALGRIND) return -1;
+#endif
+  pidfd = (int)syscall(SYS_pidfd_open, (long)getpid(), 0L);
+  if (pidfd < 0) return -1;
+  while (rc == 0 && done < n) {
+    unsigned batch = n - done < 256 ? n - done : 256;
+    size_t want = (size_t)batch * len;
+    for (i = 0; i < batch; i++) {
+      iov[i].iov_base = first + (size_t)(done + i) * stride;
+      iov[i].iov_len = len;
+    }
+    if (syscall(SYS_process_madvise, (long)pidfd, iov, (long)batch, (long)advice, 0L) !=
+        (long)want)
+      rc = -1;
+    done += batch;
+  }
+  close(pidfd);
+  return rc;
+#else
+  (void)first;
+  (void)stride;
+  (void)len;
+  (void)n;
+  (void)advice;
+  return -1;
+#endif
+}
 
 int tick__stack_chunk_map(tick__stack_chunk_t **out, size_t size, unsigned count,
                           int guard_mode) {
@@ -362,10 +443,19 @@ int tick__stack_chunk_map(tick__stack_chunk_t **out, size_t size, unsigned count
   chunk->size = size;
   chunk->count = count;
   chunk->carved = 0;
+  chunk->guarded = 0;
   chunk->guard_mode = guard_mode;
   chunk->idle = 0;
   chunk->listed = 0;
   chunk->idle_next = NULL;
+  /* Every guard and every slot's top page in two calls, instead of a call per stack and a
+   * fault from user space per stack. A refusal leaves the guards to carving (a partial
+   * install is redone there: installing a guard twice is harmless) and the pages to the
+   * first touch. */
+  if (guard_mode == 0 && madvise_strided(base, slot, page, count, MADV_GUARD_INSTALL) == 0) {
+    chunk->guarded = count;
+    (void)madvise_strided((char *)base + slot - page, slot, page, count, MADV_POPULATE_WRITE);
+  }
   *out = chunk;
   return 0;
 }
@@ -376,11 +466,13 @@ int tick__stack_chunk_carve(tick__stack_chunk_t *chunk, tick__stack_t **out) {
   tick__stack_t *s;
   if (chunk->carved >= chunk->count) return TICK_ENOENT;
   at = (char *)chunk->base + (size_t)chunk->carved * slot;
-  if (chunk->guard_mode == 0 && madvise(at, page, MADV_GUARD_INSTALL) != 0) {
-    if (errno != EINVAL) return TICK_ENOMEM;
-    chunk->guard_mode = 1; /* the kernel has no guard regions */
+  if (chunk->carved >= chunk->guarded) {
+    if (chunk->guard_mode == 0 && madvise(at, page, MADV_GUARD_INSTALL) != 0) {
+      if (errno != EINVAL) return TICK_ENOMEM;
+      chunk->guard_mode = 1; /* the kernel has no guard regions */
+    }
+    if (chunk->guard_mode == 1 && mprotect(at, page, PROT_NONE) != 0) return TICK_ENOMEM;
   }
-  if (chunk->guard_mode == 1 && mprotect(at, page, PROT_NONE) != 0) return TICK_ENOMEM;
   s = &chunk->stacks[chunk->carved++];
   s->next = NULL;
   s->base = at;
@@ -407,7 +499,12 @@ void tick__stack_chunk_unmap(tick__stack_chunk_t *chunk) {
   tick__free(chunk);
 }
 
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+
 void tick__stack_chunk_release(tick__stack_chunk_t *chunk) {
   size_t slot = chunk->size + page_size();
-  (void)madvise(chunk->base, slot * chunk->carved, MADV_DONTNEED);
+  if (madvise(chunk->base, slot * chunk->carved, MADV_FREE) != 0)
+    (void)madvise(chunk->base, slot * chunk->carved, MADV_DONTNEED);
 }

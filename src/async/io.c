@@ -3,11 +3,12 @@
  * Each form starts the promise form of its operation (or the callback form with a
  * deferred promise when the promise form does not give the caller what it needs), awaits
  * it with tick_await and copies the outcome out. The caller's buffers are touched only
- * between the await's return and this function's return, so nothing of the caller's is
- * used once a cancelled function has moved on.
+ * while the call is suspended in it or between the await's return and this function's
+ * return, so nothing of the caller's is used once a cancelled function has moved on.
  */
 #include "cancel/cancel.h"
 #include "core/internal.h"
+#include "io/stream.h"
 
 #include <netdb.h>
 #include <stdio.h>
@@ -78,23 +79,26 @@ int tick_await_sleep(tick_async_t *co, int64_t ms) {
 
 /* ----------------------------------------------------------------- streams ---- */
 
+/* Reads straight into the caller's buffer (no buffer of the promise's, no copy). The
+ * buffer is written only while the read promise is pending; an await that returns before
+ * it settled (a cancel) stops it first, so nothing writes into `buf` once this returns. */
 ssize_t tick_await_read(tick_async_t *co, tick_stream_t stream, void *buf, size_t len,
                         int64_t timeout_ms) {
   tick_loop_t *loop;
   tick_promise_t *p;
-  const tick_buf_t *got;
+  size_t n;
   int rc = enter(co, &loop);
   if (rc != 0) return rc;
   if (buf == NULL || len == 0) return TICK_EINVAL;
-  rc = tick_stream_read_promise(loop, stream, len, timeout_ms, &p);
+  rc = tick__stream_read_into_promise(loop, stream, buf, len, timeout_ms, &p);
   if (rc != 0) return rc;
   rc = await_op(co, p);
   if (rc == 0) {
-    got = tick_promise_value(p);
-    memcpy(buf, got->base, got->len);
+    n = (size_t)(uintptr_t)tick_async_value(co);
     tick_promise_release(p);
-    return (ssize_t)got->len; /* the settled promise is still held as the result */
+    return (ssize_t)n;
   }
+  if (tick_promise_state(p) == TICK_PROMISE_PENDING) tick__stream_read_into_abandon(loop, stream, buf);
   tick_promise_release(p);
   return rc;
 }

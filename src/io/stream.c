@@ -980,6 +980,7 @@ static void read_promise_end(tick_loop_t *loop, tick__stream_t *s) {
   s->flags &= ~(uint32_t)TICK__S_READ_PROMISE;
   s->flags |= TICK__S_IN_LINGER;
   s->read_resolver = NULL;
+  s->read_into = NULL;
   tick_clear_timer(loop, s->timer);
   s->timer.id = TICK_NULL_ID;
   tick__stream_update(loop, s);
@@ -1008,10 +1009,16 @@ static void read_promise_abort(tick_loop_t *loop, void *op, int code) {
 static void read_promise_alloc(tick_loop_t *loop, tick_stream_t stream, size_t suggested,
                                tick_buf_t *buf, void *arg) {
   tick__stream_t *s = arg;
-  tick_buf_t *hdr = tick__malloc(sizeof(tick_buf_t) + s->read_max);
+  tick_buf_t *hdr;
   (void)loop;
   (void)stream;
   (void)suggested;
+  if (s->read_into != NULL) {
+    buf->base = s->read_into;
+    buf->len = s->read_max;
+    return;
+  }
+  hdr = tick__malloc(sizeof(tick_buf_t) + s->read_max);
   if (hdr == NULL) return;
   hdr->base = (char *)(hdr + 1);
   hdr->len = 0;
@@ -1023,8 +1030,20 @@ static void read_promise_read(tick_loop_t *loop, tick_stream_t stream, ssize_t n
                               const tick_buf_t *buf, void *arg) {
   tick__stream_t *s = arg;
   tick_resolver_t *res = s->read_resolver;
-  tick_buf_t *hdr = buf->base != NULL ? (tick_buf_t *)(void *)buf->base - 1 : NULL;
+  tick_buf_t *hdr;
   (void)stream;
+  if (s->read_into != NULL) {
+    if (nread == 0 && !(s->flags & TICK__S_CLOSING) && (s->flags & TICK__S_READ_PROMISE))
+      return; /* spurious wake-up: keep waiting */
+    read_promise_end(loop, s);
+    if (nread > 0 || nread == TICK_EOF)
+      tick_resolver_resolve(res, (void *)(uintptr_t)(nread > 0 ? (size_t)nread : 0), NULL);
+    else
+      tick_resolver_reject(res, (int)nread, NULL, NULL);
+    tick_resolver_release(res);
+    return;
+  }
+  hdr = buf->base != NULL ? (tick_buf_t *)(void *)buf->base - 1 : NULL;
   if (nread == 0 && !(s->flags & TICK__S_CLOSING) && (s->flags & TICK__S_READ_PROMISE)) {
     tick__free(hdr); /* spurious wake-up: keep waiting */
     return;
@@ -1050,8 +1069,29 @@ static void read_promise_timeout(tick_loop_t *loop, tick_timer_t timer, void *ar
   tick_resolver_release(res);
 }
 
+static int read_promise_start(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
+                              void *into, int64_t timeout_ms, tick_promise_t **promise_out);
+
 int tick_stream_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
                       int64_t timeout_ms, tick_promise_t **promise_out) {
+  return read_promise_start(loop, stream, max_size, NULL, timeout_ms, promise_out);
+}
+
+int tick__stream_read_into_promise(tick_loop_t *loop, tick_stream_t stream, void *buf,
+                                   size_t len, int64_t timeout_ms,
+                                   tick_promise_t **promise_out) {
+  if (buf == NULL || len == 0) return TICK_EINVAL;
+  return read_promise_start(loop, stream, len, buf, timeout_ms, promise_out);
+}
+
+void tick__stream_read_into_abandon(tick_loop_t *loop, tick_stream_t stream, const void *buf) {
+  tick__stream_t *s;
+  if (tick__stream_get(loop, stream, &s) != 0) return; /* closing: it reads no more */
+  if ((s->flags & TICK__S_READ_PROMISE) && s->read_into == buf) read_promise_cancel(loop, s);
+}
+
+static int read_promise_start(tick_loop_t *loop, tick_stream_t stream, size_t max_size,
+                              void *into, int64_t timeout_ms, tick_promise_t **promise_out) {
   tick__stream_t *s;
   tick_promise_t *p;
   tick_resolver_t *res;
@@ -1077,12 +1117,14 @@ int tick_stream_read_promise(tick_loop_t *loop, tick_stream_t stream, size_t max
   s->read_cb = read_promise_read;
   s->read_arg = s;
   s->read_max = max_size;
+  s->read_into = into;
   s->read_resolver = res;
   s->flags |= TICK__S_READ_PROMISE;
   r = tick__stream_update(loop, s);
   if (r != 0) {
     s->flags &= ~(uint32_t)TICK__S_READ_PROMISE;
     s->read_resolver = NULL;
+    s->read_into = NULL;
     tick_clear_timer(loop, s->timer);
     s->timer.id = TICK_NULL_ID;
     goto fail;

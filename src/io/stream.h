@@ -87,6 +87,7 @@ struct tick__stream_s {
 
   tick_resolver_t *read_resolver; /* read promise */
   size_t read_max;
+  void *read_into; /* the read promise reads straight into this buffer (NULL: its own) */
 
   tick_close_cb close_cb;
   void *close_arg;
@@ -127,6 +128,17 @@ int tick__stream_promise_begin(tick_loop_t *loop, tick_promise_t **promise_out,
                                tick_promise_t **p, tick_resolver_t **res);
 int tick__stream_promise_end(int r, tick_promise_t *p, tick_resolver_t *res,
                              tick_promise_t **promise_out);
+
+/* The read promise of tick_await_read: as tick_stream_read_promise, but it reads straight
+ * into `buf` (`len` > 0 bytes, the caller's) and fulfils with the count as its value (a
+ * size_t in a pointer, owning nothing; 0 at end of stream): no buffer is allocated and
+ * nothing is copied. `buf` is written only while the promise is pending. */
+int tick__stream_read_into_promise(tick_loop_t *loop, tick_stream_t stream, void *buf,
+                                   size_t len, int64_t timeout_ms,
+                                   tick_promise_t **promise_out);
+/* If a read promise reading into `buf` is pending on `stream`, rejects it with
+ * TICK_ECANCELED and stops it: nothing is written to `buf` from here on. */
+void tick__stream_read_into_abandon(tick_loop_t *loop, tick_stream_t stream, const void *buf);
 
 _Static_assert(sizeof(tick_buf_t) == sizeof(struct iovec), "tick_buf_t mirrors iovec");
 

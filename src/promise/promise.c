@@ -1383,6 +1383,39 @@ int tick__promise_await(tick_promise_t *h, tick__await_settled_cb settled,
   return 0;
 }
 
+int tick__promise_await_settled(tick_loop_t *loop, tick_promise_t *h, tick_promise_t *drop,
+                                int *code, void **value) {
+  tick_promise_t *p, *o;
+  if (TICK__UNLIKELY(h == NULL)) return TICK_EINVAL;
+  p = tick__handle_record(h);
+  if (TICK__UNLIKELY(!promise_live(h, p))) return TICK_ESTALE;
+  if (TICK__UNLIKELY(p->mod->loop != loop)) return TICK_EINVAL;
+  if (p->state == TICK_PROMISE_PENDING || p->mod->overflow_head != NULL) {
+    if (drop != NULL) promise_unref(tick__handle_record(drop));
+    return TICK_PROMISE_PENDING;
+  }
+  mark_handled(p);
+  if (drop == NULL)
+    p->refs++;
+  else if (tick__handle_record(drop) != p) {
+    p->refs++;
+    promise_unref(tick__handle_record(drop));
+  } /* else: the reference dropped is the one taken */
+  o = (p->flags & FLAG_ALIAS) ? p->owner : p;
+  *code = o->state == TICK_PROMISE_REJECTED ? o->code : 0;
+  *value = o->value;
+  return p->state;
+}
+
+void tick__promise_outcome(tick_promise_t *h, int *code, void **value) {
+  tick_promise_t *p = tick__handle_record(h);
+  tick_promise_t *o = (p->flags & FLAG_ALIAS) ? p->owner : p;
+  *code = o->state == TICK_PROMISE_REJECTED ? o->code : 0;
+  *value = o->value;
+}
+
+void tick__promise_unref_held(tick_promise_t *h) { promise_unref(tick__handle_record(h)); }
+
 void tick__promise_await_detach(void *token) {
   reaction_t *r = token;
   r->u.await.settled = NULL;

@@ -41,4 +41,24 @@ typedef void (*tick__abort_fn)(tick_loop_t *loop, void *op, int code);
  * cancellation was already asked keeps it asked (returns 0, the hook is not called). */
 int tick__promise_set_abort(tick_promise_t *p, tick__abort_fn fn, void *op);
 
+/* An await of a promise that has already settled, whose continuation the caller queues
+ * itself (one microtask, the turn tick__promise_await's reaction would take). For a call
+ * from the loop thread of `loop` (the caller has checked the thread): returns TICK_EINVAL
+ * (NULL, or a promise of another loop) or TICK_ESTALE (a released promise), with nothing
+ * done; else drops the caller's reference to `drop` (may be NULL; the promise the last
+ * await settled with) and returns TICK_PROMISE_PENDING with nothing else done (pending,
+ * or the promise layer holds jobs that wait for queue memory and must keep their place
+ * ahead: register with tick__promise_await), or the settled state, having marked `h`
+ * handled as PerformPromiseThen does and taken a reference for the caller, with *code (0,
+ * or the rejection's code) and *value (the value or reason). */
+int tick__promise_await_settled(tick_loop_t *loop, tick_promise_t *h, tick_promise_t *drop,
+                                int *code, void **value);
+
+/* The outcome of a settled promise the caller holds a reference to, without handle or
+ * thread checks: *code (0, or the rejection's code) and *value. */
+void tick__promise_outcome(tick_promise_t *h, int *code, void **value);
+
+/* Drops a reference the caller holds, without handle or thread checks. */
+void tick__promise_unref_held(tick_promise_t *h);
+
 #endif

@@ -4,11 +4,11 @@
 #   (gdb) tick-async-bt CO        backtrace of the suspended async function CO
 #   (gdb) tick-async-list LOOP    the async functions of LOOP that have not ended
 #
-# A suspended async function's registers are saved on its own stack by the switch
-# (src/async/coro.c): on x86-64 r15 r14 r13 r12 rbx rbp and the return address, upwards
-# from ctx.sp; on aarch64 x19..x28, x29, x30 then d8..d15 in a 176-byte frame. The
-# backtrace command points the current thread's stack pointer, frame pointer and program
-# counter there, prints the backtrace and puts them back. Only for the hand-written switch
+# A suspended async function's context is three words (src/async/coro.h): its stack
+# pointer, the address it continues at and its frame pointer (ctx.sp, ctx.pc, ctx.fp); the
+# other registers are where its functions' unwind information says. The backtrace command
+# points the current thread's stack pointer, frame pointer and program counter there,
+# prints the backtrace and puts them back. Only for the hand-written switch
 # (a build with TICK_CORO_UCONTEXT=1 keeps a ucontext_t instead) and a live process.
 import gdb
 
@@ -34,13 +34,13 @@ class TickAsyncBt(gdb.Command):
         # would write the saved copies in memory instead.
         selected = gdb.selected_frame()
         gdb.newest_frame().select()
-        words = gdb.lookup_type("unsigned long").pointer()
-        saved = gdb.Value(sp).cast(words)
+        pc = int(co["ctx"]["pc"].cast(gdb.lookup_type("unsigned long")))
+        fp = int(co["ctx"]["fp"].cast(gdb.lookup_type("unsigned long")))
         if "aarch64" in _arch():
-            regs = {"$x29": saved[10], "$pc": saved[11], "$sp": sp + 176}
+            regs = {"$x29": fp, "$pc": pc, "$sp": sp}
             keep = ["$x29", "$pc", "$sp"]
         else:
-            regs = {"$rbp": saved[5], "$pc": saved[6], "$sp": sp + 56}
+            regs = {"$rbp": fp, "$pc": pc, "$sp": sp}
             keep = ["$rbp", "$pc", "$sp"]
         old = {r: int(gdb.parse_and_eval(r).cast(gdb.lookup_type("unsigned long")))
                for r in keep}

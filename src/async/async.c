@@ -454,8 +454,13 @@ static void resume_task(tick_loop_t *loop, void *arg) {
  * after the drain if the microtask queue has no memory. */
 static void schedule_resume(tick_async_t *co) {
   async_module_t *mod = co->mod;
+  tick__cap_t cap;
   co->resume_queued = 1;
-  if (TICK__LIKELY(tick__tq_push(&mod->loop->microtasks, resume_task, co) == 0)) return;
+  /* The continuation runs in the async context (and continues the trace flow) of the
+   * code that queued it: the await itself, for a settled promise. */
+  tick__capture(mod->loop, &cap, TICK__CB_AWAIT);
+  if (TICK__LIKELY(tick__tq_push_cap(&mod->loop->microtasks, resume_task, co, &cap) == 0))
+    return;
   co->deferred = 1;
   co->deferred_next = NULL;
   if (mod->deferred_tail != NULL)

@@ -447,7 +447,7 @@ static void start_one(storm_t *st) {
   op_t *o = new_op(st, kind);
   if (o == NULL) return;
   if (kind == K_TIMER_IN && scope == NULL) o->kind = kind = K_TIMER;
-  if (scope != NULL && kind != K_TIMER && kind != K_ASYNC && kind != K_GROUP) {
+  if (scope != NULL && kind != K_TIMER) {
     ASSERT_OK(tick_scope_retain(scope));
     o->scope = scope;
   }
@@ -457,6 +457,7 @@ static void start_one(storm_t *st) {
     tick_group_t *g;
     int n = 1 + (int)rnd(st, 3), m;
     memset(&opts, 0, sizeof(opts));
+    opts.parent = scope; /* cancelling it cancels the group and its members */
     opts.mode = (tick_group_mode_t)rnd(st, 4);
     if (rnd(st, 3) == 0) {
       opts.timeout_ms = 1 + rnd(st, 40);
@@ -497,6 +498,7 @@ static void start_one(storm_t *st) {
     ASSERT_OK(tick_set_timeout(st->loop, 1 + rnd(st, 30), timer_fired, o, &o->timer));
   } else if (kind == K_ASYNC) {
     op_t *in;
+    tick_async_options_t aopts;
     static const int inner_kinds[] = {K_READ, K_WORK, K_FS_STAT, K_WRITE};
     in = new_op(st, inner_kinds[rnd(st, 4)]);
     if (in == NULL) {
@@ -516,7 +518,10 @@ static void start_one(storm_t *st) {
       }
       watch(in);
       o->inner = in;
-      ASSERT_OK(tick_async_run(st->loop, async_body, o, NULL, &o->p));
+      /* The function runs under the scope too: its await returns the scope's code. */
+      memset(&aopts, 0, sizeof(aopts));
+      aopts.scope = scope;
+      ASSERT_OK(tick_async_run(st->loop, async_body, o, &aopts, &o->p));
     }
   } else if (start_promise_op(o) != 0) {
     o->kind = K_WORK; /* every read pair busy: a job instead */
